@@ -1,0 +1,295 @@
+"""The DynamoDB repository: domain objects in, PynamoDB records out, one transaction per state change.
+AWS errors become domain errors here (a failed condition → ConcurrentUpdate or AlreadyExists)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.audit import AuditEntry, canonical_json
+from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract, contract_from_dict, contract_to_dict
+from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
+from chalicelib.domain.invoice import Invoice, invoice_from_dict, invoice_to_dict
+from chalicelib.domain.money import money_str, to_money
+from chalicelib.adapters.records import (
+    LIFECYCLE_DUE, NEXT_INVOICE, OPEN_INVOICE, ApiKeyRecord, AuditRecord, BaseRecord, ContractRecord,
+    DocumentRecord, InvoiceRecord, OutboxRecord, PaymentItem, TokenRecord, UniqueRecord, bind_records,
+)
+from chalicelib.services.ports import Changes, PaymentRecord, SigningToken, StoredDocument
+from chalicelib.settings import Settings
+
+OUTBOX_TTL_SECONDS = 14 * 24 * 3600
+
+
+def contract_pk(contract_id: str) -> str:
+    return f"CONTRACT#{contract_id}"
+
+
+def _contract_record(c: Contract) -> ContractRecord:
+    rec = ContractRecord(contract_pk(c.id), "META")
+    rec.kind = "contract"
+    rec.contract_id = c.id
+    rec.contract_no = c.contract_no
+    rec.status = c.status
+    rec.version = c.version
+    rec.created_at = c.created_at
+    rec.body = canonical_json(contract_to_dict(c))
+    rec.gsi1pk = f"STATUS#{c.status}"
+    rec.gsi1sk = f"{c.created_at}#{c.id}"
+    next_invoice = c.next_invoice_on()
+    rec.s1pk = NEXT_INVOICE if next_invoice else None
+    rec.s1sk = f"{next_invoice.isoformat()}#{c.id}" if next_invoice else None
+    next_life = c.next_lifecycle_on()
+    rec.s2pk = LIFECYCLE_DUE if next_life else None
+    rec.s2sk = f"{next_life.isoformat()}#{c.id}" if next_life else None
+    return rec
+
+
+def _invoice_record(inv: Invoice) -> InvoiceRecord:
+    rec = InvoiceRecord(contract_pk(inv.contract_id), f"INVOICE#{inv.year:03d}")
+    rec.kind = "invoice"
+    rec.contract_id = inv.contract_id
+    rec.year = inv.year
+    rec.status = inv.status
+    rec.version = inv.version
+    rec.due_on = inv.due_on.isoformat()
+    rec.amount = money_str(inv.amount)
+    rec.body = canonical_json(invoice_to_dict(inv))
+    rec.s1pk = OPEN_INVOICE if inv.is_open else None
+    rec.s1sk = f"{inv.due_on.isoformat()}#{inv.contract_id}#{inv.year:03d}" if inv.is_open else None
+    return rec
+
+
+def _token_record(t: SigningToken) -> TokenRecord:
+    rec = TokenRecord(f"TOKEN#{t.token_hash}", "TOKEN")
+    rec.kind = "token"
+    rec.token_id = t.token_id
+    rec.contract_id = t.contract_id
+    rec.subject = t.subject
+    rec.party = t.party
+    rec.email = t.email
+    rec.document_sha256 = t.document_sha256
+    rec.expires_at = t.expires_at
+    rec.status = t.status
+    rec.used_at = t.used_at
+    return rec
+
+
+def _token_from(rec: TokenRecord) -> SigningToken:
+    return SigningToken(token_hash=rec.pk.removeprefix("TOKEN#"), token_id=rec.token_id,
+                        contract_id=rec.contract_id, subject=rec.subject, party=rec.party, email=rec.email,
+                        document_sha256=rec.document_sha256, expires_at=rec.expires_at, status=rec.status,
+                        used_at=rec.used_at)
+
+
+def _audit_from(rec: AuditRecord, contract_id: str) -> AuditEntry:
+    return AuditEntry(contract_id=contract_id, seq=int(rec.seq), at=rec.at, actor=rec.actor, type=rec.type,
+                      data=json.loads(rec.data), prev_hash=rec.prev_hash, hash=rec.hash)
+
+
+def _encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("cursor is not valid") from None
+
+
+class DynamoRepository:
+    """Repository over the main table (see docs/data-model.md for keys and indexes)."""
+
+    def __init__(self, settings: Settings) -> None:
+        bind_records(settings)
+        self._settings = settings
+        self._connection: Connection | None = None
+
+    def _conn(self) -> Connection:
+        if self._connection is None:
+            self._connection = Connection(region=self._settings.region, host=self._settings.aws_endpoint_url)
+        return self._connection
+
+    # ---- reads ----------------------------------------------------------------------------------------
+    def get_contract(self, contract_id: str) -> Contract:
+        try:
+            rec = ContractRecord.get(contract_pk(contract_id), "META", consistent_read=True)
+        except DoesNotExist:
+            raise NotFound("contract", contract_id) from None
+        contract = contract_from_dict(json.loads(rec.body))
+        # The indexed attributes are the source of truth for optimistic locking.
+        contract.version = int(rec.version)
+        return contract
+
+    def find_contract_id_by_no(self, contract_no: str) -> str | None:
+        try:
+            return UniqueRecord.get(f"CONTRACTNO#{contract_no}", "UNIQUE").ref
+        except DoesNotExist:
+            return None
+
+    def list_contracts(self, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract],
+                                                                                          str | None]:
+        statuses = [status] if status else list(CONTRACT_TRANSITIONS)
+        before = decode_cursor(cursor) if cursor else None
+        found: list[ContractRecord] = []
+        for st in statuses:
+            condition = ContractRecord.gsi1sk < before if before else None
+            found.extend(ContractRecord.by_status.query(f"STATUS#{st}", range_key_condition=condition,
+                                                        scan_index_forward=False, limit=limit))
+        found.sort(key=lambda r: r.gsi1sk, reverse=True)
+        page = found[:limit]
+        next_cursor = _encode_cursor(page[-1].gsi1sk) if len(found) > limit and page else None
+        return [contract_from_dict(json.loads(r.body)) for r in page], next_cursor
+
+    def get_document(self, contract_id: str, key: str) -> StoredDocument:
+        try:
+            rec = DocumentRecord.get(contract_pk(contract_id), f"DOC#{key}", consistent_read=True)
+        except DoesNotExist:
+            raise NotFound("document", f"{contract_id}/{key}") from None
+        return StoredDocument(contract_id, rec.doc_key, rec.html, rec.sha256)
+
+    def get_audit(self, contract_id: str) -> list[AuditEntry]:
+        records = AuditRecord.query(contract_pk(contract_id), AuditRecord.sk.startswith("AUDIT#"),
+                                    consistent_read=True)
+        return [_audit_from(r, contract_id) for r in records]
+
+    def get_invoices(self, contract_id: str) -> list[Invoice]:
+        records = InvoiceRecord.query(contract_pk(contract_id), InvoiceRecord.sk.startswith("INVOICE#"),
+                                      consistent_read=True)
+        return [self._invoice_from(r) for r in records]
+
+    @staticmethod
+    def _invoice_from(rec: InvoiceRecord) -> Invoice:
+        inv = invoice_from_dict(json.loads(rec.body))
+        inv.version = int(rec.version)
+        return inv
+
+    def get_payments(self, contract_id: str) -> list[PaymentRecord]:
+        records = PaymentItem.query(contract_pk(contract_id), PaymentItem.sk.startswith("PAYMENT#"),
+                                    consistent_read=True)
+        return [PaymentRecord(contract_id=contract_id, voucher_no=r.voucher_no, amount=to_money(r.amount),
+                              paid_on=date.fromisoformat(r.paid_on), method=r.method, recorded_at=r.recorded_at,
+                              recorded_by=r.recorded_by, allocations=json.loads(r.allocations)) for r in records]
+
+    def find_token(self, token_hash: str) -> SigningToken | None:
+        try:
+            return _token_from(TokenRecord.get(f"TOKEN#{token_hash}", "TOKEN", consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def role_for_api_key(self, key_hash: str) -> str | None:
+        try:
+            return ApiKeyRecord.get(f"APIKEY#{key_hash}", "APIKEY").role
+        except DoesNotExist:
+            return None
+
+    def put_api_key(self, key_hash: str, role: str, name: str, created_at: str) -> None:
+        rec = ApiKeyRecord(f"APIKEY#{key_hash}", "APIKEY")
+        rec.kind = "apikey"
+        rec.role = role
+        rec.name = name
+        rec.created_at = created_at
+        rec.save()
+
+    def contracts_to_invoice(self, as_of: date) -> Iterator[Contract]:
+        bound = (as_of + timedelta(days=1)).isoformat()
+        for rec in ContractRecord.schedule.query(NEXT_INVOICE, ContractRecord.s1sk < bound):
+            yield contract_from_dict(json.loads(rec.body))
+
+    def open_invoices_due_before(self, as_of: date) -> Iterator[Invoice]:
+        for rec in InvoiceRecord.schedule.query(OPEN_INVOICE, InvoiceRecord.s1sk < as_of.isoformat()):
+            yield self._invoice_from(rec)
+
+    def open_invoices(self) -> Iterator[Invoice]:
+        for rec in InvoiceRecord.schedule.query(OPEN_INVOICE):
+            yield self._invoice_from(rec)
+
+    def contracts_for_lifecycle(self, as_of: date) -> Iterator[Contract]:
+        bound = (as_of + timedelta(days=1)).isoformat()
+        for rec in ContractRecord.lifecycle.query(LIFECYCLE_DUE, ContractRecord.s2sk < bound):
+            yield contract_from_dict(json.loads(rec.body))
+
+    # ---- the one write path -----------------------------------------------------------------------------
+    def commit(self, changes: Changes) -> None:
+        items: list[tuple[BaseRecord, Any, str, str, str]] = []  # (record, condition, entity, key, on-fail)
+        c = changes.contract
+        new_version = 1 if changes.expected_version is None else changes.expected_version + 1
+        c.version = new_version
+        rec = _contract_record(c)
+        if changes.expected_version is None:
+            items.append((rec, ContractRecord.pk.does_not_exist(), "contract", c.id, "exists"))
+            claim = UniqueRecord(f"CONTRACTNO#{c.contract_no}", "UNIQUE", kind="unique", ref=c.id, at=c.created_at)
+            items.append((claim, UniqueRecord.pk.does_not_exist(), "contract_no", c.contract_no, "exists"))
+        else:
+            items.append((rec, ContractRecord.version == changes.expected_version, "contract", c.id, "version"))
+        for entry in changes.audit:
+            audit = AuditRecord(contract_pk(c.id), f"AUDIT#{entry.seq:06d}", kind="audit", seq=entry.seq, at=entry.at,
+                                actor=entry.actor, type=entry.type, data=canonical_json(entry.data),
+                                prev_hash=entry.prev_hash, hash=entry.hash)
+            items.append((audit, AuditRecord.pk.does_not_exist(), "audit", f"{c.id}#{entry.seq}", "version"))
+        expires = int(time.time()) + OUTBOX_TTL_SECONDS
+        for ev in changes.outbox:
+            out = OutboxRecord(f"OUTBOX#{ev.event_id}", "EVENT", kind="outbox", event_id=ev.event_id, type=ev.type,
+                               contract_id=ev.contract_id, at=ev.at, actor=ev.actor,
+                               payload=canonical_json(ev.payload), ttl=expires)
+            items.append((out, OutboxRecord.pk.does_not_exist(), "event", ev.event_id, "version"))
+        for doc in changes.documents:
+            d = DocumentRecord(contract_pk(doc.contract_id), f"DOC#{doc.key}", kind="document", doc_key=doc.key,
+                               html=doc.html, sha256=doc.sha256)
+            items.append((d, DocumentRecord.pk.does_not_exist(), "document", f"{doc.contract_id}/{doc.key}",
+                          "exists"))
+        for inv in changes.new_invoices:
+            inv.version = 1
+            items.append((_invoice_record(inv), InvoiceRecord.pk.does_not_exist(), "invoice", inv.key, "exists"))
+        for inv, expected in changes.updated_invoices:
+            inv.version = expected + 1
+            items.append((_invoice_record(inv), InvoiceRecord.version == expected, "invoice", inv.key, "version"))
+        for tok in changes.new_tokens:
+            items.append((_token_record(tok), TokenRecord.pk.does_not_exist(), "token", tok.token_id, "exists"))
+        for tok, expected_status in changes.updated_tokens:
+            items.append((_token_record(tok), TokenRecord.status == expected_status, "token", tok.token_id,
+                          "version"))
+        for pay in changes.payments:
+            claim = UniqueRecord(f"VOUCHER#{pay.voucher_no}", "UNIQUE", kind="unique", ref=pay.contract_id,
+                                 at=pay.recorded_at)
+            items.append((claim, UniqueRecord.pk.does_not_exist(), "voucher", pay.voucher_no, "exists"))
+            p = PaymentItem(contract_pk(pay.contract_id), f"PAYMENT#{pay.voucher_no}", kind="payment",
+                            voucher_no=pay.voucher_no, amount=money_str(pay.amount), paid_on=pay.paid_on.isoformat(),
+                            method=pay.method, recorded_at=pay.recorded_at, recorded_by=pay.recorded_by,
+                            allocations=canonical_json(pay.allocations))
+            items.append((p, PaymentItem.pk.does_not_exist(), "payment", pay.voucher_no, "exists"))
+        for alert in changes.alerts:
+            key = f"{alert.contract_id}#{alert.year:03d}#{alert.level}"
+            mark = UniqueRecord(f"ALERT#{key}", "UNIQUE", kind="unique", ref=alert.contract_id, at=alert.at)
+            items.append((mark, UniqueRecord.pk.does_not_exist(), "alert", key, "exists"))
+        try:
+            with TransactWrite(connection=self._conn()) as tx:
+                for record, condition, *_ in items:
+                    tx.save(record, condition=condition)
+        except TransactWriteError as exc:
+            c.version = changes.expected_version or 0
+            raise self._translate(exc, items) from None
+
+    @staticmethod
+    def _translate(exc: TransactWriteError, items: list[tuple[BaseRecord, Any, str, str, str]]) -> Exception:
+        if exc.cause_response_code != "TransactionCanceledException":
+            return exc
+        reasons = exc.cancellation_reasons or []
+        for (_, _, entity, key, on_fail), reason in zip(items, reasons, strict=False):
+            if reason is not None and reason.code == "ConditionalCheckFailed":
+                return AlreadyExists(entity, key) if on_fail == "exists" else ConcurrentUpdate(entity, key)
+        return ConcurrentUpdate(items[0][2], items[0][3])
+
+
+def to_decimal(value: Any) -> Decimal:
+    return to_money(str(value))

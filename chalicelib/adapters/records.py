@@ -1,0 +1,224 @@
+"""PynamoDB records of the single main table. The table design and its access patterns are in
+docs/data-model.md; infra/template.yaml declares the same keys and indexes (a test keeps them equal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.settings import Settings
+
+BY_STATUS = "by_status"
+SCHEDULE = "schedule"
+LIFECYCLE = "lifecycle"
+
+# Partition values of the sparse schedule indexes (one GSI serves several "due" queues).
+NEXT_INVOICE = "NEXT_INVOICE"
+OPEN_INVOICE = "OPEN_INVOICE"
+LIFECYCLE_DUE = "LIFECYCLE_DUE"
+
+
+class _Meta:
+    table_name = "unbound"  # set by bind_records(); no model is used before it
+    region: str | None = None
+    host: str | None = None
+    max_retry_attempts = 3
+
+
+class BaseRecord(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+
+
+class ByStatusIndex(GlobalSecondaryIndex["ContractRecord"]):
+    class Meta:
+        index_name = BY_STATUS
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class ContractScheduleIndex(GlobalSecondaryIndex["ContractRecord"]):
+    class Meta:
+        index_name = SCHEDULE
+        projection = AllProjection()
+
+    s1pk = UnicodeAttribute(hash_key=True)
+    s1sk = UnicodeAttribute(range_key=True)
+
+
+class LifecycleIndex(GlobalSecondaryIndex["ContractRecord"]):
+    class Meta:
+        index_name = LIFECYCLE
+        projection = AllProjection()
+
+    s2pk = UnicodeAttribute(hash_key=True)
+    s2sk = UnicodeAttribute(range_key=True)
+
+
+class ContractRecord(BaseRecord):
+    """pk CONTRACT#<id>, sk META; the aggregate body as canonical JSON plus the attributes indexes need."""
+
+    class Meta(_Meta):
+        pass
+
+    contract_id = UnicodeAttribute()
+    contract_no = UnicodeAttribute()
+    status = UnicodeAttribute()
+    version = NumberAttribute()
+    created_at = UnicodeAttribute()
+    body = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    s1pk = UnicodeAttribute(null=True)
+    s1sk = UnicodeAttribute(null=True)
+    s2pk = UnicodeAttribute(null=True)
+    s2sk = UnicodeAttribute(null=True)
+    by_status = ByStatusIndex()
+    schedule = ContractScheduleIndex()
+    lifecycle = LifecycleIndex()
+
+
+class InvoiceScheduleIndex(GlobalSecondaryIndex["InvoiceRecord"]):
+    class Meta:
+        index_name = SCHEDULE
+        projection = AllProjection()
+
+    s1pk = UnicodeAttribute(hash_key=True)
+    s1sk = UnicodeAttribute(range_key=True)
+
+
+class InvoiceRecord(BaseRecord):
+    """pk CONTRACT#<id>, sk INVOICE#<year:03d>; open ones carry s1pk OPEN_INVOICE, s1sk <due date>#..."""
+
+    class Meta(_Meta):
+        pass
+
+    contract_id = UnicodeAttribute()
+    year = NumberAttribute()
+    status = UnicodeAttribute()
+    version = NumberAttribute()
+    due_on = UnicodeAttribute()
+    amount = UnicodeAttribute()
+    body = UnicodeAttribute()
+    s1pk = UnicodeAttribute(null=True)
+    s1sk = UnicodeAttribute(null=True)
+    schedule = InvoiceScheduleIndex()
+
+
+class TokenRecord(BaseRecord):
+    """pk TOKEN#<sha256 of the token>, sk TOKEN."""
+
+    class Meta(_Meta):
+        pass
+
+    token_id = UnicodeAttribute()
+    contract_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    party = UnicodeAttribute()
+    email = UnicodeAttribute()
+    document_sha256 = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    used_at = UnicodeAttribute(null=True)
+
+
+class AuditRecord(BaseRecord):
+    """pk CONTRACT#<id>, sk AUDIT#<seq:06d>."""
+
+    class Meta(_Meta):
+        pass
+
+    seq = NumberAttribute()
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    type = UnicodeAttribute()
+    data = UnicodeAttribute()
+    prev_hash = UnicodeAttribute()
+    hash = UnicodeAttribute()
+
+
+class OutboxRecord(BaseRecord):
+    """pk OUTBOX#<event id>, sk EVENT; the stream delivers its INSERT to the notifier. Expires via TTL."""
+
+    class Meta(_Meta):
+        pass
+
+    event_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    contract_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    payload = UnicodeAttribute()
+    ttl = NumberAttribute()
+
+
+class DocumentRecord(BaseRecord):
+    """pk CONTRACT#<id>, sk DOC#<contract | amendment:N | notice:N>: the rendered HTML as sent."""
+
+    class Meta(_Meta):
+        pass
+
+    doc_key = UnicodeAttribute()
+    html = UnicodeAttribute()
+    sha256 = UnicodeAttribute()
+
+
+class PaymentItem(BaseRecord):
+    """pk CONTRACT#<id>, sk PAYMENT#<voucher>."""
+
+    class Meta(_Meta):
+        pass
+
+    voucher_no = UnicodeAttribute()
+    amount = UnicodeAttribute()
+    paid_on = UnicodeAttribute()
+    method = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+    recorded_by = UnicodeAttribute()
+    allocations = UnicodeAttribute()
+
+
+class UniqueRecord(BaseRecord):
+    """Uniqueness claims: VOUCHER#<no>, CONTRACTNO#<no>, ALERT#<contract>#<year>#<level>."""
+
+    class Meta(_Meta):
+        pass
+
+    ref = UnicodeAttribute()
+    at = UnicodeAttribute(null=True)
+
+
+class ApiKeyRecord(BaseRecord):
+    """pk APIKEY#<sha256 of the key>, sk APIKEY."""
+
+    class Meta(_Meta):
+        pass
+
+    role = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+ALL_RECORDS: tuple[type[BaseRecord], ...] = (
+    BaseRecord, ContractRecord, InvoiceRecord, TokenRecord, AuditRecord, OutboxRecord, DocumentRecord,
+    PaymentItem, UniqueRecord, ApiKeyRecord,
+)
+
+
+def bind_records(settings: Settings) -> None:
+    """Point every record at the configured table and endpoint (lazily, so imports stay cheap)."""
+    for record in ALL_RECORDS:
+        meta: Any = record.Meta
+        meta.table_name = settings.table_name
+        meta.region = settings.region
+        meta.host = settings.aws_endpoint_url
+        record._connection = None

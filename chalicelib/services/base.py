@@ -1,0 +1,74 @@
+"""What every use case shares: its dependencies, the clock, staging events into the audit chain and outbox,
+and retrying a use case when another writer changed the contract first."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol, TypeVar
+
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.calendar import iso_utc, today_shanghai, utc_now
+from chalicelib.domain.contract import Contract
+from chalicelib.domain.errors import ConcurrentUpdate
+from chalicelib.domain.events import DomainEvent
+from chalicelib.services.ports import Changes, OutboxEvent, Repository
+from chalicelib.settings import Settings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return utc_now()
+
+
+@dataclass
+class Deps:
+    repo: Repository
+    settings: Settings
+    clock: Clock
+
+    def now_iso(self) -> str:
+        return iso_utc(self.clock.now())
+
+    def today(self) -> date:
+        return today_shanghai(self.clock.now())
+
+
+def event_id(contract_id: str, seq: int) -> str:
+    return f"{contract_id}-{seq:06d}"
+
+
+def stage_events(changes: Changes, events: list[DomainEvent], actor: str, at: str) -> None:
+    """Append each event to the contract's hash chain and to the outbox of the same transaction."""
+    c: Contract = changes.contract
+    for ev in events:
+        seq = c.audit_seq + 1
+        entry = AuditEntry.make(c.id, seq, at, actor, ev.type, ev.data, c.audit_head)
+        c.audit_seq, c.audit_head = seq, entry.hash
+        changes.audit.append(entry)
+        changes.outbox.append(OutboxEvent(event_id=event_id(c.id, seq), type=ev.type, contract_id=c.id, at=at,
+                                          actor=actor, payload={**ev.data, "contract": c.summary(), "seq": seq}))
+
+
+def retry_on_conflict(fn: Callable[[], T], attempts: int = 8) -> T:
+    """Run a read-decide-write use case again when a concurrent writer won the version race."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except ConcurrentUpdate as exc:
+            if attempt == attempts:
+                raise
+            logger.info("concurrent update on %s %s, retrying (%d)", exc.entity, exc.key, attempt)
+            time.sleep(min(0.5, 0.01 * 2**attempt) * random.random())
+    raise AssertionError("unreachable")

@@ -1,0 +1,107 @@
+"""Use cases of the contract itself: draft, read, list, its document and its verified audit chain."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.domain.audit import sha256_hex, verify_chain
+from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
+from chalicelib.domain.documents import document_sha256, render_contract_document
+from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.terms import TEMPLATES, Party, Terms
+from chalicelib.services.base import Deps, stage_events
+from chalicelib.services.documents import contract_context
+from chalicelib.services.ports import Changes, StoredDocument
+
+
+def _require_object(body: object) -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise ValidationError("body", "must be a JSON object")
+    return body
+
+
+def draft_contract(deps: Deps, body: object, actor: str) -> Contract:
+    data = _require_object(body)
+    template = data.get("template")
+    if template not in TEMPLATES:
+        raise ValidationError("template", f"must be one of {', '.join(TEMPLATES)}")
+    client = Party.parse(data.get("client"), "client")
+    vendor = Party.parse(data.get("vendor"), "vendor")
+    terms = Terms.parse(data.get("terms"), "terms")
+    now = deps.now_iso()
+    contract_id = str(uuid.uuid4())
+    contract_no = f"HT-{deps.today().year}-{secrets.token_hex(4).upper()}"
+    html = render_contract_document(contract_context(template=str(template), contract_no=contract_no,
+                                                     client=client, vendor=vendor, terms=terms))
+    sha = document_sha256(html)
+    contract, event = Contract.draft(contract_id=contract_id, contract_no=contract_no, template=str(template),
+                                     client=client, vendor=vendor, terms=terms, document_sha256=sha, now=now,
+                                     reminder_days=deps.settings.renewal_reminder_days)
+    changes = Changes(contract=contract, expected_version=None,
+                      documents=[StoredDocument(contract_id, "contract", html, sha)])
+    stage_events(changes, [event], actor, now)
+    deps.repo.commit(changes)
+    return contract
+
+
+def get_contract(deps: Deps, contract_id: str) -> Contract:
+    return deps.repo.get_contract(contract_id)
+
+
+def list_contracts(deps: Deps, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract],
+                                                                                           str | None]:
+    if status is not None and status not in CONTRACT_TRANSITIONS:
+        raise ValidationError("status", f"must be one of {', '.join(CONTRACT_TRANSITIONS)}")
+    if not 1 <= limit <= 100:
+        raise ValidationError("limit", "must be between 1 and 100")
+    try:
+        return deps.repo.list_contracts(status, limit, cursor)
+    except ValueError:
+        raise ValidationError("cursor", "is not a cursor this API returned") from None
+
+
+def get_document(deps: Deps, contract_id: str, key: str = "contract") -> StoredDocument:
+    deps.repo.get_contract(contract_id)
+    return deps.repo.get_document(contract_id, key)
+
+
+def audit_report(deps: Deps, contract_id: str) -> dict[str, Any]:
+    """The chain plus every cross-check that makes tampering visible: entry hashes and links, the contract's
+    head, each stored document against the hash the chain froze, and the signatures against their entries."""
+    contract = deps.repo.get_contract(contract_id)
+    entries = deps.repo.get_audit(contract_id)
+    problems = [p.to_dict() for p in verify_chain(entries, contract.audit_seq, contract.audit_head)]
+    frozen: dict[str, str] = {}
+    signed: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in entries:
+        if e.type == "ContractDrafted":
+            frozen["contract"] = e.data["document_sha256"]
+        elif e.type == "AmendmentProposed":
+            frozen[f"amendment:{e.data['amendment_no']}"] = e.data["document_sha256"]
+        elif e.type == "NoticeServed":
+            frozen[f"notice:{e.data['no']}"] = e.data["document_sha256"]
+        elif e.type == "SignatureRecorded":
+            signed[(e.data["subject"], e.data["party"])] = {k: v for k, v in e.data.items() if k != "subject"}
+    for key, sha in frozen.items():
+        try:
+            doc = deps.repo.get_document(contract_id, key)
+        except Exception:  # noqa: BLE001 - a missing document is itself a finding
+            problems.append({"seq": None, "where": f"document {key}", "problem": "document is missing"})
+            continue
+        if sha256_hex(doc.html) != sha or doc.sha256 != sha:
+            problems.append({"seq": None, "where": f"document {key}",
+                             "problem": "stored document does not match the SHA-256 frozen in the audit chain"})
+    subjects = [("contract", contract.signing)] + [(f"amendment:{a.no}", a.signing) for a in contract.amendments]
+    for subject, sigset in subjects:
+        if sigset.frozen and frozen.get(subject) not in (None, sigset.document_sha256):
+            problems.append({"seq": None, "where": f"{subject} document hash",
+                             "problem": "the contract's document hash differs from the one in the audit chain"})
+        for party, sig in sigset.signatures.items():
+            if signed.get((subject, party)) != sig.to_dict():
+                problems.append({"seq": None, "where": f"signature {subject}/{party}",
+                                 "problem": "stored signature differs from the evidence in the audit chain"})
+    return {"contract_id": contract_id, "contract_no": contract.contract_no, "verified": not problems,
+            "problems": problems, "head": contract.audit_head, "entries": [e.to_dict() for e in entries]}

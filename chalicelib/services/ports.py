@@ -1,0 +1,141 @@
+"""The interfaces services need from the outside world (repositories, mail, alerts), and the unit of work
+that one state change commits atomically. Adapters implement these; unit tests use in-memory fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.contract import Contract
+from chalicelib.domain.invoice import Invoice
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    event_id: str
+    type: str
+    contract_id: str
+    at: str
+    actor: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    contract_id: str
+    key: str  # contract | amendment:N | notice:N
+    html: str
+    sha256: str
+
+
+@dataclass
+class SigningToken:
+    """The stored side of a signing link: only the hash of the token."""
+
+    token_hash: str
+    token_id: str
+    contract_id: str
+    subject: str  # contract | amendment:N
+    party: str
+    email: str
+    document_sha256: str
+    expires_at: str
+    status: str = "active"  # active | used | revoked
+    used_at: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    contract_id: str
+    voucher_no: str
+    amount: Decimal
+    paid_on: date
+    method: str
+    recorded_at: str
+    recorded_by: str
+    allocations: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class AlertMark:
+    """Deterministic key invoice#level: written once, so an alert level is sent once."""
+
+    contract_id: str
+    year: int
+    level: int
+    at: str
+
+
+@dataclass
+class Changes:
+    """Everything one state change writes, in one transaction.
+
+    The contract item is written with a condition on `expected_version` (None: it must not exist yet), so
+    concurrent writers of the same contract serialize, and the audit chain stays linear.
+    """
+
+    contract: Contract
+    expected_version: int | None
+    audit: list[AuditEntry] = field(default_factory=list)
+    outbox: list[OutboxEvent] = field(default_factory=list)
+    documents: list[StoredDocument] = field(default_factory=list)
+    new_invoices: list[Invoice] = field(default_factory=list)
+    updated_invoices: list[tuple[Invoice, int]] = field(default_factory=list)
+    new_tokens: list[SigningToken] = field(default_factory=list)
+    updated_tokens: list[tuple[SigningToken, str]] = field(default_factory=list)  # (token, expected status)
+    payments: list[PaymentRecord] = field(default_factory=list)
+    alerts: list[AlertMark] = field(default_factory=list)
+
+
+class Repository(Protocol):
+    def get_contract(self, contract_id: str) -> Contract: ...
+
+    def find_contract_id_by_no(self, contract_no: str) -> str | None: ...
+
+    def list_contracts(self, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract],
+                                                                                          str | None]: ...
+
+    def get_document(self, contract_id: str, key: str) -> StoredDocument: ...
+
+    def get_audit(self, contract_id: str) -> list[AuditEntry]: ...
+
+    def get_invoices(self, contract_id: str) -> list[Invoice]: ...
+
+    def get_payments(self, contract_id: str) -> list[PaymentRecord]: ...
+
+    def find_token(self, token_hash: str) -> SigningToken | None: ...
+
+    def role_for_api_key(self, key_hash: str) -> str | None: ...
+
+    def put_api_key(self, key_hash: str, role: str, name: str, created_at: str) -> None: ...
+
+    def contracts_to_invoice(self, as_of: date) -> Iterator[Contract]: ...
+
+    def open_invoices_due_before(self, as_of: date) -> Iterator[Invoice]: ...
+
+    def contracts_for_lifecycle(self, as_of: date) -> Iterator[Contract]: ...
+
+    def open_invoices(self) -> Iterator[Invoice]: ...
+
+    def commit(self, changes: Changes) -> None: ...
+
+
+@dataclass(frozen=True)
+class Email:
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    reply_to: str | None = None
+
+
+class Mailer(Protocol):
+    def send(self, email: Email) -> str: ...
+
+
+class Publisher(Protocol):
+    def publish(self, event_type: str, subject: str, message: dict[str, Any]) -> str: ...

@@ -1,0 +1,98 @@
+"""Response shapes of the API (JSON-ready dicts): what staff and signers see of the domain objects."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chalicelib.domain.contract import Contract
+from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.money import amount_in_words, money_str
+
+
+def _d(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def contract_response(c: Contract) -> dict[str, Any]:
+    end = c.end_date
+    amount = c.contract_amount
+    return {
+        "id": c.id,
+        "contract_no": c.contract_no,
+        "template": c.template,
+        "status": c.status,
+        "version": c.version,
+        "created_at": c.created_at,
+        "sent_at": c.sent_at,
+        "client": c.client.to_dict(),
+        "vendor": c.vendor.to_dict(),
+        "terms": c.current_terms.to_dict(),
+        "terms_versions": [
+            {"version": v.no, "amendment_no": v.amendment_no, "effective_from": _d(v.effective_from),
+             "made_at": v.made_at, "terms": v.terms.to_dict()}
+            for v in c.terms_versions
+        ],
+        "contract_amount": money_str(amount),
+        "contract_amount_in_words": amount_in_words(amount),
+        "effective_date": _d(c.effective_date),
+        "end_date": _d(end),
+        "document_sha256": c.signing.document_sha256,
+        "document_frozen": c.signing.frozen,
+        "signatures": [
+            {"party": p, **{k: v for k, v in s.to_dict().items() if k != "party"}}
+            for p, s in sorted(c.signing.signatures.items())
+        ],
+        "awaiting": [p for p in ("client", "vendor") if c.status == "awaiting_signatures"
+                     and p not in c.signing.signatures],
+        "declined": c.signing.declined,
+        "invoiced_years": c.invoiced_years,
+        "next_invoice_on": _d(c.next_invoice_on()),
+        "amendments": [
+            {"no": a.no, "status": a.status, "changes": a.changes, "reason": a.reason, "created_at": a.created_at,
+             "effective_date": _d(a.effective_date), "document_sha256": a.signing.document_sha256,
+             "signatures": sorted(a.signing.signatures), "closed_reason": a.closed_reason}
+            for a in c.amendments
+        ],
+        "notices": [n.to_dict() for n in c.notices],
+        "closed_on": _d(c.closed_on),
+        "closed_reason": c.closed_reason,
+    }
+
+
+def contract_summary(c: Contract) -> dict[str, Any]:
+    return {"id": c.id, "contract_no": c.contract_no, "template": c.template, "status": c.status,
+            "client": c.client.name, "vendor": c.vendor.name, "annual_fee": money_str(c.current_terms.annual_fee),
+            "effective_date": _d(c.effective_date), "end_date": _d(c.end_date), "created_at": c.created_at}
+
+
+def invoice_response(inv: Invoice, as_of: date, contract_amount: Any) -> dict[str, Any]:
+    accrued = inv.accrued_penalty(as_of, contract_amount)
+    assessed = inv.penalty_assessed
+    return {
+        "year": inv.year,
+        "period_start": inv.period_start.isoformat(),
+        "period_end": inv.period_end.isoformat(),
+        "issue_date": inv.issue_on.isoformat(),
+        "due_date": inv.due_on.isoformat(),
+        "amount": money_str(inv.amount),
+        "amount_in_words": amount_in_words(inv.amount),
+        "paid": money_str(inv.paid),
+        "outstanding": money_str(inv.outstanding),
+        "outstanding_in_words": amount_in_words(inv.outstanding),
+        "status": inv.status,
+        "overdue": inv.is_overdue(as_of),
+        "days_overdue": inv.days_overdue(as_of) if inv.is_overdue(as_of) else 0,
+        "penalties": {
+            "mode": inv.late_penalty.mode,
+            "as_of": as_of.isoformat(),
+            "accrued": money_str(accrued),
+            "accrued_in_words": amount_in_words(accrued),
+            "assessed": money_str(assessed),
+            "assessed_in_words": amount_in_words(assessed),
+            "assessments": [a.to_dict() for a in inv.assessments],
+        },
+        "allocations": [a.to_dict() for a in inv.allocations],
+        "alert_levels_sent": sorted(inv.levels_alerted),
+        "void_reason": inv.void_reason,
+    }

@@ -1,0 +1,87 @@
+"""Typed settings built once from the environment; production code has no silent defaults for resources."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def _int_list(name: str, default: str) -> tuple[int, ...]:
+    raw = os.environ.get(name, default)
+    try:
+        values = tuple(sorted({int(x) for x in raw.split(",") if x.strip()}))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a comma-separated list of integers, got {raw!r}") from exc
+    if not values or any(v <= 0 for v in values):
+        raise SettingsError(f"{name} must list positive integers, got {raw!r}")
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    idempotency_table_name: str
+    finance_topic_arn: str
+    sender_email: str
+    reply_to_email: str
+    finance_email: str
+    operator_email: str
+    public_base_url: str
+    link_secret: str
+    region: str
+    aws_endpoint_url: str | None
+    notifier_dlq_url: str | None = None
+    signing_link_days: int = 14
+    overdue_levels: tuple[int, ...] = (1, 15, 30, 60, 90)
+    renewal_reminder_days: tuple[int, ...] = (60, 30)
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def load_settings() -> Settings:
+    secret = _required("HETONG_LINK_SECRET")
+    if len(secret) < 32:
+        raise SettingsError("HETONG_LINK_SECRET must be at least 32 characters")
+    days = int(os.environ.get("HETONG_SIGNING_LINK_DAYS", "14"))
+    if not 1 <= days <= 90:
+        raise SettingsError("HETONG_SIGNING_LINK_DAYS must be between 1 and 90")
+    return Settings(
+        stage=_required("HETONG_STAGE"),
+        table_name=_required("HETONG_TABLE"),
+        idempotency_table_name=_required("HETONG_IDEMPOTENCY_TABLE"),
+        finance_topic_arn=_required("HETONG_FINANCE_TOPIC_ARN"),
+        sender_email=_required("HETONG_SENDER_EMAIL"),
+        reply_to_email=os.environ.get("HETONG_REPLY_TO_EMAIL", "").strip() or _required("HETONG_SENDER_EMAIL"),
+        finance_email=_required("HETONG_FINANCE_EMAIL"),
+        operator_email=_required("HETONG_OPERATOR_EMAIL"),
+        public_base_url=os.environ.get("HETONG_PUBLIC_BASE_URL", "").strip().rstrip("/"),
+        link_secret=secret,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or _required("AWS_REGION"),
+        aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+        notifier_dlq_url=os.environ.get("HETONG_NOTIFIER_DLQ_URL") or None,
+        signing_link_days=days,
+        overdue_levels=_int_list("HETONG_OVERDUE_LEVELS", "1,15,30,60,90"),
+        renewal_reminder_days=_int_list("HETONG_RENEWAL_REMINDER_DAYS", "60,30"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,50 @@
+"""Serves app.py locally on a threaded HTTP server, as `chalice local` does, but with the request made
+thread-local: Chalice keeps `app.current_request` on the app object, which concurrent local requests would
+overwrite (in Lambda each container handles one request at a time, so production is unaffected)."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from typing import Any
+
+
+class _ThreadLocalAttribute:
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        return getattr(self._local, "value", None)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self._local.value = value
+
+
+def make_server(host: str, port: int) -> Any:
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from app import app
+
+    server = create_local_server(app, Config.create(chalice_stage="dev", app_name="hetong"), host, port)
+    type(app).current_request = _ThreadLocalAttribute()  # type: ignore[assignment]
+    return server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Hetong API on a local threaded server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    server = make_server(args.host, args.port)
+    print(f"API on http://{args.host}:{args.port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""moto in server mode with every request serialized.
+
+moto's server handles requests on several threads and its TransactWriteItems is not atomic under concurrent
+requests; one lock around the WSGI app makes each AWS call atomic, as DynamoDB's are.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+
+class SerializedApp:
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        with self._lock:
+            self.requests += 1
+            # Materialize the body inside the lock: the backend work happens while it is produced.
+            return list(self._app(environ, start_response))
+
+
+class SerializedMotoServer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        self.app = SerializedApp(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True)
+        self.host = host
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> SerializedMotoServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="moto server with serialized requests")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args()
+    server = SerializedMotoServer(port=args.port).start()
+    print(f"moto (serialized) on {server.url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Creates the local resources from infra/template.yaml itself (tables, topic, queues), so the local stack
+and the deployed one cannot drift. Only the intrinsics those resources use are resolved."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import boto3
+import yaml
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
+
+
+def load_template() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(TEMPLATE.read_text(encoding="utf-8"))
+    return data
+
+
+class Resolver:
+    def __init__(self, params: dict[str, str], physical: dict[str, str], account: str, region: str) -> None:
+        self.values = {**params, "AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws",
+                       "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "hetong-local"}
+        self.physical = physical
+
+    def __call__(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"Ref"}:
+                name = node["Ref"]
+                if name in self.values:
+                    return self.values[name]
+                return self.physical[name]
+            if set(node) == {"Fn::Sub"}:
+                text = node["Fn::Sub"]
+                return re.sub(r"\$\{([^}]+)\}", lambda m: str(self.values.get(m.group(1),
+                                                                             self.physical.get(m.group(1), ""))),
+                              text)
+            return {k: self(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self(v) for v in node]
+        return node
+
+
+def create_resources(endpoint: str | None, region: str, stage: str, finance_email: str,
+                     sender_email: str) -> dict[str, Any]:
+    """Returns names and ARNs of what was created (written to .local/stack.json)."""
+    template = load_template()
+    params = {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
+    params.update({"Stage": stage, "SenderEmail": sender_email, "FinanceAlertEmail": finance_email})
+    resolve = Resolver(params, {}, "123456789012", region)
+    kw: dict[str, Any] = {"endpoint_url": endpoint, "region_name": region}
+    ddb = boto3.client("dynamodb", **kw)
+    sns = boto3.client("sns", **kw)
+    sqs = boto3.client("sqs", **kw)
+    out: dict[str, Any] = {"tables": {}, "queues": {}}
+    for logical, res in template["Resources"].items():
+        if res["Type"] not in ("AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SQS::Queue"):
+            continue  # functions, roles, alarms: Lambda's part is played by devstack's runner
+        props = resolve(res.get("Properties", {}))
+        if res["Type"] == "AWS::DynamoDB::Table":
+            args: dict[str, Any] = {
+                "TableName": props["TableName"], "KeySchema": props["KeySchema"],
+                "AttributeDefinitions": props["AttributeDefinitions"], "BillingMode": "PAY_PER_REQUEST",
+            }
+            if props.get("GlobalSecondaryIndexes"):
+                args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+            if props.get("StreamSpecification"):
+                args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+            desc = ddb.create_table(**args)["TableDescription"]
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl:
+                ddb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=ttl)
+            resolve.physical[logical] = props["TableName"]
+            out["tables"][logical] = {"name": props["TableName"], "arn": desc["TableArn"],
+                                      "stream_arn": desc.get("LatestStreamArn")}
+        elif res["Type"] == "AWS::SNS::Topic":
+            arn = sns.create_topic(Name=props["TopicName"])["TopicArn"]
+            resolve.physical[logical] = arn
+            out.setdefault("topics", {})[logical] = arn
+        elif res["Type"] == "AWS::SQS::Queue":
+            url = sqs.create_queue(QueueName=props["QueueName"])["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            resolve.physical[logical] = url
+            out["queues"][logical] = {"url": url, "arn": arn}
+    return out

@@ -1,0 +1,1 @@
+"""Infrastructure: the deployable template and the build that packages it."""
