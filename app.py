@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
-from chalicelib import http
+from chalicelib import http, pages
 from chalicelib.bootstrap import get_deps
+from chalicelib.domain.calendar import InvalidDate, parse_date
 from chalicelib.openapi import openapi_document
+from chalicelib.services import billing, idempotency, lifecycle
 from chalicelib.services import contracts as contract_service
+from chalicelib.services import signing as signing_service
 from chalicelib.services.auth import authorize
-from chalicelib.services.views import contract_response, contract_summary
+from chalicelib.services.views import contract_response, contract_summary, invoice_response
 
 app = Chalice(app_name="hetong")
 STAFF = ("operator", "finance")
@@ -113,3 +117,167 @@ def get_audit(contract_id: str) -> Response:
 @route("/openapi.json", methods=["GET"])
 def openapi() -> Response:
     return http.json_response(openapi_document())
+
+
+# ---- signing ---------------------------------------------------------------------------------------------
+@route("/contracts/{contract_id}/send", methods=["POST"], content_types=BODY_TYPES)
+def send_contract(contract_id: str) -> Response:
+    role = _staff(OPERATOR)
+    contract = signing_service.send_for_signature(get_deps(), contract_id, _actor(role))
+    return http.json_response(contract_response(contract))
+
+
+@route("/contracts/{contract_id}/resend", methods=["POST"], content_types=BODY_TYPES)
+def resend_link(contract_id: str) -> Response:
+    role = _staff(OPERATOR)
+    contract = signing_service.resend_link(get_deps(), contract_id, _body(), _actor(role))
+    return http.json_response(contract_response(contract))
+
+
+@route("/contracts/{contract_id}/void", methods=["POST"], content_types=BODY_TYPES)
+def void_contract(contract_id: str) -> Response:
+    role = _staff(OPERATOR)
+    contract = signing_service.void_signing(get_deps(), contract_id, "contract", _body(), _actor(role))
+    return http.json_response(contract_response(contract))
+
+
+def _client_info() -> tuple[str, str]:
+    request = _request()
+    ip = str((request.context.get("identity") or {}).get("sourceIp") or "unknown")
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded and ip in ("unknown", "127.0.0.1"):
+        ip = forwarded.split(",")[0].strip()
+    return ip, request.headers.get("user-agent", "unknown")
+
+
+def _wants_json() -> bool:
+    return "application/json" in (_request().headers.get("accept") or "")
+
+
+@route("/sign/{token}", methods=["GET"])
+def signing_page(token: str) -> Response:
+    try:
+        view = signing_service.signing_view(get_deps(), token)
+    except Exception as exc:
+        if _wants_json():
+            raise
+        return pages.error_page(exc)
+    if _wants_json():
+        return http.json_response(view)
+    return Response(body=pages.signing_page(view, token), status_code=200,
+                    headers={"Content-Type": "text/html; charset=utf-8", **pages.SECURITY_HEADERS})
+
+
+@route("/sign/{token}", methods=["POST"], content_types=BODY_TYPES)
+def sign(token: str) -> Response:
+    ip, agent = _client_info()
+    receipt = signing_service.sign(get_deps(), token, _body(), ip, agent)
+    return http.json_response(receipt, 201)
+
+
+@route("/sign/{token}/decline", methods=["POST"], content_types=BODY_TYPES)
+def decline(token: str) -> Response:
+    ip, agent = _client_info()
+    return http.json_response(signing_service.decline(get_deps(), token, _body(), ip, agent))
+
+
+# ---- billing -----------------------------------------------------------------------------------------------
+def _as_of() -> date:
+    raw = _query("as_of")
+    if raw is None:
+        return get_deps().today()
+    try:
+        return parse_date(raw)
+    except InvalidDate:
+        raise http.BadRequest("as_of", "as_of must be a real date YYYY-MM-DD") from None
+
+
+@route("/contracts/{contract_id}/invoices", methods=["GET"])
+def list_invoices(contract_id: str) -> Response:
+    _staff(STAFF)
+    as_of = _as_of()
+    contract, invoices = billing.list_invoices(get_deps(), contract_id)
+    amount = contract.contract_amount
+    return http.json_response({"contract_id": contract_id, "contract_no": contract.contract_no,
+                               "as_of": as_of.isoformat(),
+                               "items": [invoice_response(i, as_of, amount) for i in invoices]})
+
+
+@route("/contracts/{contract_id}/invoices/{year}/void", methods=["POST"], content_types=BODY_TYPES)
+def void_invoice(contract_id: str, year: str) -> Response:
+    role = _staff(OPERATOR)
+    if not year.isdigit() or not 1 <= int(year) <= 99:
+        raise http.BadRequest("year", "year must be a contract year number (1, 2, ...)")
+    invoice = billing.void_invoice(get_deps(), contract_id, int(year), _body(), _actor(role))
+    contract = get_deps().repo.get_contract(contract_id)
+    return http.json_response(invoice_response(invoice, get_deps().today(), contract.contract_amount))
+
+
+@route("/contracts/{contract_id}/payments", methods=["POST"], content_types=BODY_TYPES)
+def record_payment(contract_id: str) -> Response:
+    role = _staff(FINANCE)
+    body = _body()
+    key = _request().headers.get("idempotency-key")
+    deps = get_deps()
+    if key is None:
+        return http.json_response(billing.record_payment(deps, contract_id, body, _actor(role)), 201)
+    result = idempotency.once(deps, key, f"payments:{contract_id}", body,
+                              lambda: billing.record_payment(deps, contract_id, body, _actor(role)))
+    return http.json_response(result, 201)
+
+
+@route("/contracts/{contract_id}/payments", methods=["GET"])
+def list_payments(contract_id: str) -> Response:
+    _staff(STAFF)
+    return http.json_response({"items": billing.list_payments(get_deps(), contract_id)})
+
+
+@route("/receivables", methods=["GET"])
+def receivables() -> Response:
+    _staff(FINANCE)
+    report = billing.receivables(get_deps(), _as_of())
+    fmt = _query("format") or "json"
+    if fmt == "csv":
+        return Response(body=billing.receivables_csv(report), status_code=200, headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="receivables-{report["as_of"]}.csv"'})
+    if fmt != "json":
+        raise http.BadRequest("format", "format must be json or csv")
+    return http.json_response(report)
+
+
+# ---- amendments and notices ----------------------------------------------------------------------------------
+@route("/contracts/{contract_id}/amendments", methods=["POST"], content_types=BODY_TYPES)
+def propose_amendment(contract_id: str) -> Response:
+    role = _staff(OPERATOR)
+    contract = lifecycle.propose_amendment(get_deps(), contract_id, _body(), _actor(role))
+    amendment = contract.amendments[-1]
+    return http.json_response({"contract_id": contract.id, "amendment_no": amendment.no,
+                               "status": amendment.status, "changes": amendment.changes,
+                               "document_sha256": amendment.signing.document_sha256,
+                               "contract": contract_response(contract)}, 201)
+
+
+@route("/contracts/{contract_id}/amendments/{no}/void", methods=["POST"], content_types=BODY_TYPES)
+def void_amendment(contract_id: str, no: str) -> Response:
+    role = _staff(OPERATOR)
+    if not no.isdigit():
+        raise http.BadRequest("no", "amendment number must be a positive integer")
+    contract = signing_service.void_signing(get_deps(), contract_id, f"amendment:{int(no)}", _body(), _actor(role))
+    return http.json_response(contract_response(contract))
+
+
+@route("/contracts/{contract_id}/termination", methods=["POST"], content_types=BODY_TYPES)
+def serve_notice(contract_id: str) -> Response:
+    role = _staff(OPERATOR)
+    contract = lifecycle.serve_notice(get_deps(), contract_id, _body(), _actor(role))
+    notice = contract.notices[-1]
+    return http.json_response({**notice.to_dict(), "contract_id": contract.id, "status": notice.status,
+                               "contract_status": contract.status}, 201)
+
+
+@route("/contracts/{contract_id}/termination/withdraw", methods=["POST"], content_types=BODY_TYPES)
+def withdraw_notice(contract_id: str) -> Response:
+    role = _staff(OPERATOR)
+    contract = lifecycle.withdraw_notice(get_deps(), contract_id, _body(), _actor(role))
+    return http.json_response(contract_response(contract))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from chalicelib.services.base import Deps, SystemClock
+from chalicelib.services.base import Clock, Deps, OffsetFileClock, SystemClock
 from chalicelib.settings import get_settings
 
 
@@ -13,7 +13,8 @@ def get_deps() -> Deps:
     from chalicelib.adapters.dynamo import DynamoRepository
 
     settings = get_settings()
-    return Deps(repo=DynamoRepository(settings), settings=settings, clock=SystemClock())
+    clock: Clock = OffsetFileClock(settings.clock_file) if settings.clock_file else SystemClock()
+    return Deps(repo=DynamoRepository(settings), settings=settings, clock=clock)
 
 
 def reset() -> None:

@@ -9,7 +9,13 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.domain.errors import (
-    AlreadyExists, ConcurrentUpdate, Conflict, DomainError, IllegalTransition, NotFound, TokenRejected,
+    AlreadyExists,
+    ConcurrentUpdate,
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    TokenRejected,
     ValidationError,
 )
 from chalicelib.services.auth import Forbidden, Unauthorized
@@ -68,7 +74,8 @@ def map_exception(exc: Exception) -> Response:
     if isinstance(exc, TokenRejected):
         return error(exc.status, exc.code, exc.message)
     if isinstance(exc, Conflict):
-        return error(409, exc.code, exc.message, exc.field)
+        status = 422 if exc.code == "idempotency_key_reused" else 409
+        return error(status, exc.code, exc.message, exc.field)
     if isinstance(exc, (IllegalTransition, AlreadyExists)):
         return error(409, exc.code, exc.message)
     if isinstance(exc, ConcurrentUpdate):

@@ -72,8 +72,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
     }
     os.environ.update(env)
     from chalicelib.bootstrap import get_deps, reset
-    from chalicelib.settings import reset_settings
     from chalicelib.services.auth import create_api_key
+    from chalicelib.settings import reset_settings
 
     reset_settings()
     reset()
@@ -97,8 +97,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
 
 
 def fire_scheduled_workers(stop: threading.Event, interval: float) -> None:
-    from functions import invoicing, lifecycle, overdue
     from devstack.lambda_shim import LocalContext
+    from functions import invoicing, lifecycle, overdue
 
     while not stop.wait(interval):
         for name, module in (("invoicing", invoicing), ("overdue", overdue), ("lifecycle", lifecycle)):
@@ -119,8 +119,8 @@ def run(args: argparse.Namespace) -> int:
                            env={**os.environ, **info["env"], "PYTHONPATH": str(ROOT)})
     stop = threading.Event()
 
-    from functions import notifier
     from devstack.runner import StreamRunner
+    from functions import notifier
 
     runner = StreamRunner(moto.url, REGION, info["stack"]["main_table_stream_arn"], info["stack"]["notifier_dlq_url"],
                           notifier.handler)

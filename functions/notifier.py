@@ -21,7 +21,9 @@ _senders: dict[str, Callable[[], str]] = {}
 @lru_cache(maxsize=1)
 def _delivery() -> Any:
     from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function,
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
     )
 
     from chalicelib.adapters.aws import client

@@ -20,7 +20,12 @@ How:
    boto3/botocore/s3transfer and whatever only they needed (the Lambda runtime provides them), is
    added to the zip.
 5. The zip is checked: every function's handler module is in it, and no tests, dev tools, boto3,
-   botocore, s3transfer, __pycache__ or .pyc are.
+   botocore, s3transfer, __pycache__ or .pyc are. With the requirements in, app.py and every handler
+   module are also imported from the unpacked zip alone (plus what the Lambda runtime provides) in an
+   isolated interpreter, so a runtime import missing from requirements.txt fails the build, not the
+   first invocation.
+
+On failure nothing is left in <out> that scripts/deploy.sh could pick up.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from __future__ import annotations
 import argparse
 import csv
 import email.parser
+import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -96,6 +103,28 @@ IMPORT_PLACEHOLDERS = {
 }
 
 
+# What the Lambda Python runtime itself provides: botocore's family (the import check puts the build
+# machine's copies beside the artifact, as the runtime does).
+RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six")
+
+# Run with `python -I -S` (no site-packages, no PYTHONPATH): imports the given modules from the given
+# paths only and reports what could not be imported.
+IMPORT_CHECK = """
+import importlib, json, sys
+paths, modules = json.loads(sys.argv[1]), sys.argv[2:]
+sys.path[:0] = paths
+missing, failed = [], []
+for module in modules:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        missing.append([module, exc.name or "", str(exc)])
+    except Exception as exc:
+        failed.append([module, type(exc).__name__ + ": " + str(exc)])
+print(json.dumps({"missing": missing, "failed": failed}))
+"""
+
+
 class BuildError(Exception):
     """A build step failed; the message says which and why."""
 
@@ -139,13 +168,19 @@ def stage_project(project: Path, staging: Path) -> None:
     )
 
 
-def run_chalice(staging: Path, stage: str, template: Path, out: Path) -> None:
+def import_env(stage: str) -> dict[str, str]:
+    """The environment for processes that import the app: placeholders where nothing is set."""
     env = dict(os.environ)
     for name, value in IMPORT_PLACEHOLDERS.items():
         env.setdefault(name, value)
     env.setdefault("HETONG_STAGE", stage)
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # or chalicelib/__pycache__ would end in the zip
     env["AWS_EC2_METADATA_DISABLED"] = "true"  # packaging needs no credentials; never look for any
+    return env
+
+
+def run_chalice(staging: Path, stage: str, template: Path, out: Path) -> None:
+    env = import_env(stage)
     cmd = [
         sys.executable,
         "-c",
@@ -205,9 +240,10 @@ def lambda_target(template: dict[str, Any]) -> tuple[str, str]:
 
 
 def handler_modules(template: dict[str, Any]) -> dict[str, str]:
-    """Function name -> the module its handler lives in (``functions.notifier.handler`` -> ``functions.notifier``)."""
+    """Function name -> its handler's module (``functions.notifier.handler`` -> ``functions.notifier``)."""
     return {
-        name: str(props["Handler"]).rpartition(".")[0] for name, props in serverless_functions(template).items()
+        name: str(props["Handler"]).rpartition(".")[0]
+        for name, props in serverless_functions(template).items()
     }
 
 
@@ -289,8 +325,8 @@ def pip_install(requirements: Path, site: Path, python_version: str, arch: str) 
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BuildError(
-            "pip could not fetch the runtime requirements as wheels for "
-            f"python{python_version}/{arch} (packaging needs PyPI; use --no-deps for a template-only build):\n"
+            f"pip could not fetch the runtime requirements as wheels for python{python_version}/{arch} "
+            "(packaging needs PyPI; --no-deps makes a template-only build):\n"
             + (result.stdout + result.stderr).strip()
         )
 
@@ -322,7 +358,10 @@ def prune_site(site: Path, roots: Sequence[Requirement], python_version: str, ar
     installed: dict[str, tuple[Path, list[str]]] = {}
     for dist_info in site.glob("*.dist-info"):
         metadata = parser.parsestr((dist_info / "METADATA").read_text(encoding="utf-8"), headersonly=True)
-        installed[canonicalize_name(str(metadata["Name"]))] = (dist_info, metadata.get_all("Requires-Dist") or [])
+        installed[canonicalize_name(str(metadata["Name"]))] = (
+            dist_info,
+            metadata.get_all("Requires-Dist") or [],
+        )
     keep: set[str] = set()
     seen: set[tuple[str, frozenset[str]]] = set()
     pending = [(canonicalize_name(r.name), frozenset(r.extras)) for r in roots if _applies(r.marker, env, ())]
@@ -336,9 +375,9 @@ def prune_site(site: Path, roots: Sequence[Requirement], python_version: str, ar
             requirement = Requirement(spec)
             if _applies(requirement.marker, env, extras):
                 pending.append((canonicalize_name(requirement.name), frozenset(requirement.extras)))
-    removed = sorted(name for name in installed if name not in keep)
-    for name in removed:
-        _remove_distribution(site, installed[name][0])
+    removed = sorted(str(dist) for dist in installed if dist not in keep)
+    for dist in removed:
+        _remove_distribution(site, installed[dist][0])
     for junk in ("bin", *JUNK_TOP_LEVEL):
         if (site / junk).is_dir():
             shutil.rmtree(site / junk)
@@ -354,7 +393,11 @@ def add_tree(archive: zipfile.ZipFile, root: Path, prefix: str) -> int:
     existing = set(archive.namelist())
     added = 0
     for path in iter_tree(root):
-        name = str(PurePosixPath(prefix, *path.relative_to(root).parts)) if prefix else path.relative_to(root).as_posix()
+        name = (
+            str(PurePosixPath(prefix, *path.relative_to(root).parts))
+            if prefix
+            else path.relative_to(root).as_posix()
+        )
         if name in existing:
             raise BuildError(f"{name} would be in deployment.zip twice")
         archive.write(path, name)
@@ -383,6 +426,48 @@ def check_zip(zip_path: Path, template: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _runtime_provided(target: Path) -> None:
+    """Link the build machine's copies of what the Lambda runtime provides into target."""
+    target.mkdir()
+    for name in RUNTIME_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise BuildError(f"{name} is not installed here; the import check needs it (as Lambda has it)")
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (target / source.name).symlink_to(source, target_is_directory=source.is_dir())
+
+
+def check_imports(zip_path: Path, modules: Sequence[str], stage: str, scratch: Path) -> list[str]:
+    """Import the app and every handler module from the artifact alone (plus what the Lambda runtime
+    provides), in an isolated interpreter. Returns what is missing; other import failures only warn,
+    since compiled wheels built for Lambda's platform need not load on the build machine."""
+    unpacked, runtime = scratch / "unpacked", scratch / "runtime"
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(unpacked)
+    _runtime_provided(runtime)
+    paths = json.dumps([str(unpacked), str(runtime)])
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", IMPORT_CHECK, paths, *modules],
+        env=import_env(stage),
+        cwd=scratch,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BuildError("the import check itself failed:\n" + (result.stdout + result.stderr).strip())
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    for module, error in report["failed"]:
+        print(
+            f"warning: importing {module} from the artifact failed here ({error}); Lambda may still load it"
+        )
+    return [
+        f"{module}: {error} (is {name or 'it'} in requirements.txt?)"
+        for module, name, error in report["missing"]
+    ]
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -406,12 +491,25 @@ def build(
     if not template_path.is_file():
         raise BuildError(f"{template_path} not found")
     if with_deps and not requirements.is_file():
-        raise BuildError(f"{requirements} not found (pass --requirements, or --no-deps for a template-only build)")
+        raise BuildError(
+            f"{requirements} not found (pass --requirements, or --no-deps for a template-only build)"
+        )
 
     out.mkdir(parents=True, exist_ok=True)
-    for stale in ("sam.yaml", "sam.json", "deployment.zip"):
-        (out / stale).unlink(missing_ok=True)
+    outputs = [out / name for name in ("sam.yaml", "sam.json", "deployment.zip")]
+    for stale in outputs:
+        stale.unlink(missing_ok=True)
+    try:
+        return _build(stage, out, project, template_path, requirements, with_deps)
+    except BaseException:
+        for partial in outputs:  # never leave a half-built artifact where deploy.sh would take it
+            partial.unlink(missing_ok=True)
+        raise
 
+
+def _build(
+    stage: str, out: Path, project: Path, template_path: Path, requirements: Path, with_deps: bool
+) -> Path:
     with tempfile.TemporaryDirectory(prefix="hetong-build-") as tmp:
         staging = Path(tmp) / "project"
         stage_project(project, staging)
@@ -436,9 +534,14 @@ def build(
                     + (f" (left out, the runtime has them: {', '.join(removed)})" if removed else "")
                 )
             else:
-                print("--no-deps: runtime requirements NOT included; this artifact is for checks, not deployment")
+                print(
+                    "--no-deps: runtime requirements NOT included: this artifact is for checks, not deploys"
+                )
 
-    problems = check_zip(zip_path, template)
+        problems = check_zip(zip_path, template)
+        if not problems and with_deps:
+            modules = ["app", *sorted(set(handler_modules(template).values()) - {"app"})]
+            problems = check_imports(zip_path, modules, stage, Path(tmp) / "import-check")
     if problems:
         raise BuildError("deployment.zip is not right:\n  " + "\n  ".join(problems))
     size = zip_path.stat().st_size
@@ -451,9 +554,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.build", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default="dev", help="Chalice stage (dev, prod); default dev")
     parser.add_argument("--out", required=True, type=Path, help="output directory, e.g. build/dev")
-    parser.add_argument("--project-dir", type=Path, default=REPO_ROOT, help="project root (default: this repo)")
-    parser.add_argument("--template", type=Path, help="template to merge (default: <project>/infra/template.yaml)")
-    parser.add_argument("--requirements", type=Path, help="runtime requirements (default: <project>/requirements.txt)")
+    parser.add_argument(
+        "--project-dir", type=Path, default=REPO_ROOT, help="project root (default: this repo)"
+    )
+    parser.add_argument(
+        "--template", type=Path, help="template to merge (default: <project>/infra/template.yaml)"
+    )
+    parser.add_argument(
+        "--requirements", type=Path, help="runtime requirements (default: <project>/requirements.txt)"
+    )
     parser.add_argument(
         "--no-deps", action="store_true", help="leave out the runtime requirements (offline, not deployable)"
     )

@@ -15,15 +15,27 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.records import (
+    LIFECYCLE_DUE,
+    NEXT_INVOICE,
+    OPEN_INVOICE,
+    ApiKeyRecord,
+    AuditRecord,
+    BaseRecord,
+    ContractRecord,
+    DocumentRecord,
+    InvoiceRecord,
+    OutboxRecord,
+    PaymentItem,
+    TokenRecord,
+    UniqueRecord,
+    bind_records,
+)
 from chalicelib.domain.audit import AuditEntry, canonical_json
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract, contract_from_dict, contract_to_dict
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
 from chalicelib.domain.invoice import Invoice, invoice_from_dict, invoice_to_dict
 from chalicelib.domain.money import money_str, to_money
-from chalicelib.adapters.records import (
-    LIFECYCLE_DUE, NEXT_INVOICE, OPEN_INVOICE, ApiKeyRecord, AuditRecord, BaseRecord, ContractRecord,
-    DocumentRecord, InvoiceRecord, OutboxRecord, PaymentItem, TokenRecord, UniqueRecord, bind_records,
-)
 from chalicelib.services.ports import Changes, PaymentRecord, SigningToken, StoredDocument
 from chalicelib.settings import Settings
 

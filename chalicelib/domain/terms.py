@@ -272,7 +272,7 @@ class Terms:
             breach_penalty_pct=_pct(obj.get("breach_penalty_pct"), f"{field}.breach_penalty_pct",
                                     lo=Decimal(0), hi=Decimal(100)),
             late_penalty=LatePenalty.parse(obj.get("late_penalty"), f"{field}.late_penalty"),
-            notice_period_days=_int(obj, "notice_period_days", f"{field}.notice_period_days", 0, 365),
+            notice_period_days=_int(obj, "notice_period_days", f"{field}.notice_period_days", 1, 365),
             dispute_resolution=DisputeResolution.parse(obj.get("dispute_resolution"), f"{field}.dispute_resolution"),
             signing_place=_text(obj, "signing_place", f"{field}.signing_place", max_len=100),
             service_standards=ServiceStandards.parse(obj.get("service_standards"), f"{field}.service_standards"),

@@ -52,3 +52,12 @@ def api(aws: dict[str, Any]) -> Iterator[Any]:
 
     with Client(app) as client:
         yield client
+
+
+@pytest.fixture
+def world(api: Any, keys: dict[str, str], aws: dict[str, Any]) -> Any:
+    from datetime import date
+
+    from tests.integration.world import World
+
+    return World(api, keys, aws, date(2026, 11, 22))

@@ -9,6 +9,7 @@ support is asserted on the translated template instead, and each such test says 
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import os
@@ -75,7 +76,7 @@ class Packaged:
     sam: dict[str, Any]
 
 
-STUB_APP = '''\
+STUB_APP = """\
 from chalice import Chalice
 
 app = Chalice(app_name="hetong")
@@ -84,7 +85,7 @@ app = Chalice(app_name="hetong")
 @app.route("/contracts")
 def list_contracts():
     return {"contracts": []}
-'''
+"""
 
 
 def _stub_project(root: Path) -> Path:
@@ -141,8 +142,9 @@ def _resources_of(template: dict[str, Any], type_: str) -> dict[str, dict[str, A
 
 
 @pytest.fixture(scope="session")
-def deployed(packaged: Packaged, translated: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Deploy into moto and read everything back (a snapshot, so no mock outlives this fixture)."""
+def deployed(packaged: Packaged, translated: dict[str, Any]) -> dict[str, Any]:
+    """Deploy into moto and read everything back: a snapshot, so the mock (and the stack's resources,
+    named like the other integration tests' ones) ends inside this fixture."""
     import boto3
     from moto import mock_aws
 
@@ -173,7 +175,9 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> Iterator[dict[st
             for r in cf.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
         }
         ddb = session.client("dynamodb")
-        tables = {name: ddb.describe_table(TableName=name)["Table"] for name in ddb.list_tables()["TableNames"]}
+        tables = {
+            name: ddb.describe_table(TableName=name)["Table"] for name in ddb.list_tables()["TableNames"]
+        }
         lam = session.client("lambda")
         functions = {f["FunctionName"]: f for f in lam.list_functions()["Functions"]}
         mappings = lam.list_event_source_mappings()["EventSourceMappings"]
@@ -184,7 +188,9 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> Iterator[dict[st
         }
         sqs = session.client("sqs")
         queues = {
-            url.rsplit("/", 1)[1]: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            url.rsplit("/", 1)[1]: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
+                "Attributes"
+            ]
             for url in sqs.list_queues()["QueueUrls"]
         }
         topics = [t["TopicArn"] for t in session.client("sns").list_topics()["Topics"]]
@@ -192,22 +198,26 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> Iterator[dict[st
         role_policies = {}
         for role in iam.list_roles()["Roles"]:
             for policy_name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
-                document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=policy_name)["PolicyDocument"]
-                role_policies[role["Arn"]] = json.loads(document) if isinstance(document, str) else document
+                document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=policy_name)[
+                    "PolicyDocument"
+                ]
+                if isinstance(document, str):  # moto's CloudFormation stores the dict's repr()
+                    document = ast.literal_eval(document)
+                role_policies[role["Arn"]] = document
         log_groups = {g["logGroupName"]: g for g in session.client("logs").describe_log_groups()["logGroups"]}
-        yield {
-            "stack": stack,
-            "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
-            "physical": physical,
-            "tables": tables,
-            "functions": functions,
-            "mappings": mappings,
-            "rules": rules,
-            "queues": queues,
-            "topics": topics,
-            "role_policies": role_policies,
-            "log_groups": log_groups,
-        }
+    return {
+        "stack": stack,
+        "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+        "physical": physical,
+        "tables": tables,
+        "functions": functions,
+        "mappings": mappings,
+        "rules": rules,
+        "queues": queues,
+        "topics": topics,
+        "role_policies": role_policies,
+        "log_groups": log_groups,
+    }
 
 
 # ----------------------------------------------------------------------------- fast: no build
@@ -254,7 +264,12 @@ def _fake_dist(site: Path, name: str, requires: list[str], top: str) -> None:
 def test_prune_drops_what_the_runtime_provides_and_only_it_needs(tmp_path: Path) -> None:
     site = tmp_path / "site"
     _fake_dist(site, "pynamodb", ["botocore>=1.12"], "pynamodb")
-    _fake_dist(site, "aws-lambda-powertools", ["jmespath", "typing-extensions", "aws-xray-sdk; extra == 'tracer'"], "p")
+    _fake_dist(
+        site,
+        "aws-lambda-powertools",
+        ["jmespath", "typing-extensions", "aws-xray-sdk; extra == 'tracer'"],
+        "p",
+    )
     _fake_dist(site, "botocore", ["jmespath", "urllib3", "python-dateutil"], "botocore")
     _fake_dist(site, "urllib3", [], "urllib3")
     _fake_dist(site, "python-dateutil", ["six"], "dateutil")
@@ -286,8 +301,14 @@ def test_check_zip_flags_forbidden_content(tmp_path: Path) -> None:
         zf.writestr("chalicelib/__pycache__/x.cpython-311.pyc", "")
     template = {
         "Resources": {
-            "N": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "functions.notifier.handler"}},
-            "I": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "functions.invoicing.handler"}},
+            "N": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Handler": "functions.notifier.handler"},
+            },
+            "I": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Handler": "functions.invoicing.handler"},
+            },
         }
     }
     problems = infra_build.check_zip(archive, template)
@@ -304,7 +325,12 @@ def test_check_zip_flags_forbidden_content(tmp_path: Path) -> None:
 @pytest.mark.integration
 def test_packaged_template_passes_cfn_lint(packaged: Packaged) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())", str(packaged.sam_path)],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from cfnlint.runner import main; sys.exit(main())",
+            str(packaged.sam_path),
+        ],
         cwd=REPO,  # picks up .cfnlintrc.yaml (regions)
         capture_output=True,
         text=True,
@@ -451,17 +477,24 @@ def test_settings_moto_does_not_model(translated: dict[str, Any]) -> None:
     for config in invoke_configs.values():
         assert config["MaximumRetryAttempts"] == 2
         assert config["MaximumEventAgeInSeconds"] == 3600
-        assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["WorkersDLQ", "Arn"]}
+        assert config["DestinationConfig"]["OnFailure"]["Destination"] == {
+            "Fn::GetAtt": ["WorkersDLQ", "Arn"]
+        }
 
     subscriptions = _resources_of(translated, "AWS::SNS::Subscription")
-    assert {(s["Properties"]["TopicArn"]["Ref"], s["Properties"]["Endpoint"]["Ref"], s["Condition"]) for s in subscriptions.values()} == {
+    assert {
+        (s["Properties"]["TopicArn"]["Ref"], s["Properties"]["Endpoint"]["Ref"], s["Condition"])
+        for s in subscriptions.values()
+    } == {
         ("FinanceTopic", "FinanceAlertEmail", "HasFinanceAlertEmail"),
         ("OpsTopic", "OperatorEmail", "HasOperatorEmail"),
     }
 
     alarms = [a["Properties"] for a in _resources_of(translated, "AWS::CloudWatch::Alarm").values()]
     lambda_alarms = {
-        (a["Dimensions"][0]["Value"]["Ref"], a["MetricName"]) for a in alarms if a["Namespace"] == "AWS/Lambda"
+        (a["Dimensions"][0]["Value"]["Ref"], a["MetricName"])
+        for a in alarms
+        if a["Namespace"] == "AWS/Lambda"
     }
     assert lambda_alarms == {(f, m) for f in FUNCTIONS for m in ("Errors", "Throttles")}
     queue_alarms = {
@@ -558,8 +591,10 @@ def test_functions(deployed: dict[str, Any]) -> None:
         assert env["HETONG_PUBLIC_BASE_URL"] == expected_base, logical
         assert f"/aws/lambda/hetong-test-{suffix}" in deployed["log_groups"]
     assert functions["hetong-test-api"]["Handler"] == "app.app"
-    assert functions["hetong-test-notifier"]["Handler"] == "functions.notifier.handler"
-    for logical, (handler, _, suffix) in WORKERS.items():
+    notifier = functions["hetong-test-notifier"]
+    assert notifier["Handler"] == "functions.notifier.handler"
+    assert notifier["Environment"]["Variables"]["HETONG_NOTIFIER_DLQ_URL"] == outputs["NotifierDLQUrl"]
+    for handler, _, suffix in WORKERS.values():
         assert functions[f"hetong-test-{suffix}"]["Handler"] == handler
 
 
