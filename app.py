@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -57,7 +57,8 @@ def _staff(allowed: tuple[str, ...]) -> str:
 
 def _body() -> Any:
     request = _request()
-    return http.parse_json_body(request.raw_body, request.headers.get("content-type"))
+    raw = request.raw_body
+    return http.parse_json_body(raw.encode() if isinstance(raw, str) else raw, request.headers.get("content-type"))
 
 
 def _actor(role: str) -> str:
@@ -65,7 +66,7 @@ def _actor(role: str) -> str:
 
 
 def _query(name: str) -> str | None:
-    params = _request().query_params or {}
+    params: Mapping[str, str] = _request().query_params or {}
     return params.get(name)
 
 
@@ -89,8 +90,9 @@ def draft_contract() -> Response:
 @route("/contracts", methods=["GET"])
 def list_contracts() -> Response:
     _staff(STAFF)
-    items, cursor = contract_service.list_contracts(get_deps(), _query("status"), _int_query("limit", 50),
-                                                    _query("cursor"))
+    items, cursor = contract_service.list_contracts(
+        get_deps(), _query("status"), _int_query("limit", 50), _query("cursor")
+    )
     return http.json_response({"items": [contract_summary(c) for c in items], "next_cursor": cursor})
 
 
@@ -104,8 +106,11 @@ def get_contract(contract_id: str) -> Response:
 def get_document(contract_id: str) -> Response:
     _staff(STAFF)
     doc = contract_service.get_document(get_deps(), contract_id, _query("part") or "contract")
-    return Response(body=doc.html, status_code=200,
-                    headers={"Content-Type": "text/html; charset=utf-8", "X-Document-SHA256": doc.sha256})
+    return Response(
+        body=doc.html,
+        status_code=200,
+        headers={"Content-Type": "text/html; charset=utf-8", "X-Document-SHA256": doc.sha256},
+    )
 
 
 @route("/contracts/{contract_id}/audit", methods=["GET"])
@@ -164,8 +169,11 @@ def signing_page(token: str) -> Response:
         return pages.error_page(exc)
     if _wants_json():
         return http.json_response(view)
-    return Response(body=pages.signing_page(view, token), status_code=200,
-                    headers={"Content-Type": "text/html; charset=utf-8", **pages.SECURITY_HEADERS})
+    return Response(
+        body=pages.signing_page(view, token),
+        status_code=200,
+        headers={"Content-Type": "text/html; charset=utf-8", **pages.SECURITY_HEADERS},
+    )
 
 
 @route("/sign/{token}", methods=["POST"], content_types=BODY_TYPES)
@@ -198,9 +206,14 @@ def list_invoices(contract_id: str) -> Response:
     as_of = _as_of()
     contract, invoices = billing.list_invoices(get_deps(), contract_id)
     amount = contract.contract_amount
-    return http.json_response({"contract_id": contract_id, "contract_no": contract.contract_no,
-                               "as_of": as_of.isoformat(),
-                               "items": [invoice_response(i, as_of, amount) for i in invoices]})
+    return http.json_response(
+        {
+            "contract_id": contract_id,
+            "contract_no": contract.contract_no,
+            "as_of": as_of.isoformat(),
+            "items": [invoice_response(i, as_of, amount) for i in invoices],
+        }
+    )
 
 
 @route("/contracts/{contract_id}/invoices/{year}/void", methods=["POST"], content_types=BODY_TYPES)
@@ -221,8 +234,13 @@ def record_payment(contract_id: str) -> Response:
     deps = get_deps()
     if key is None:
         return http.json_response(billing.record_payment(deps, contract_id, body, _actor(role)), 201)
-    result = idempotency.once(deps, key, f"payments:{contract_id}", body,
-                              lambda: billing.record_payment(deps, contract_id, body, _actor(role)))
+    result = idempotency.once(
+        deps,
+        key,
+        f"payments:{contract_id}",
+        body,
+        lambda: billing.record_payment(deps, contract_id, body, _actor(role)),
+    )
     return http.json_response(result, 201)
 
 
@@ -238,9 +256,14 @@ def receivables() -> Response:
     report = billing.receivables(get_deps(), _as_of())
     fmt = _query("format") or "json"
     if fmt == "csv":
-        return Response(body=billing.receivables_csv(report), status_code=200, headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="receivables-{report["as_of"]}.csv"'})
+        return Response(
+            body=billing.receivables_csv(report),
+            status_code=200,
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="receivables-{report["as_of"]}.csv"',
+            },
+        )
     if fmt != "json":
         raise http.BadRequest("format", "format must be json or csv")
     return http.json_response(report)
@@ -252,10 +275,17 @@ def propose_amendment(contract_id: str) -> Response:
     role = _staff(OPERATOR)
     contract = lifecycle.propose_amendment(get_deps(), contract_id, _body(), _actor(role))
     amendment = contract.amendments[-1]
-    return http.json_response({"contract_id": contract.id, "amendment_no": amendment.no,
-                               "status": amendment.status, "changes": amendment.changes,
-                               "document_sha256": amendment.signing.document_sha256,
-                               "contract": contract_response(contract)}, 201)
+    return http.json_response(
+        {
+            "contract_id": contract.id,
+            "amendment_no": amendment.no,
+            "status": amendment.status,
+            "changes": amendment.changes,
+            "document_sha256": amendment.signing.document_sha256,
+            "contract": contract_response(contract),
+        },
+        201,
+    )
 
 
 @route("/contracts/{contract_id}/amendments/{no}/void", methods=["POST"], content_types=BODY_TYPES)
@@ -272,8 +302,10 @@ def serve_notice(contract_id: str) -> Response:
     role = _staff(OPERATOR)
     contract = lifecycle.serve_notice(get_deps(), contract_id, _body(), _actor(role))
     notice = contract.notices[-1]
-    return http.json_response({**notice.to_dict(), "contract_id": contract.id, "status": notice.status,
-                               "contract_status": contract.status}, 201)
+    return http.json_response(
+        {**notice.to_dict(), "contract_id": contract.id, "status": notice.status, "contract_status": contract.status},
+        201,
+    )
 
 
 @route("/contracts/{contract_id}/termination/withdraw", methods=["POST"], content_types=BODY_TYPES)

@@ -22,7 +22,7 @@ from chalicelib.services.auth import Forbidden, Unauthorized
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
-JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+JSON_HEADERS: dict[str, Any] = {"Content-Type": "application/json; charset=utf-8"}
 
 
 class BadRequest(Exception):
@@ -42,8 +42,9 @@ def error(status: int, code: str, message: str, field: str | None = None) -> Res
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
-                    headers={**JSON_HEADERS, **(headers or {})})
+    return Response(
+        body=json.dumps(body, ensure_ascii=False), status_code=status, headers={**JSON_HEADERS, **(headers or {})}
+    )
 
 
 def parse_json_body(raw: bytes | None, content_type: str | None) -> Any:

@@ -10,16 +10,26 @@ DATE = {"type": "string", "format": "date", "example": "2026-11-22"}
 ERROR = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}},
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}},
+        }
+    },
 }
 PARTY = {
     "type": "object",
     "required": ["name", "credit_code", "contact_person", "phone", "email", "address"],
     "properties": {
         "name": {"type": "string", "maxLength": 200, "example": "北京云帆科技有限公司"},
-        "credit_code": {"type": "string", "minLength": 18, "maxLength": 18, "example": "91350100M000100Y43",
-                        "description": "统一社会信用代码 with its GB 32100-2015 check character"},
+        "credit_code": {
+            "type": "string",
+            "minLength": 18,
+            "maxLength": 18,
+            "example": "91350100M000100Y43",
+            "description": "统一社会信用代码 with its GB 32100-2015 check character",
+        },
         "contact_person": {"type": "string", "maxLength": 100},
         "phone": {"type": "string", "example": "010-88886666"},
         "email": {"type": "string", "format": "email"},
@@ -29,25 +39,43 @@ PARTY = {
 LATE_PENALTY = {
     "type": "object",
     "required": ["mode", "rate_pct"],
-    "properties": {"mode": {"type": "string", "enum": ["contract_pct", "daily_pct"]}, "rate_pct": PCT,
-                   "cap_pct": {"oneOf": [PCT, {"type": "null"}]}},
+    "properties": {
+        "mode": {"type": "string", "enum": ["contract_pct", "daily_pct"]},
+        "rate_pct": PCT,
+        "cap_pct": {"oneOf": [PCT, {"type": "null"}]},
+    },
 }
 TERMS = {
     "type": "object",
-    "required": ["services", "term_years", "annual_fee", "payment_due_days", "breach_penalty_pct", "late_penalty",
-                 "notice_period_days", "signing_place"],
+    "required": [
+        "services",
+        "term_years",
+        "annual_fee",
+        "payment_due_days",
+        "breach_penalty_pct",
+        "late_penalty",
+        "notice_period_days",
+        "signing_place",
+    ],
     "properties": {
         "services": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "string"}},
-        "service_standards": {"type": ["object", "null"], "properties": {
-            "connect_rate_min_pct": PCT, "satisfaction_min_pct": PCT}},
+        "service_standards": {
+            "type": ["object", "null"],
+            "properties": {"connect_rate_min_pct": PCT, "satisfaction_min_pct": PCT},
+        },
         "term_years": {"type": "integer", "minimum": 1, "maximum": 30},
         "annual_fee": MONEY,
         "payment_due_days": {"type": "integer", "minimum": 0, "maximum": 365},
         "breach_penalty_pct": PCT,
         "late_penalty": LATE_PENALTY,
         "notice_period_days": {"type": "integer", "minimum": 0, "maximum": 365},
-        "dispute_resolution": {"type": "object", "properties": {
-            "method": {"type": "string", "enum": ["court", "arbitration"]}, "body": {"type": ["string", "null"]}}},
+        "dispute_resolution": {
+            "type": "object",
+            "properties": {
+                "method": {"type": "string", "enum": ["court", "arbitration"]},
+                "body": {"type": ["string", "null"]},
+            },
+        },
         "signing_place": {"type": "string"},
     },
 }
@@ -55,19 +83,30 @@ CONTRACT = {
     "type": "object",
     "required": ["id", "contract_no", "status", "document_sha256", "terms", "client", "vendor"],
     "properties": {
-        "id": {"type": "string"}, "contract_no": {"type": "string"}, "status": {"type": "string"},
-        "document_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "terms": {"type": "object"},
-        "client": {"type": "object"}, "vendor": {"type": "object"},
-        "effective_date": {"type": ["string", "null"]}, "end_date": {"type": ["string", "null"]},
-        "contract_amount": MONEY, "contract_amount_in_words": {"type": "string"},
-        "signatures": {"type": "array"}, "amendments": {"type": "array"}, "notices": {"type": "array"},
+        "id": {"type": "string"},
+        "contract_no": {"type": "string"},
+        "status": {"type": "string"},
+        "document_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "terms": {"type": "object"},
+        "client": {"type": "object"},
+        "vendor": {"type": "object"},
+        "effective_date": {"type": ["string", "null"]},
+        "end_date": {"type": ["string", "null"]},
+        "contract_amount": MONEY,
+        "contract_amount_in_words": {"type": "string"},
+        "signatures": {"type": "array"},
+        "amendments": {"type": "array"},
+        "notices": {"type": "array"},
         "terms_versions": {"type": "array"},
     },
 }
 
 
 def _err(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -81,9 +120,12 @@ ID_PARAM = {"name": "contract_id", "in": "path", "required": True, "schema": {"t
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Hetong (合同) API", "version": "1.0.0",
-                 "description": "Contract lifecycle and payment tracking: draft, sign, invoice, pay, chase, "
-                                "amend and end service contracts."},
+        "info": {
+            "title": "Hetong (合同) API",
+            "version": "1.0.0",
+            "description": "Contract lifecycle and payment tracking: draft, sign, invoice, pay, chase, "
+            "amend and end service contracts.",
+        },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"Error": ERROR, "Party": PARTY, "Terms": TERMS, "Contract": CONTRACT},
@@ -93,18 +135,33 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "summary": "Draft a contract from a template (operator)",
                     "security": [{"bearer": []}],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["template", "client", "vendor", "terms"],
-                        "properties": {
-                            "template": {"type": "string",
-                                         "enum": ["customer-service-management", "outbound-call-outsourcing"]},
-                            "client": {"$ref": "#/components/schemas/Party"},
-                            "vendor": {"$ref": "#/components/schemas/Party"},
-                            "terms": {"$ref": "#/components/schemas/Terms"},
-                        }}}}},
-                    "responses": {"201": _json("drafted", {"$ref": "#/components/schemas/Contract"}),
-                                  "400": _err("invalid field (named in error.field)"),
-                                  "413": _err("body too large"), "415": _err("not JSON"), **STAFF_ERRORS},
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["template", "client", "vendor", "terms"],
+                                    "properties": {
+                                        "template": {
+                                            "type": "string",
+                                            "enum": ["customer-service-management", "outbound-call-outsourcing"],
+                                        },
+                                        "client": {"$ref": "#/components/schemas/Party"},
+                                        "vendor": {"$ref": "#/components/schemas/Party"},
+                                        "terms": {"$ref": "#/components/schemas/Terms"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json("drafted", {"$ref": "#/components/schemas/Contract"}),
+                        "400": _err("invalid field (named in error.field)"),
+                        "413": _err("body too large"),
+                        "415": _err("not JSON"),
+                        **STAFF_ERRORS,
+                    },
                 },
                 "get": {
                     "summary": "List contracts (staff)",
@@ -114,32 +171,77 @@ def openapi_document() -> dict[str, Any]:
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
                         {"name": "cursor", "in": "query", "schema": {"type": "string"}},
                     ],
-                    "responses": {"200": _json("a page of contracts", {
-                        "type": "object", "required": ["items"],
-                        "properties": {"items": {"type": "array"}, "next_cursor": {"type": ["string", "null"]}}}),
-                        "400": _err("invalid query"), **STAFF_ERRORS},
+                    "responses": {
+                        "200": _json(
+                            "a page of contracts",
+                            {
+                                "type": "object",
+                                "required": ["items"],
+                                "properties": {"items": {"type": "array"}, "next_cursor": {"type": ["string", "null"]}},
+                            },
+                        ),
+                        "400": _err("invalid query"),
+                        **STAFF_ERRORS,
+                    },
                 },
             },
-            "/contracts/{contract_id}": {"get": {
-                "summary": "A contract with its terms, signatures, amendments and notices (staff)",
-                "security": [{"bearer": []}], "parameters": [ID_PARAM],
-                "responses": {"200": _json("the contract", {"$ref": "#/components/schemas/Contract"}),
-                              "404": _err("no such contract"), **STAFF_ERRORS}}},
-            "/contracts/{contract_id}/document": {"get": {
-                "summary": "The rendered document (HTML)", "security": [{"bearer": []}],
-                "parameters": [ID_PARAM, {"name": "part", "in": "query", "schema": {"type": "string"},
-                                          "description": "contract (default), amendment:N or notice:N"}],
-                "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
-                              "404": _err("no such contract or document"), **STAFF_ERRORS}}},
-            "/contracts/{contract_id}/audit": {"get": {
-                "summary": "The audit hash chain and whether it verifies", "security": [{"bearer": []}],
-                "parameters": [ID_PARAM],
-                "responses": {"200": _json("the chain", {"type": "object", "required": ["verified", "entries"],
-                                                         "properties": {"verified": {"type": "boolean"},
-                                                                        "entries": {"type": "array"},
-                                                                        "problems": {"type": "array"}}}),
-                              "404": _err("no such contract"), **STAFF_ERRORS}}},
-            "/openapi.json": {"get": {"summary": "This document",
-                                      "responses": {"200": _json("OpenAPI 3", {"type": "object"})}}},
+            "/contracts/{contract_id}": {
+                "get": {
+                    "summary": "A contract with its terms, signatures, amendments and notices (staff)",
+                    "security": [{"bearer": []}],
+                    "parameters": [ID_PARAM],
+                    "responses": {
+                        "200": _json("the contract", {"$ref": "#/components/schemas/Contract"}),
+                        "404": _err("no such contract"),
+                        **STAFF_ERRORS,
+                    },
+                }
+            },
+            "/contracts/{contract_id}/document": {
+                "get": {
+                    "summary": "The rendered document (HTML)",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        ID_PARAM,
+                        {
+                            "name": "part",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "contract (default), amendment:N or notice:N",
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
+                        "404": _err("no such contract or document"),
+                        **STAFF_ERRORS,
+                    },
+                }
+            },
+            "/contracts/{contract_id}/audit": {
+                "get": {
+                    "summary": "The audit hash chain and whether it verifies",
+                    "security": [{"bearer": []}],
+                    "parameters": [ID_PARAM],
+                    "responses": {
+                        "200": _json(
+                            "the chain",
+                            {
+                                "type": "object",
+                                "required": ["verified", "entries"],
+                                "properties": {
+                                    "verified": {"type": "boolean"},
+                                    "entries": {"type": "array"},
+                                    "problems": {"type": "array"},
+                                },
+                            },
+                        ),
+                        "404": _err("no such contract"),
+                        **STAFF_ERRORS,
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {"summary": "This document", "responses": {"200": _json("OpenAPI 3", {"type": "object"})}}
+            },
         },
     }

@@ -18,8 +18,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates" / "signing"
 # The document is our own HTML, shown in a sandboxed iframe (srcdoc) so it cannot run script or navigate.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-                               "connect-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; "
-                               "form-action 'self'; frame-ancestors 'none'",
+    "connect-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -30,15 +30,19 @@ SECURITY_HEADERS = {
 def _env() -> Any:
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
 
 
 def signing_page(view: dict[str, Any], token: str) -> str:
-    ctx = {**view, "token": token,
-           "annual_fee_figures": amount_in_figures(Decimal(view["annual_fee"])),
-           "contract_amount_figures": amount_in_figures(Decimal(view["contract_amount"])),
-           "view_json": json.dumps({"document_sha256": view["document_sha256"]})}
+    ctx = {
+        **view,
+        "token": token,
+        "annual_fee_figures": amount_in_figures(Decimal(view["annual_fee"])),
+        "contract_amount_figures": amount_in_figures(Decimal(view["contract_amount"])),
+        "view_json": json.dumps({"document_sha256": view["document_sha256"]}),
+    }
     return str(_env().get_template("page.html").render(ctx))
 
 
@@ -50,5 +54,6 @@ def error_page(exc: Exception) -> Response:
     else:
         raise exc
     html = _env().get_template("error.html").render({"message": message, "status": status})
-    return Response(body=html, status_code=status, headers={"Content-Type": "text/html; charset=utf-8",
-                                                            **SECURITY_HEADERS})
+    return Response(
+        body=html, status_code=status, headers={"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}
+    )

@@ -19,15 +19,23 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
-FINANCE_EVENT_TYPES = ["InvoiceIssued", "InvoiceOverdue", "PenaltyAssessed", "PaymentReceived", "InvoiceVoided",
-                       "ContractActivated", "ContractTerminated", "NoticeServed"]
+FINANCE_EVENT_TYPES = [
+    "InvoiceIssued",
+    "InvoiceOverdue",
+    "PenaltyAssessed",
+    "PaymentReceived",
+    "InvoiceVoided",
+    "ContractActivated",
+    "ContractTerminated",
+    "NoticeServed",
+]
 
 
 def _wait_http(url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            urllib.request.urlopen(url, timeout=2).read()
+            urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 - our own http://127.0.0.1 URL
             return
         except Exception:  # noqa: BLE001 - still starting
             if time.monotonic() > deadline:
@@ -53,22 +61,35 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
     # A local subscriber standing in for finance's systems: it filters on event_type like a real one would.
     alerts_url = sqs.create_queue(QueueName=f"hetong-{stage}-finance-alerts")["QueueUrl"]
     alerts_arn = sqs.get_queue_attributes(QueueUrl=alerts_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=alerts_arn, ReturnSubscriptionArn=True,
-                  Attributes={"RawMessageDelivery": "true",
-                              "FilterPolicy": json.dumps({"event_type": FINANCE_EVENT_TYPES})})
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=alerts_arn,
+        ReturnSubscriptionArn=True,
+        Attributes={"RawMessageDelivery": "true", "FilterPolicy": json.dumps({"event_type": FINANCE_EVENT_TYPES})},
+    )
     env = {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-        "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": moto_url,
         "HETONG_STAGE": stage,
         "HETONG_TABLE": created["tables"]["MainTable"]["name"],
         "HETONG_IDEMPOTENCY_TABLE": created["tables"]["IdempotencyTable"]["name"],
         "HETONG_FINANCE_TOPIC_ARN": topic_arn,
         "HETONG_NOTIFIER_DLQ_URL": created["queues"]["NotifierDLQ"]["url"],
-        "HETONG_SENDER_EMAIL": sender, "HETONG_REPLY_TO_EMAIL": sender,
-        "HETONG_FINANCE_EMAIL": finance, "HETONG_OPERATOR_EMAIL": operator,
-        "HETONG_PUBLIC_BASE_URL": api_url, "HETONG_LINK_SECRET": secrets.token_urlsafe(48),
-        "POWERTOOLS_SERVICE_NAME": "hetong", "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
-        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        "HETONG_SENDER_EMAIL": sender,
+        "HETONG_REPLY_TO_EMAIL": sender,
+        "HETONG_FINANCE_EMAIL": finance,
+        "HETONG_OPERATOR_EMAIL": operator,
+        "HETONG_PUBLIC_BASE_URL": api_url,
+        "HETONG_LINK_SECRET": secrets.token_urlsafe(48),
+        "POWERTOOLS_SERVICE_NAME": "hetong",
+        "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
     os.environ.update(env)
     from chalicelib.bootstrap import get_deps, reset
@@ -78,15 +99,28 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
     reset_settings()
     reset()
     deps = get_deps()
-    credentials = {"operator": create_api_key(deps, "operator", "local operator"),
-                   "finance": create_api_key(deps, "finance", "local finance")}
-    stack = {"api_url": api_url, "aws_endpoint_url": moto_url, "region": REGION, "stage": stage,
-             "main_table": env["HETONG_TABLE"], "main_table_stream_arn": created["tables"]["MainTable"]["stream_arn"],
-             "idempotency_table": env["HETONG_IDEMPOTENCY_TABLE"], "finance_topic_arn": topic_arn,
-             "finance_alerts_queue_url": alerts_url, "notifier_dlq_url": env["HETONG_NOTIFIER_DLQ_URL"],
-             "workers_dlq_url": created["queues"]["WorkersDLQ"]["url"], "sender_email": sender,
-             "finance_email": finance, "operator_email": operator,
-             "moto_dashboard": f"{moto_url}/moto-api/", "ses_messages": f"{moto_url}/moto-api/data.json"}
+    credentials = {
+        "operator": create_api_key(deps, "operator", "local operator"),
+        "finance": create_api_key(deps, "finance", "local finance"),
+    }
+    stack = {
+        "api_url": api_url,
+        "aws_endpoint_url": moto_url,
+        "region": REGION,
+        "stage": stage,
+        "main_table": env["HETONG_TABLE"],
+        "main_table_stream_arn": created["tables"]["MainTable"]["stream_arn"],
+        "idempotency_table": env["HETONG_IDEMPOTENCY_TABLE"],
+        "finance_topic_arn": topic_arn,
+        "finance_alerts_queue_url": alerts_url,
+        "notifier_dlq_url": env["HETONG_NOTIFIER_DLQ_URL"],
+        "workers_dlq_url": created["queues"]["WorkersDLQ"]["url"],
+        "sender_email": sender,
+        "finance_email": finance,
+        "operator_email": operator,
+        "moto_dashboard": f"{moto_url}/moto-api/",
+        "ses_messages": f"{moto_url}/moto-api/data.json",
+    }
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "credentials.json").write_text(json.dumps(credentials, indent=2) + "\n", encoding="utf-8")
     (state_dir / "stack.json").write_text(json.dumps(stack, indent=2) + "\n", encoding="utf-8")
@@ -115,15 +149,19 @@ def run(args: argparse.Namespace) -> int:
     moto = SerializedMotoServer(port=args.moto_port).start()
     api_url = f"http://127.0.0.1:{args.api_port}"
     info = provision(moto.url, api_url, args.stage, state_dir)
-    api = subprocess.Popen([sys.executable, "-m", "devstack.api", "--port", str(args.api_port)], cwd=ROOT,
-                           env={**os.environ, **info["env"], "PYTHONPATH": str(ROOT)})
+    api = subprocess.Popen(
+        [sys.executable, "-m", "devstack.api", "--port", str(args.api_port)],
+        cwd=ROOT,
+        env={**os.environ, **info["env"], "PYTHONPATH": str(ROOT)},
+    )
     stop = threading.Event()
 
     from devstack.runner import StreamRunner
     from functions import notifier
 
-    runner = StreamRunner(moto.url, REGION, info["stack"]["main_table_stream_arn"], info["stack"]["notifier_dlq_url"],
-                          notifier.handler)
+    runner = StreamRunner(
+        moto.url, REGION, info["stack"]["main_table_stream_arn"], info["stack"]["notifier_dlq_url"], notifier.handler
+    )
     threading.Thread(target=runner.run_forever, name="stream-runner", daemon=True).start()
     if args.schedule_seconds > 0:
         threading.Thread(target=fire_scheduled_workers, args=(stop, args.schedule_seconds), daemon=True).start()
@@ -141,18 +179,21 @@ def run(args: argparse.Namespace) -> int:
         moto.stop()
         return 1
     creds = info["credentials"]
-    print(f"""
+    print(
+        f"""
 Hetong is running.
   API            {api_url}        (OpenAPI: {api_url}/openapi.json)
   moto (AWS)     {moto.url}        (dashboard: {moto.url}/moto-api/)
-  credentials    {state_dir / 'credentials.json'}
-  stack          {state_dir / 'stack.json'}
+  credentials    {state_dir / "credentials.json"}
+  stack          {state_dir / "stack.json"}
 
 Try it:
-  curl -s {api_url}/contracts -H 'Authorization: Bearer {creds['operator']}'
+  curl -s {api_url}/contracts -H 'Authorization: Bearer {creds["operator"]}'
   .venv/bin/python -m functions.invoicing --as-of 2027-01-01
 Press Ctrl-C to stop.
-""", flush=True)
+""",
+        flush=True,
+    )
     try:
         while not stop.is_set():
             if api.poll() is not None:
@@ -179,8 +220,12 @@ def main() -> None:
     p.add_argument("--moto-port", type=int, default=int(os.environ.get("HETONG_MOTO_PORT", "5000")))
     p.add_argument("--stage", default="local")
     p.add_argument("--state-dir", default=str(ROOT / ".local"))
-    p.add_argument("--schedule-seconds", type=float, default=60.0,
-                   help="fire the daily workers for today every N seconds (0: never)")
+    p.add_argument(
+        "--schedule-seconds",
+        type=float,
+        default=60.0,
+        help="fire the daily workers for today every N seconds (0: never)",
+    )
     args = parser.parse_args()
     sys.exit(run(args))
 

@@ -25,5 +25,14 @@ class LocalContext:
 
 def stream_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
     """DynamoDB stream records as Lambda delivers them to a function."""
-    return {"Records": [{**r, "eventSource": "aws:dynamodb", "eventSourceARN": stream_arn,
-                         "awsRegion": r.get("awsRegion", "ap-east-1")} for r in records]}
+    return {
+        "Records": [
+            {
+                **r,
+                "eventSource": "aws:dynamodb",
+                "eventSourceARN": stream_arn,
+                "awsRegion": r.get("awsRegion", "ap-east-1"),
+            }
+            for r in records
+        ]
+    }

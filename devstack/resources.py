@@ -20,8 +20,14 @@ def load_template() -> dict[str, Any]:
 
 class Resolver:
     def __init__(self, params: dict[str, str], physical: dict[str, str], account: str, region: str) -> None:
-        self.values = {**params, "AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws",
-                       "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "hetong-local"}
+        self.values = {
+            **params,
+            "AWS::Region": region,
+            "AWS::AccountId": account,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "hetong-local",
+        }
         self.physical = physical
 
     def __call__(self, node: Any) -> Any:
@@ -33,17 +39,20 @@ class Resolver:
                 return self.physical[name]
             if set(node) == {"Fn::Sub"}:
                 text = node["Fn::Sub"]
-                return re.sub(r"\$\{([^}]+)\}", lambda m: str(self.values.get(m.group(1),
-                                                                             self.physical.get(m.group(1), ""))),
-                              text)
+                return re.sub(
+                    r"\$\{([^}]+)\}",
+                    lambda m: str(self.values.get(m.group(1), self.physical.get(m.group(1), ""))),
+                    text,
+                )
             return {k: self(v) for k, v in node.items()}
         if isinstance(node, list):
             return [self(v) for v in node]
         return node
 
 
-def create_resources(endpoint: str | None, region: str, stage: str, finance_email: str,
-                     sender_email: str) -> dict[str, Any]:
+def create_resources(
+    endpoint: str | None, region: str, stage: str, finance_email: str, sender_email: str
+) -> dict[str, Any]:
     """Returns names and ARNs of what was created (written to .local/stack.json)."""
     template = load_template()
     params = {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
@@ -60,8 +69,10 @@ def create_resources(endpoint: str | None, region: str, stage: str, finance_emai
         props = resolve(res.get("Properties", {}))
         if res["Type"] == "AWS::DynamoDB::Table":
             args: dict[str, Any] = {
-                "TableName": props["TableName"], "KeySchema": props["KeySchema"],
-                "AttributeDefinitions": props["AttributeDefinitions"], "BillingMode": "PAY_PER_REQUEST",
+                "TableName": props["TableName"],
+                "KeySchema": props["KeySchema"],
+                "AttributeDefinitions": props["AttributeDefinitions"],
+                "BillingMode": "PAY_PER_REQUEST",
             }
             if props.get("GlobalSecondaryIndexes"):
                 args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
@@ -72,8 +83,11 @@ def create_resources(endpoint: str | None, region: str, stage: str, finance_emai
             if ttl:
                 ddb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=ttl)
             resolve.physical[logical] = props["TableName"]
-            out["tables"][logical] = {"name": props["TableName"], "arn": desc["TableArn"],
-                                      "stream_arn": desc.get("LatestStreamArn")}
+            out["tables"][logical] = {
+                "name": props["TableName"],
+                "arn": desc["TableArn"],
+                "stream_arn": desc.get("LatestStreamArn"),
+            }
         elif res["Type"] == "AWS::SNS::Topic":
             arn = sns.create_topic(Name=props["TopicName"])["TopicArn"]
             resolve.physical[logical] = arn

@@ -25,8 +25,14 @@ def is_outbox_insert(record: dict[str, Any]) -> bool:
 
 
 class StreamRunner:
-    def __init__(self, endpoint: str, region: str, stream_arn: str, dlq_url: str,
-                 handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        region: str,
+        stream_arn: str,
+        dlq_url: str,
+        handler: Callable[[dict[str, Any], Any], dict[str, Any]],
+    ) -> None:
         kw: dict[str, Any] = {"endpoint_url": endpoint, "region_name": region}
         self.streams = boto3.client("dynamodbstreams", **kw)
         self.sqs = boto3.client("sqs", **kw)
@@ -43,7 +49,8 @@ class StreamRunner:
             sid = shard["ShardId"]
             if sid not in self.iterators:
                 self.iterators[sid] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                    StreamArn=self.stream_arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
 
     def poll_once(self) -> int:
         """Reads every shard once and delivers what it found; returns the number of outbox records."""
@@ -56,7 +63,7 @@ class StreamRunner:
             self.iterators[sid] = resp.get("NextShardIterator")
             records = [r for r in resp.get("Records", []) if is_outbox_insert(r)]
             for i in range(0, len(records), BATCH_SIZE):
-                self._deliver_batch(records[i:i + BATCH_SIZE])
+                self._deliver_batch(records[i : i + BATCH_SIZE])
             count += len(records)
         return count
 
@@ -74,20 +81,30 @@ class StreamRunner:
             pending = pending[first:]
             time.sleep(min(2.0, 0.1 * 2**attempt))
         logger.error("retries exhausted for %d records; sending them to the notifier DLQ", len(pending))
-        self.sqs.send_message(QueueUrl=self.dlq_url, MessageBody=json.dumps({
-            "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": MAX_RETRIES + 1},
-            "DDBStreamBatchInfo": {"streamArn": self.stream_arn,
-                                   "startSequenceNumber": pending[0]["dynamodb"]["SequenceNumber"],
-                                   "endSequenceNumber": pending[-1]["dynamodb"]["SequenceNumber"],
-                                   "batchSize": len(pending)},
-            "event_ids": [r["dynamodb"]["NewImage"]["event_id"]["S"] for r in pending],
-        }))
+        self.sqs.send_message(
+            QueueUrl=self.dlq_url,
+            MessageBody=json.dumps(
+                {
+                    "requestContext": {
+                        "condition": "RetryAttemptsExhausted",
+                        "approximateInvokeCount": MAX_RETRIES + 1,
+                    },
+                    "DDBStreamBatchInfo": {
+                        "streamArn": self.stream_arn,
+                        "startSequenceNumber": pending[0]["dynamodb"]["SequenceNumber"],
+                        "endSequenceNumber": pending[-1]["dynamodb"]["SequenceNumber"],
+                        "batchSize": len(pending),
+                    },
+                    "event_ids": [r["dynamodb"]["NewImage"]["event_id"]["S"] for r in pending],
+                }
+            ),
+        )
 
     def run_forever(self, interval: float = 0.5) -> None:
         while not self._stop.is_set():
             try:
                 self.poll_once()
-            except Exception:  # noqa: BLE001 - the runner must outlive a bad poll; the error is logged
+            except Exception:
                 logger.exception("stream poll failed")
             self._stop.wait(interval)
 

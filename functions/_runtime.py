@@ -42,8 +42,9 @@ def load_local_env() -> None:
 def cli(name: str, run: Callable[[date | None], dict[str, Any]]) -> None:
     from chalicelib.domain.calendar import InvalidDate, parse_date
 
-    parser = argparse.ArgumentParser(prog=f"python -m functions.{name}",
-                                     description=f"Run the {name} worker once against the local stack.")
+    parser = argparse.ArgumentParser(
+        prog=f"python -m functions.{name}", description=f"Run the {name} worker once against the local stack."
+    )
     parser.add_argument("--as-of", help="the business date (YYYY-MM-DD); default today in Asia/Shanghai")
     args = parser.parse_args()
     try:

@@ -18,8 +18,13 @@ def deliver(aws: dict[str, Any]) -> int:
 
     runner = _runners.get(id(aws))
     if runner is None:
-        runner = StreamRunner(None, REGION, aws["tables"]["MainTable"]["stream_arn"],  # type: ignore[arg-type]
-                              aws["queues"]["NotifierDLQ"]["url"], notifier.handler)
+        runner = StreamRunner(
+            None,
+            REGION,
+            aws["tables"]["MainTable"]["stream_arn"],  # type: ignore[arg-type]
+            aws["queues"]["NotifierDLQ"]["url"],
+            notifier.handler,
+        )
         _runners[id(aws)] = runner
     return runner.poll_once()
 
@@ -33,8 +38,13 @@ def sent_emails() -> list[dict[str, Any]]:
     out = []
     for msg in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
         body = getattr(msg, "body", None) or getattr(msg, "raw_data", "")
-        out.append({"to": list(getattr(msg, "destinations", {}).get("ToAddresses", [])),
-                    "subject": getattr(msg, "subject", ""), "body": body})
+        out.append(
+            {
+                "to": list(getattr(msg, "destinations", {}).get("ToAddresses", [])),
+                "subject": getattr(msg, "subject", ""),
+                "body": body,
+            }
+        )
     return out
 
 

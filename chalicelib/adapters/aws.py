@@ -15,7 +15,8 @@ def _client(service: str, region: str, endpoint: str | None) -> Any:
     from botocore.config import Config
 
     config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=15)
-    return boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint, config=config)
+    session: Any = boto3.session.Session()
+    return session.client(service, region_name=region, endpoint_url=endpoint, config=config)
 
 
 def client(service: str, settings: Settings) -> Any:

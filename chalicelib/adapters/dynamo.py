@@ -97,15 +97,31 @@ def _token_record(t: SigningToken) -> TokenRecord:
 
 
 def _token_from(rec: TokenRecord) -> SigningToken:
-    return SigningToken(token_hash=rec.pk.removeprefix("TOKEN#"), token_id=rec.token_id,
-                        contract_id=rec.contract_id, subject=rec.subject, party=rec.party, email=rec.email,
-                        document_sha256=rec.document_sha256, expires_at=rec.expires_at, status=rec.status,
-                        used_at=rec.used_at)
+    return SigningToken(
+        token_hash=rec.pk.removeprefix("TOKEN#"),
+        token_id=rec.token_id,
+        contract_id=rec.contract_id,
+        subject=rec.subject,
+        party=rec.party,
+        email=rec.email,
+        document_sha256=rec.document_sha256,
+        expires_at=rec.expires_at,
+        status=rec.status,
+        used_at=rec.used_at,
+    )
 
 
 def _audit_from(rec: AuditRecord, contract_id: str) -> AuditEntry:
-    return AuditEntry(contract_id=contract_id, seq=int(rec.seq), at=rec.at, actor=rec.actor, type=rec.type,
-                      data=json.loads(rec.data), prev_hash=rec.prev_hash, hash=rec.hash)
+    return AuditEntry(
+        contract_id=contract_id,
+        seq=int(rec.seq),
+        at=rec.at,
+        actor=rec.actor,
+        type=rec.type,
+        data=json.loads(rec.data),
+        prev_hash=rec.prev_hash,
+        hash=rec.hash,
+    )
 
 
 def _encode_cursor(value: str) -> str:
@@ -149,15 +165,17 @@ class DynamoRepository:
         except DoesNotExist:
             return None
 
-    def list_contracts(self, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract],
-                                                                                          str | None]:
+    def list_contracts(self, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract], str | None]:
         statuses = [status] if status else list(CONTRACT_TRANSITIONS)
         before = decode_cursor(cursor) if cursor else None
         found: list[ContractRecord] = []
         for st in statuses:
             condition = ContractRecord.gsi1sk < before if before else None
-            found.extend(ContractRecord.by_status.query(f"STATUS#{st}", range_key_condition=condition,
-                                                        scan_index_forward=False, limit=limit))
+            found.extend(
+                ContractRecord.by_status.query(
+                    f"STATUS#{st}", range_key_condition=condition, scan_index_forward=False, limit=limit
+                )
+            )
         found.sort(key=lambda r: r.gsi1sk, reverse=True)
         page = found[:limit]
         next_cursor = _encode_cursor(page[-1].gsi1sk) if len(found) > limit and page else None
@@ -171,13 +189,13 @@ class DynamoRepository:
         return StoredDocument(contract_id, rec.doc_key, rec.html, rec.sha256)
 
     def get_audit(self, contract_id: str) -> list[AuditEntry]:
-        records = AuditRecord.query(contract_pk(contract_id), AuditRecord.sk.startswith("AUDIT#"),
-                                    consistent_read=True)
+        records = AuditRecord.query(contract_pk(contract_id), AuditRecord.sk.startswith("AUDIT#"), consistent_read=True)
         return [_audit_from(r, contract_id) for r in records]
 
     def get_invoices(self, contract_id: str) -> list[Invoice]:
-        records = InvoiceRecord.query(contract_pk(contract_id), InvoiceRecord.sk.startswith("INVOICE#"),
-                                      consistent_read=True)
+        records = InvoiceRecord.query(
+            contract_pk(contract_id), InvoiceRecord.sk.startswith("INVOICE#"), consistent_read=True
+        )
         return [self._invoice_from(r) for r in records]
 
     @staticmethod
@@ -187,11 +205,22 @@ class DynamoRepository:
         return inv
 
     def get_payments(self, contract_id: str) -> list[PaymentRecord]:
-        records = PaymentItem.query(contract_pk(contract_id), PaymentItem.sk.startswith("PAYMENT#"),
-                                    consistent_read=True)
-        return [PaymentRecord(contract_id=contract_id, voucher_no=r.voucher_no, amount=to_money(r.amount),
-                              paid_on=date.fromisoformat(r.paid_on), method=r.method, recorded_at=r.recorded_at,
-                              recorded_by=r.recorded_by, allocations=json.loads(r.allocations)) for r in records]
+        records = PaymentItem.query(
+            contract_pk(contract_id), PaymentItem.sk.startswith("PAYMENT#"), consistent_read=True
+        )
+        return [
+            PaymentRecord(
+                contract_id=contract_id,
+                voucher_no=r.voucher_no,
+                amount=to_money(r.amount),
+                paid_on=date.fromisoformat(r.paid_on),
+                method=r.method,
+                recorded_at=r.recorded_at,
+                recorded_by=r.recorded_by,
+                allocations=json.loads(r.allocations),
+            )
+            for r in records
+        ]
 
     def find_token(self, token_hash: str) -> SigningToken | None:
         try:
@@ -245,21 +274,44 @@ class DynamoRepository:
         else:
             items.append((rec, ContractRecord.version == changes.expected_version, "contract", c.id, "version"))
         for entry in changes.audit:
-            audit = AuditRecord(contract_pk(c.id), f"AUDIT#{entry.seq:06d}", kind="audit", seq=entry.seq, at=entry.at,
-                                actor=entry.actor, type=entry.type, data=canonical_json(entry.data),
-                                prev_hash=entry.prev_hash, hash=entry.hash)
+            audit = AuditRecord(
+                contract_pk(c.id),
+                f"AUDIT#{entry.seq:06d}",
+                kind="audit",
+                seq=entry.seq,
+                at=entry.at,
+                actor=entry.actor,
+                type=entry.type,
+                data=canonical_json(entry.data),
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
             items.append((audit, AuditRecord.pk.does_not_exist(), "audit", f"{c.id}#{entry.seq}", "version"))
         expires = int(time.time()) + OUTBOX_TTL_SECONDS
         for ev in changes.outbox:
-            out = OutboxRecord(f"OUTBOX#{ev.event_id}", "EVENT", kind="outbox", event_id=ev.event_id, type=ev.type,
-                               contract_id=ev.contract_id, at=ev.at, actor=ev.actor,
-                               payload=canonical_json(ev.payload), ttl=expires)
+            out = OutboxRecord(
+                f"OUTBOX#{ev.event_id}",
+                "EVENT",
+                kind="outbox",
+                event_id=ev.event_id,
+                type=ev.type,
+                contract_id=ev.contract_id,
+                at=ev.at,
+                actor=ev.actor,
+                payload=canonical_json(ev.payload),
+                ttl=expires,
+            )
             items.append((out, OutboxRecord.pk.does_not_exist(), "event", ev.event_id, "version"))
         for doc in changes.documents:
-            d = DocumentRecord(contract_pk(doc.contract_id), f"DOC#{doc.key}", kind="document", doc_key=doc.key,
-                               html=doc.html, sha256=doc.sha256)
-            items.append((d, DocumentRecord.pk.does_not_exist(), "document", f"{doc.contract_id}/{doc.key}",
-                          "exists"))
+            d = DocumentRecord(
+                contract_pk(doc.contract_id),
+                f"DOC#{doc.key}",
+                kind="document",
+                doc_key=doc.key,
+                html=doc.html,
+                sha256=doc.sha256,
+            )
+            items.append((d, DocumentRecord.pk.does_not_exist(), "document", f"{doc.contract_id}/{doc.key}", "exists"))
         for inv in changes.new_invoices:
             inv.version = 1
             items.append((_invoice_record(inv), InvoiceRecord.pk.does_not_exist(), "invoice", inv.key, "exists"))
@@ -269,16 +321,24 @@ class DynamoRepository:
         for tok in changes.new_tokens:
             items.append((_token_record(tok), TokenRecord.pk.does_not_exist(), "token", tok.token_id, "exists"))
         for tok, expected_status in changes.updated_tokens:
-            items.append((_token_record(tok), TokenRecord.status == expected_status, "token", tok.token_id,
-                          "version"))
+            items.append((_token_record(tok), TokenRecord.status == expected_status, "token", tok.token_id, "version"))
         for pay in changes.payments:
-            claim = UniqueRecord(f"VOUCHER#{pay.voucher_no}", "UNIQUE", kind="unique", ref=pay.contract_id,
-                                 at=pay.recorded_at)
+            claim = UniqueRecord(
+                f"VOUCHER#{pay.voucher_no}", "UNIQUE", kind="unique", ref=pay.contract_id, at=pay.recorded_at
+            )
             items.append((claim, UniqueRecord.pk.does_not_exist(), "voucher", pay.voucher_no, "exists"))
-            p = PaymentItem(contract_pk(pay.contract_id), f"PAYMENT#{pay.voucher_no}", kind="payment",
-                            voucher_no=pay.voucher_no, amount=money_str(pay.amount), paid_on=pay.paid_on.isoformat(),
-                            method=pay.method, recorded_at=pay.recorded_at, recorded_by=pay.recorded_by,
-                            allocations=canonical_json(pay.allocations))
+            p = PaymentItem(
+                contract_pk(pay.contract_id),
+                f"PAYMENT#{pay.voucher_no}",
+                kind="payment",
+                voucher_no=pay.voucher_no,
+                amount=money_str(pay.amount),
+                paid_on=pay.paid_on.isoformat(),
+                method=pay.method,
+                recorded_at=pay.recorded_at,
+                recorded_by=pay.recorded_by,
+                allocations=canonical_json(pay.allocations),
+            )
             items.append((p, PaymentItem.pk.does_not_exist(), "payment", pay.voucher_no, "exists"))
         for alert in changes.alerts:
             key = f"{alert.contract_id}#{alert.year:03d}#{alert.level}"

@@ -18,8 +18,14 @@ class DeliveryFailed(Exception):
         self.permanent = permanent
 
 
-PERMANENT_SES_CODES = {"MessageRejected", "MailFromDomainNotVerifiedException", "BadRequestException",
-                       "AccountSuspendedException", "SendingPausedException", "NotFoundException"}
+PERMANENT_SES_CODES = {
+    "MessageRejected",
+    "MailFromDomainNotVerifiedException",
+    "BadRequestException",
+    "AccountSuspendedException",
+    "SendingPausedException",
+    "NotFoundException",
+}
 
 
 def _error_code(exc: Exception) -> tuple[str, str]:
@@ -41,11 +47,15 @@ class SesMailer:
                 FromEmailAddress=self._settings.sender_email,
                 Destination={"ToAddresses": list(email.to)},
                 ReplyToAddresses=[email.reply_to or self._settings.reply_to_email],
-                Content={"Simple": {
-                    "Subject": {"Data": email.subject, "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"},
-                             "Html": {"Data": email.html, "Charset": "UTF-8"}},
-                }},
+                Content={
+                    "Simple": {
+                        "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                        "Body": {
+                            "Text": {"Data": email.text, "Charset": "UTF-8"},
+                            "Html": {"Data": email.html, "Charset": "UTF-8"},
+                        },
+                    }
+                },
             )
         except ClientError as exc:
             code, message = _error_code(exc)
@@ -72,8 +82,9 @@ class SnsPublisher:
             )
         except ClientError as exc:
             code, msg = _error_code(exc)
-            raise DeliveryFailed("sns", code, msg, code in {"InvalidParameter", "NotFound", "AuthorizationError"}) \
-                from exc
+            raise DeliveryFailed(
+                "sns", code, msg, code in {"InvalidParameter", "NotFound", "AuthorizationError"}
+            ) from exc
         except BotoCoreError as exc:
             raise DeliveryFailed("sns", type(exc).__name__, str(exc), False) from exc
         return str(response.get("MessageId", ""))

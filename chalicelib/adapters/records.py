@@ -209,8 +209,16 @@ class ApiKeyRecord(BaseRecord):
 
 
 ALL_RECORDS: tuple[type[BaseRecord], ...] = (
-    BaseRecord, ContractRecord, InvoiceRecord, TokenRecord, AuditRecord, OutboxRecord, DocumentRecord,
-    PaymentItem, UniqueRecord, ApiKeyRecord,
+    BaseRecord,
+    ContractRecord,
+    InvoiceRecord,
+    TokenRecord,
+    AuditRecord,
+    OutboxRecord,
+    DocumentRecord,
+    PaymentItem,
+    UniqueRecord,
+    ApiKeyRecord,
 )
 
 

@@ -32,21 +32,45 @@ class AuditEntry:
     hash: str
 
     @staticmethod
-    def compute_hash(contract_id: str, seq: int, at: str, actor: str, type_: str, data: dict[str, Any],
-                     prev_hash: str) -> str:
-        body = {"contract_id": contract_id, "seq": seq, "at": at, "actor": actor, "type": type_, "data": data,
-                "prev_hash": prev_hash}
+    def compute_hash(
+        contract_id: str, seq: int, at: str, actor: str, type_: str, data: dict[str, Any], prev_hash: str
+    ) -> str:
+        body = {
+            "contract_id": contract_id,
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "type": type_,
+            "data": data,
+            "prev_hash": prev_hash,
+        }
         return sha256_hex(canonical_json(body))
 
     @classmethod
-    def make(cls, contract_id: str, seq: int, at: str, actor: str, type_: str, data: dict[str, Any],
-             prev_hash: str) -> AuditEntry:
-        return cls(contract_id, seq, at, actor, type_, data, prev_hash,
-                   cls.compute_hash(contract_id, seq, at, actor, type_, data, prev_hash))
+    def make(
+        cls, contract_id: str, seq: int, at: str, actor: str, type_: str, data: dict[str, Any], prev_hash: str
+    ) -> AuditEntry:
+        return cls(
+            contract_id,
+            seq,
+            at,
+            actor,
+            type_,
+            data,
+            prev_hash,
+            cls.compute_hash(contract_id, seq, at, actor, type_, data, prev_hash),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "at": self.at, "actor": self.actor, "type": self.type, "data": self.data,
-                "prev_hash": self.prev_hash, "hash": self.hash}
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "actor": self.actor,
+            "type": self.type,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
 
 
 @dataclass(frozen=True)
@@ -67,14 +91,23 @@ def verify_chain(entries: Sequence[AuditEntry], head_seq: int, head_hash: str) -
         if entry.seq != expected_seq:
             problems.append(ChainProblem(entry.seq, f"audit entry {entry.seq}", f"expected sequence {expected_seq}"))
         if entry.prev_hash != prev:
-            problems.append(ChainProblem(entry.seq, f"audit entry {entry.seq}", "prev_hash does not match the "
-                                                                                "previous entry's hash"))
-        recomputed = AuditEntry.compute_hash(entry.contract_id, entry.seq, entry.at, entry.actor, entry.type,
-                                             entry.data, entry.prev_hash)
+            problems.append(
+                ChainProblem(
+                    entry.seq, f"audit entry {entry.seq}", "prev_hash does not match the previous entry's hash"
+                )
+            )
+        recomputed = AuditEntry.compute_hash(
+            entry.contract_id, entry.seq, entry.at, entry.actor, entry.type, entry.data, entry.prev_hash
+        )
         if recomputed != entry.hash:
             problems.append(ChainProblem(entry.seq, f"audit entry {entry.seq}", "content does not match its hash"))
         prev = entry.hash
     if len(entries) != head_seq or prev != head_hash:
-        problems.append(ChainProblem(None, "contract", f"head points at entry {head_seq} but the chain has "
-                                                       f"{len(entries)} entries ending in {prev[:12]}"))
+        problems.append(
+            ChainProblem(
+                None,
+                "contract",
+                f"head points at entry {head_seq} but the chain has {len(entries)} entries ending in {prev[:12]}",
+            )
+        )
     return problems

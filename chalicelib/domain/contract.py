@@ -36,8 +36,15 @@ AMENDMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     "voided": frozenset(),
 }
 REASON_CODES = (
-    "non_payment", "data_not_provided", "quality_below_standard", "confidentiality_breach", "late_performance",
-    "force_majeure", "mutual_agreement", "convenience", "other",
+    "non_payment",
+    "data_not_provided",
+    "quality_below_standard",
+    "confidentiality_breach",
+    "late_performance",
+    "force_majeure",
+    "mutual_agreement",
+    "convenience",
+    "other",
 )
 # The seeds' grounds for each reason: the clause a notice cites.
 REASON_CLAUSES = {
@@ -53,8 +60,9 @@ REASON_CLAUSES = {
 }
 
 
-def _transition(table: dict[str, frozenset[str]], entity: str, entity_id: str, frm: str, to: str,
-                why: str = "") -> None:
+def _transition(
+    table: dict[str, frozenset[str]], entity: str, entity_id: str, frm: str, to: str, why: str = ""
+) -> None:
     if to not in table.get(frm, frozenset()):
         raise IllegalTransition(entity, entity_id, frm, to, why)
 
@@ -70,8 +78,13 @@ class SigningLink:
     expires_at: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"token_id": self.token_id, "token_hash": self.token_hash, "email": self.email,
-                "issued_at": self.issued_at, "expires_at": self.expires_at}
+        return {
+            "token_id": self.token_id,
+            "token_hash": self.token_hash,
+            "email": self.email,
+            "issued_at": self.issued_at,
+            "expires_at": self.expires_at,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SigningLink:
@@ -144,20 +157,35 @@ class TermsVersion:
     made_at: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"no": self.no, "terms": self.terms.to_dict(),
-                "effective_from": None if self.effective_from is None else self.effective_from.isoformat(),
-                "amendment_no": self.amendment_no, "made_at": self.made_at}
+        return {
+            "no": self.no,
+            "terms": self.terms.to_dict(),
+            "effective_from": None if self.effective_from is None else self.effective_from.isoformat(),
+            "amendment_no": self.amendment_no,
+            "made_at": self.made_at,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TermsVersion:
         eff = d.get("effective_from")
-        return cls(no=int(d["no"]), terms=Terms.from_dict(d["terms"]),
-                   effective_from=None if eff is None else date.fromisoformat(eff),
-                   amendment_no=d.get("amendment_no"), made_at=d["made_at"])
+        return cls(
+            no=int(d["no"]),
+            terms=Terms.from_dict(d["terms"]),
+            effective_from=None if eff is None else date.fromisoformat(eff),
+            amendment_no=d.get("amendment_no"),
+            made_at=d["made_at"],
+        )
 
 
-AMENDABLE_FIELDS = ("annual_fee", "extend_years", "services", "payment_due_days", "breach_penalty_pct",
-                    "late_penalty", "notice_period_days")
+AMENDABLE_FIELDS = (
+    "annual_fee",
+    "extend_years",
+    "services",
+    "payment_due_days",
+    "breach_penalty_pct",
+    "late_penalty",
+    "notice_period_days",
+)
 
 
 @dataclass
@@ -174,18 +202,30 @@ class Amendment:
     closed_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"no": self.no, "status": self.status, "changes": self.changes, "reason": self.reason,
-                "created_at": self.created_at, "signing": self.signing.to_dict(),
-                "effective_date": None if self.effective_date is None else self.effective_date.isoformat(),
-                "closed_reason": self.closed_reason}
+        return {
+            "no": self.no,
+            "status": self.status,
+            "changes": self.changes,
+            "reason": self.reason,
+            "created_at": self.created_at,
+            "signing": self.signing.to_dict(),
+            "effective_date": None if self.effective_date is None else self.effective_date.isoformat(),
+            "closed_reason": self.closed_reason,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Amendment:
         eff = d.get("effective_date")
-        return cls(no=int(d["no"]), status=d["status"], changes=d["changes"], reason=d["reason"],
-                   created_at=d["created_at"], signing=SignatureSet.from_dict(d["signing"]),
-                   effective_date=None if eff is None else date.fromisoformat(eff),
-                   closed_reason=d.get("closed_reason"))
+        return cls(
+            no=int(d["no"]),
+            status=d["status"],
+            changes=d["changes"],
+            reason=d["reason"],
+            created_at=d["created_at"],
+            signing=SignatureSet.from_dict(d["signing"]),
+            effective_date=None if eff is None else date.fromisoformat(eff),
+            closed_reason=d.get("closed_reason"),
+        )
 
 
 @dataclass
@@ -205,18 +245,35 @@ class TerminationNotice:
     withdrawal_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"no": self.no, "by": self.by, "reason_code": self.reason_code, "details": self.details,
-                "notice_date": self.notice_date.isoformat(), "effective_date": self.effective_date.isoformat(),
-                "status": self.status, "served_at": self.served_at, "document_sha256": self.document_sha256,
-                "withdrawn_at": self.withdrawn_at, "withdrawal_reason": self.withdrawal_reason}
+        return {
+            "no": self.no,
+            "by": self.by,
+            "reason_code": self.reason_code,
+            "details": self.details,
+            "notice_date": self.notice_date.isoformat(),
+            "effective_date": self.effective_date.isoformat(),
+            "status": self.status,
+            "served_at": self.served_at,
+            "document_sha256": self.document_sha256,
+            "withdrawn_at": self.withdrawn_at,
+            "withdrawal_reason": self.withdrawal_reason,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TerminationNotice:
-        return cls(no=int(d["no"]), by=d["by"], reason_code=d["reason_code"], details=d["details"],
-                   notice_date=date.fromisoformat(d["notice_date"]),
-                   effective_date=date.fromisoformat(d["effective_date"]), status=d["status"],
-                   served_at=d["served_at"], document_sha256=d["document_sha256"],
-                   withdrawn_at=d.get("withdrawn_at"), withdrawal_reason=d.get("withdrawal_reason"))
+        return cls(
+            no=int(d["no"]),
+            by=d["by"],
+            reason_code=d["reason_code"],
+            details=d["details"],
+            notice_date=date.fromisoformat(d["notice_date"]),
+            effective_date=date.fromisoformat(d["effective_date"]),
+            status=d["status"],
+            served_at=d["served_at"],
+            document_sha256=d["document_sha256"],
+            withdrawn_at=d.get("withdrawn_at"),
+            withdrawal_reason=d.get("withdrawal_reason"),
+        )
 
 
 @dataclass
@@ -245,17 +302,37 @@ class Contract:
 
     # ---- construction -------------------------------------------------------------------------------
     @classmethod
-    def draft(cls, *, contract_id: str, contract_no: str, template: str, client: Party, vendor: Party,
-              terms: Terms, document_sha256: str, now: str, reminder_days: tuple[int, ...]) -> tuple[Contract,
-                                                                                                   DomainEvent]:
+    def draft(
+        cls,
+        *,
+        contract_id: str,
+        contract_no: str,
+        template: str,
+        client: Party,
+        vendor: Party,
+        terms: Terms,
+        document_sha256: str,
+        now: str,
+        reminder_days: tuple[int, ...],
+    ) -> tuple[Contract, DomainEvent]:
         if client.credit_code == vendor.credit_code:
             raise ValidationError("vendor.credit_code", "must differ from the client's credit code")
-        contract = cls(id=contract_id, contract_no=contract_no, template=template, status="draft", version=0,
-                       created_at=now, client=client, vendor=vendor,
-                       terms_versions=[TermsVersion(1, terms, None, None, now)],
-                       signing=SignatureSet(document_sha256=document_sha256), reminder_days=reminder_days)
-        return contract, DomainEvent("ContractDrafted", {"document_sha256": document_sha256,
-                                                         "terms": terms.to_dict(), "template": template})
+        contract = cls(
+            id=contract_id,
+            contract_no=contract_no,
+            template=template,
+            status="draft",
+            version=0,
+            created_at=now,
+            client=client,
+            vendor=vendor,
+            terms_versions=[TermsVersion(1, terms, None, None, now)],
+            signing=SignatureSet(document_sha256=document_sha256),
+            reminder_days=reminder_days,
+        )
+        return contract, DomainEvent(
+            "ContractDrafted", {"document_sha256": document_sha256, "terms": terms.to_dict(), "template": template}
+        )
 
     # ---- derived ------------------------------------------------------------------------------------
     def party(self, which: str) -> Party:
@@ -341,8 +418,13 @@ class Contract:
 
     def summary(self) -> dict[str, Any]:
         """Who and what, carried by every outbox event so messages render without another read."""
-        return {"contract_id": self.id, "contract_no": self.contract_no, "template": self.template,
-                "client": self.client.to_dict(), "vendor": self.vendor.to_dict()}
+        return {
+            "contract_id": self.id,
+            "contract_no": self.contract_no,
+            "template": self.template,
+            "client": self.client.to_dict(),
+            "vendor": self.vendor.to_dict(),
+        }
 
     # ---- signing ------------------------------------------------------------------------------------
     def signature_set(self, subject: str) -> SignatureSet:
@@ -365,10 +447,16 @@ class Contract:
         self.sent_at = now
         self.signing.frozen = True
         self.signing.links = dict(links)
-        return DomainEvent("ContractSent", {"document_sha256": self.signing.document_sha256,
-                                            "links": {p: {"token_id": link.token_id, "email": link.email,
-                                                          "expires_at": link.expires_at}
-                                                      for p, link in links.items()}})
+        return DomainEvent(
+            "ContractSent",
+            {
+                "document_sha256": self.signing.document_sha256,
+                "links": {
+                    p: {"token_id": link.token_id, "email": link.email, "expires_at": link.expires_at}
+                    for p, link in links.items()
+                },
+            },
+        )
 
     def reissue_link(self, subject: str, party: str, link: SigningLink) -> tuple[SigningLink, DomainEvent]:
         sigset = self.signature_set(subject)
@@ -378,10 +466,17 @@ class Contract:
             raise Conflict(f"the {party} has already signed {subject}", field="party")
         old = sigset.links[party]
         sigset.links[party] = link
-        return old, DomainEvent("SigningLinkReissued", {"subject": subject, "party": party,
-                                                        "token_id": link.token_id, "email": link.email,
-                                                        "expires_at": link.expires_at,
-                                                        "revoked_token_id": old.token_id})
+        return old, DomainEvent(
+            "SigningLinkReissued",
+            {
+                "subject": subject,
+                "party": party,
+                "token_id": link.token_id,
+                "email": link.email,
+                "expires_at": link.expires_at,
+                "revoked_token_id": old.token_id,
+            },
+        )
 
     def sign(self, subject: str, party: str, signature: Signature, today: date) -> list[DomainEvent]:
         sigset = self.signature_set(subject)
@@ -407,13 +502,17 @@ class Contract:
         self.effective_date = today
         end = self.end_date
         assert end is not None
-        return DomainEvent("ContractActivated", {
-            "effective_date": today.isoformat(), "end_date": end.isoformat(),
-            "document_sha256": self.signing.document_sha256,
-            "contract_amount": money_str(self.contract_amount),
-            "contract_amount_words": amount_in_words(self.contract_amount),
-            "signatures": {p: s.to_dict() for p, s in self.signing.signatures.items()},
-        })
+        return DomainEvent(
+            "ContractActivated",
+            {
+                "effective_date": today.isoformat(),
+                "end_date": end.isoformat(),
+                "document_sha256": self.signing.document_sha256,
+                "contract_amount": money_str(self.contract_amount),
+                "contract_amount_words": amount_in_words(self.contract_amount),
+                "signatures": {p: s.to_dict() for p, s in self.signing.signatures.items()},
+            },
+        )
 
     def decline(self, subject: str, party: str, reason: str, at: str) -> DomainEvent:
         sigset = self.signature_set(subject)
@@ -451,20 +550,30 @@ class Contract:
         return self.status in ("active", "terminating", "terminated", "expired")
 
     # ---- amendments (补充协议) --------------------------------------------------------------------------
-    def propose_amendment(self, changes: dict[str, Any], reason: str, now: str, document_sha256: str) -> tuple[
-            Amendment, DomainEvent]:
+    def propose_amendment(
+        self, changes: dict[str, Any], reason: str, now: str, document_sha256: str
+    ) -> tuple[Amendment, DomainEvent]:
         if self.status != "active":
-            raise IllegalTransition("contract", self.id, self.status, "amended",
-                                    "only an active contract can be amended")
+            raise IllegalTransition(
+                "contract", self.id, self.status, "amended", "only an active contract can be amended"
+            )
         if self.pending_amendment is not None:
             raise Conflict(f"supplementary agreement {self.pending_amendment.no} is still pending")
         if self.pending_notice is not None:
             raise Conflict("a termination notice is pending; withdraw it before amending the contract")
-        amendment = Amendment(no=len(self.amendments) + 1, status="draft", changes=changes, reason=reason,
-                              created_at=now, signing=SignatureSet(document_sha256=document_sha256))
+        amendment = Amendment(
+            no=len(self.amendments) + 1,
+            status="draft",
+            changes=changes,
+            reason=reason,
+            created_at=now,
+            signing=SignatureSet(document_sha256=document_sha256),
+        )
         self.amendments.append(amendment)
-        return amendment, DomainEvent("AmendmentProposed", {"amendment_no": amendment.no, "changes": changes,
-                                                            "reason": reason, "document_sha256": document_sha256})
+        return amendment, DomainEvent(
+            "AmendmentProposed",
+            {"amendment_no": amendment.no, "changes": changes, "reason": reason, "document_sha256": document_sha256},
+        )
 
     def send_amendment(self, no: int, links: dict[str, SigningLink], now: str) -> DomainEvent:
         amendment = self.amendment(no)
@@ -472,11 +581,18 @@ class Contract:
         amendment.status = "awaiting_signatures"
         amendment.signing.frozen = True
         amendment.signing.links = dict(links)
-        return DomainEvent("AmendmentSent", {"amendment_no": no, "subject": f"amendment:{no}",
-                                             "document_sha256": amendment.signing.document_sha256,
-                                             "links": {p: {"token_id": link.token_id, "email": link.email,
-                                                           "expires_at": link.expires_at}
-                                                       for p, link in links.items()}})
+        return DomainEvent(
+            "AmendmentSent",
+            {
+                "amendment_no": no,
+                "subject": f"amendment:{no}",
+                "document_sha256": amendment.signing.document_sha256,
+                "links": {
+                    p: {"token_id": link.token_id, "email": link.email, "expires_at": link.expires_at}
+                    for p, link in links.items()
+                },
+            },
+        )
 
     def amended_terms(self, changes: dict[str, Any]) -> Terms:
         """The terms after applying `changes` (already validated) to the current terms."""
@@ -502,8 +618,7 @@ class Contract:
         amendment = self.amendment(no)
         _transition(AMENDMENT_TRANSITIONS, "amendment", f"{self.id}:{no}", amendment.status, "effective")
         if self.status not in ("active",):
-            raise IllegalTransition("contract", self.id, self.status, "amended",
-                                    "the contract is no longer active")
+            raise IllegalTransition("contract", self.id, self.status, "amended", "the contract is no longer active")
         old_end = self.end_date
         new_terms = self.amended_terms(amendment.changes)
         amendment.status = "effective"
@@ -512,30 +627,50 @@ class Contract:
         # A changed end of term re-arms the renewal reminders that were counted against the old end.
         if self.end_date != old_end:
             self.reminders_sent = []
-        return DomainEvent("AmendmentEffective", {
-            "amendment_no": no, "effective_date": today.isoformat(), "terms_version": len(self.terms_versions),
-            "changes": amendment.changes, "end_date": None if self.end_date is None else self.end_date.isoformat(),
-            "contract_amount": money_str(self.contract_amount),
-            "contract_amount_words": amount_in_words(self.contract_amount),
-            "signatures": {p: s.to_dict() for p, s in amendment.signing.signatures.items()},
-            "document_sha256": amendment.signing.document_sha256,
-        })
+        return DomainEvent(
+            "AmendmentEffective",
+            {
+                "amendment_no": no,
+                "effective_date": today.isoformat(),
+                "terms_version": len(self.terms_versions),
+                "changes": amendment.changes,
+                "end_date": None if self.end_date is None else self.end_date.isoformat(),
+                "contract_amount": money_str(self.contract_amount),
+                "contract_amount_words": amount_in_words(self.contract_amount),
+                "signatures": {p: s.to_dict() for p, s in amendment.signing.signatures.items()},
+                "document_sha256": amendment.signing.document_sha256,
+            },
+        )
 
     # ---- termination, expiry, reminders ----------------------------------------------------------------
-    def serve_notice(self, *, by: str, reason_code: str, details: str, notice_date: date, served_at: str,
-                     document_sha256: str) -> tuple[TerminationNotice, DomainEvent]:
+    def serve_notice(
+        self, *, by: str, reason_code: str, details: str, notice_date: date, served_at: str, document_sha256: str
+    ) -> tuple[TerminationNotice, DomainEvent]:
         if self.status != "active":
-            raise IllegalTransition("contract", self.id, self.status, "terminating",
-                                    "only an active contract can receive a termination notice")
+            raise IllegalTransition(
+                "contract",
+                self.id,
+                self.status,
+                "terminating",
+                "only an active contract can receive a termination notice",
+            )
         if self.pending_amendment is not None:
             raise Conflict(f"supplementary agreement {self.pending_amendment.no} is pending; void it first")
         assert self.effective_date is not None
         if notice_date < self.effective_date:
             raise ValidationError("notice_date", "must not be before the contract's effective date")
         effective = add_days(notice_date, self.current_terms.notice_period_days)
-        notice = TerminationNotice(no=len(self.notices) + 1, by=by, reason_code=reason_code, details=details,
-                                   notice_date=notice_date, effective_date=effective, status="served",
-                                   served_at=served_at, document_sha256=document_sha256)
+        notice = TerminationNotice(
+            no=len(self.notices) + 1,
+            by=by,
+            reason_code=reason_code,
+            details=details,
+            notice_date=notice_date,
+            effective_date=effective,
+            status="served",
+            served_at=served_at,
+            document_sha256=document_sha256,
+        )
         _transition(CONTRACT_TRANSITIONS, "contract", self.id, self.status, "terminating")
         self.status = "terminating"
         self.notices.append(notice)
@@ -546,15 +681,18 @@ class Contract:
         if notice is None:
             raise IllegalTransition("contract", self.id, self.status, "active", "no termination notice is pending")
         if today >= notice.effective_date:
-            raise IllegalTransition("notice", f"{self.id}:{notice.no}", "served", "withdrawn",
-                                    "the notice has already taken effect")
+            raise IllegalTransition(
+                "notice", f"{self.id}:{notice.no}", "served", "withdrawn", "the notice has already taken effect"
+            )
         _transition(CONTRACT_TRANSITIONS, "contract", self.id, self.status, "active")
         notice.status = "withdrawn"
         notice.withdrawn_at = at
         notice.withdrawal_reason = reason
         self.status = "active"
-        return DomainEvent("NoticeWithdrawn", {"notice_no": notice.no, "reason": reason,
-                                               "effective_date": notice.effective_date.isoformat()})
+        return DomainEvent(
+            "NoticeWithdrawn",
+            {"notice_no": notice.no, "reason": reason, "effective_date": notice.effective_date.isoformat()},
+        )
 
     def due_lifecycle_events(self, as_of: date) -> list[DomainEvent]:
         """Apply what is due on `as_of`: notice effect, expiry, renewal reminders (each once)."""
@@ -570,10 +708,17 @@ class Contract:
             self.status = "terminated"
             self.closed_on = notice.effective_date
             self.closed_reason = notice.reason_code
-            events.append(DomainEvent("ContractTerminated", {"notice_no": notice.no,
-                                                             "effective_date": notice.effective_date.isoformat(),
-                                                             "reason_code": notice.reason_code,
-                                                             "invoiced_years": self.invoiced_years}))
+            events.append(
+                DomainEvent(
+                    "ContractTerminated",
+                    {
+                        "notice_no": notice.no,
+                        "effective_date": notice.effective_date.isoformat(),
+                        "reason_code": notice.reason_code,
+                        "invoiced_years": self.invoiced_years,
+                    },
+                )
+            )
             return events
         if as_of > end:
             _transition(CONTRACT_TRANSITIONS, "contract", self.id, self.status, "expired")
@@ -582,16 +727,18 @@ class Contract:
                 notice.withdrawal_reason = "the term ended before the notice took effect"
             self.status = "expired"
             self.closed_on = add_days(end, 1)
-            events.append(DomainEvent("ContractExpired", {"end_date": end.isoformat(),
-                                                          "invoiced_years": self.invoiced_years}))
+            events.append(
+                DomainEvent("ContractExpired", {"end_date": end.isoformat(), "invoiced_years": self.invoiced_years})
+            )
             return events
         if self.status == "active":
             due = [d for d in sorted(self.reminder_days) if d not in self.reminders_sent and as_of >= add_days(end, -d)]
             if due:
                 # A late run that skipped a reminder sends only the nearest one; all due are marked sent.
                 self.reminders_sent = sorted(set(self.reminders_sent) | set(due), reverse=True)
-                events.append(DomainEvent("RenewalReminder", {"days_before_end": min(due),
-                                                              "end_date": end.isoformat()}))
+                events.append(
+                    DomainEvent("RenewalReminder", {"days_before_end": min(due), "end_date": end.isoformat()})
+                )
         return events
 
     def copy(self) -> Contract:
@@ -601,15 +748,27 @@ class Contract:
 def contract_to_dict(c: Contract) -> dict[str, Any]:
     """The storage shape of the aggregate (JSON-ready)."""
     return {
-        "id": c.id, "contract_no": c.contract_no, "template": c.template, "status": c.status,
-        "version": c.version, "created_at": c.created_at, "client": c.client.to_dict(),
-        "vendor": c.vendor.to_dict(), "terms_versions": [v.to_dict() for v in c.terms_versions],
-        "signing": c.signing.to_dict(), "reminder_days": list(c.reminder_days), "sent_at": c.sent_at,
+        "id": c.id,
+        "contract_no": c.contract_no,
+        "template": c.template,
+        "status": c.status,
+        "version": c.version,
+        "created_at": c.created_at,
+        "client": c.client.to_dict(),
+        "vendor": c.vendor.to_dict(),
+        "terms_versions": [v.to_dict() for v in c.terms_versions],
+        "signing": c.signing.to_dict(),
+        "reminder_days": list(c.reminder_days),
+        "sent_at": c.sent_at,
         "effective_date": None if c.effective_date is None else c.effective_date.isoformat(),
-        "invoiced_years": c.invoiced_years, "amendments": [a.to_dict() for a in c.amendments],
-        "notices": [n.to_dict() for n in c.notices], "reminders_sent": list(c.reminders_sent),
-        "closed_on": None if c.closed_on is None else c.closed_on.isoformat(), "closed_reason": c.closed_reason,
-        "audit_seq": c.audit_seq, "audit_head": c.audit_head,
+        "invoiced_years": c.invoiced_years,
+        "amendments": [a.to_dict() for a in c.amendments],
+        "notices": [n.to_dict() for n in c.notices],
+        "reminders_sent": list(c.reminders_sent),
+        "closed_on": None if c.closed_on is None else c.closed_on.isoformat(),
+        "closed_reason": c.closed_reason,
+        "audit_seq": c.audit_seq,
+        "audit_head": c.audit_head,
     }
 
 
@@ -617,16 +776,25 @@ def contract_from_dict(d: dict[str, Any]) -> Contract:
     eff = d.get("effective_date")
     closed = d.get("closed_on")
     return Contract(
-        id=d["id"], contract_no=d["contract_no"], template=d["template"], status=d["status"],
-        version=int(d["version"]), created_at=d["created_at"], client=Party.from_dict(d["client"]),
+        id=d["id"],
+        contract_no=d["contract_no"],
+        template=d["template"],
+        status=d["status"],
+        version=int(d["version"]),
+        created_at=d["created_at"],
+        client=Party.from_dict(d["client"]),
         vendor=Party.from_dict(d["vendor"]),
         terms_versions=[TermsVersion.from_dict(v) for v in d["terms_versions"]],
-        signing=SignatureSet.from_dict(d["signing"]), reminder_days=tuple(d.get("reminder_days", (60, 30))),
-        sent_at=d.get("sent_at"), effective_date=None if eff is None else date.fromisoformat(eff),
+        signing=SignatureSet.from_dict(d["signing"]),
+        reminder_days=tuple(d.get("reminder_days", (60, 30))),
+        sent_at=d.get("sent_at"),
+        effective_date=None if eff is None else date.fromisoformat(eff),
         invoiced_years=int(d.get("invoiced_years", 0)),
         amendments=[Amendment.from_dict(a) for a in d.get("amendments", [])],
         notices=[TerminationNotice.from_dict(n) for n in d.get("notices", [])],
         reminders_sent=[int(x) for x in d.get("reminders_sent", [])],
-        closed_on=None if closed is None else date.fromisoformat(closed), closed_reason=d.get("closed_reason"),
-        audit_seq=int(d.get("audit_seq", 0)), audit_head=d.get("audit_head", "0" * 64),
+        closed_on=None if closed is None else date.fromisoformat(closed),
+        closed_reason=d.get("closed_reason"),
+        audit_seq=int(d.get("audit_seq", 0)),
+        audit_head=d.get("audit_head", "0" * 64),
     )

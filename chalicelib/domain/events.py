@@ -7,8 +7,16 @@ from typing import Any
 
 # Event types finance subscribes to on the SNS topic (message attribute `event_type`).
 FINANCE_EVENTS = frozenset(
-    {"InvoiceIssued", "InvoiceOverdue", "PenaltyAssessed", "PaymentReceived", "InvoiceVoided", "ContractActivated",
-     "ContractTerminated", "NoticeServed"}
+    {
+        "InvoiceIssued",
+        "InvoiceOverdue",
+        "PenaltyAssessed",
+        "PaymentReceived",
+        "InvoiceVoided",
+        "ContractActivated",
+        "ContractTerminated",
+        "NoticeServed",
+    }
 )
 
 

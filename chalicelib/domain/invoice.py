@@ -44,16 +44,26 @@ class PenaltyAssessment:
     delta: Decimal  # newly recognised by this assessment
 
     def to_dict(self) -> dict[str, Any]:
-        return {"on": self.on.isoformat(), "days_overdue": self.days_overdue, "total": money_str(self.total),
-                "delta": money_str(self.delta)}
+        return {
+            "on": self.on.isoformat(),
+            "days_overdue": self.days_overdue,
+            "total": money_str(self.total),
+            "delta": money_str(self.delta),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PenaltyAssessment:
         return cls(date.fromisoformat(d["on"]), int(d["days_overdue"]), to_money(d["total"]), to_money(d["delta"]))
 
 
-def daily_penalty(amount: Decimal, due_on: date, allocations: Sequence[Allocation], rate_pct: Decimal,
-                  as_of: date, cap_pct: Decimal | None) -> Decimal:
+def daily_penalty(
+    amount: Decimal,
+    due_on: date,
+    allocations: Sequence[Allocation],
+    rate_pct: Decimal,
+    as_of: date,
+    cap_pct: Decimal | None,
+) -> Decimal:
     """Sum over each day overdue of that day's outstanding × rate/100, capped at cap % of the overdue amount.
 
     Day d (due_on < d <= as_of) accrues on what was still unpaid at the start of d: a payment made on d stops
@@ -86,8 +96,9 @@ def daily_penalty(amount: Decimal, due_on: date, allocations: Sequence[Allocatio
     return penalty
 
 
-def contract_penalty(contract_amount: Decimal, overdue_amount: Decimal, rate_pct: Decimal,
-                     cap_pct: Decimal | None) -> Decimal:
+def contract_penalty(
+    contract_amount: Decimal, overdue_amount: Decimal, rate_pct: Decimal, cap_pct: Decimal | None
+) -> Decimal:
     """One-off charge: contract amount × rate/100 per overdue invoice, capped at cap % of the overdue amount."""
     penalty = quantize(contract_amount * rate_pct / Decimal(100))
     if cap_pct is not None:
@@ -116,13 +127,35 @@ class Invoice:
     void_reason: str | None = None
 
     @classmethod
-    def issue(cls, *, contract_id: str, contract_no: str, client_name: str, client_email: str, effective: date,
-              year: int, amount: Decimal, payment_due_days: int, late_penalty: LatePenalty) -> Invoice:
+    def issue(
+        cls,
+        *,
+        contract_id: str,
+        contract_no: str,
+        client_name: str,
+        client_email: str,
+        effective: date,
+        year: int,
+        amount: Decimal,
+        payment_due_days: int,
+        late_penalty: LatePenalty,
+    ) -> Invoice:
         start, end = contract_year_period(effective, year)
-        return cls(contract_id=contract_id, year=year, period_start=start, period_end=end, issue_on=start,
-                   due_on=add_days(start, payment_due_days), amount=quantize(amount), status="open", version=0,
-                   contract_no=contract_no, client_name=client_name, client_email=client_email,
-                   late_penalty=late_penalty)
+        return cls(
+            contract_id=contract_id,
+            year=year,
+            period_start=start,
+            period_end=end,
+            issue_on=start,
+            due_on=add_days(start, payment_due_days),
+            amount=quantize(amount),
+            status="open",
+            version=0,
+            contract_no=contract_no,
+            client_name=client_name,
+            client_email=client_email,
+            late_penalty=late_penalty,
+        )
 
     @property
     def key(self) -> str:
@@ -161,8 +194,7 @@ class Invoice:
         if last_day <= self.due_on:
             return ZERO
         if clause.mode == "daily_pct":
-            return daily_penalty(self.amount, self.due_on, self.allocations, clause.rate_pct, last_day,
-                                 clause.cap_pct)
+            return daily_penalty(self.amount, self.due_on, self.allocations, clause.rate_pct, last_day, clause.cap_pct)
         overdue_amount = self.amount - sum((a.amount for a in self.allocations if a.paid_on <= self.due_on), ZERO)
         if overdue_amount <= 0:
             return ZERO
@@ -206,14 +238,16 @@ class Invoice:
         self.void_reason = reason
 
 
-def allocate_payment(invoices: Sequence[Invoice], amount: Decimal, voucher_no: str,
-                     paid_on: date) -> list[tuple[Invoice, Decimal]]:
+def allocate_payment(
+    invoices: Sequence[Invoice], amount: Decimal, voucher_no: str, paid_on: date
+) -> list[tuple[Invoice, Decimal]]:
     """Oldest open invoice first (by year). Raises Conflict when the payment exceeds what is outstanding."""
     open_invoices = sorted((i for i in invoices if i.is_open and i.outstanding > 0), key=lambda i: i.year)
     total_open = sum((i.outstanding for i in open_invoices), ZERO)
     if amount > total_open:
-        raise Conflict(f"payment of {money_str(amount)} exceeds the outstanding {money_str(total_open)}",
-                       field="amount")
+        raise Conflict(
+            f"payment of {money_str(amount)} exceeds the outstanding {money_str(total_open)}", field="amount"
+        )
     remaining = amount
     out: list[tuple[Invoice, Decimal]] = []
     for invoice in open_invoices:
@@ -237,27 +271,43 @@ def aging_bucket(days_overdue: int) -> str:
 
 def invoice_to_dict(inv: Invoice) -> dict[str, Any]:
     return {
-        "contract_id": inv.contract_id, "year": inv.year, "period_start": inv.period_start.isoformat(),
-        "period_end": inv.period_end.isoformat(), "issue_on": inv.issue_on.isoformat(),
-        "due_on": inv.due_on.isoformat(), "amount": money_str(inv.amount), "status": inv.status,
-        "version": inv.version, "contract_no": inv.contract_no, "client_name": inv.client_name,
-        "client_email": inv.client_email, "late_penalty": inv.late_penalty.to_dict(),
+        "contract_id": inv.contract_id,
+        "year": inv.year,
+        "period_start": inv.period_start.isoformat(),
+        "period_end": inv.period_end.isoformat(),
+        "issue_on": inv.issue_on.isoformat(),
+        "due_on": inv.due_on.isoformat(),
+        "amount": money_str(inv.amount),
+        "status": inv.status,
+        "version": inv.version,
+        "contract_no": inv.contract_no,
+        "client_name": inv.client_name,
+        "client_email": inv.client_email,
+        "late_penalty": inv.late_penalty.to_dict(),
         "allocations": [a.to_dict() for a in inv.allocations],
-        "assessments": [a.to_dict() for a in inv.assessments], "levels_alerted": list(inv.levels_alerted),
+        "assessments": [a.to_dict() for a in inv.assessments],
+        "levels_alerted": list(inv.levels_alerted),
         "void_reason": inv.void_reason,
     }
 
 
 def invoice_from_dict(d: dict[str, Any]) -> Invoice:
     return Invoice(
-        contract_id=d["contract_id"], year=int(d["year"]), period_start=date.fromisoformat(d["period_start"]),
-        period_end=date.fromisoformat(d["period_end"]), issue_on=date.fromisoformat(d["issue_on"]),
-        due_on=date.fromisoformat(d["due_on"]), amount=to_money(d["amount"]), status=d["status"],
-        version=int(d["version"]), contract_no=d["contract_no"], client_name=d["client_name"],
-        client_email=d["client_email"], late_penalty=LatePenalty.from_dict(d["late_penalty"]),
+        contract_id=d["contract_id"],
+        year=int(d["year"]),
+        period_start=date.fromisoformat(d["period_start"]),
+        period_end=date.fromisoformat(d["period_end"]),
+        issue_on=date.fromisoformat(d["issue_on"]),
+        due_on=date.fromisoformat(d["due_on"]),
+        amount=to_money(d["amount"]),
+        status=d["status"],
+        version=int(d["version"]),
+        contract_no=d["contract_no"],
+        client_name=d["client_name"],
+        client_email=d["client_email"],
+        late_penalty=LatePenalty.from_dict(d["late_penalty"]),
         allocations=[Allocation.from_dict(a) for a in d.get("allocations", [])],
         assessments=[PenaltyAssessment.from_dict(a) for a in d.get("assessments", [])],
-        levels_alerted=[int(x) for x in d.get("levels_alerted", [])], void_reason=d.get("void_reason"),
+        levels_alerted=[int(x) for x in d.get("levels_alerted", [])],
+        void_reason=d.get("void_reason"),
     )
-
-

@@ -59,7 +59,7 @@ def _int(data: Mapping[str, Any], key: str, field: str, lo: int, hi: int) -> int
 
 def _pct(value: object, field: str, *, lo: Decimal, hi: Decimal, lo_inclusive: bool = True) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValidationError(field, "must be a decimal number given as a string, e.g. \"0.05\"")
+        raise ValidationError(field, 'must be a decimal number given as a string, e.g. "0.05"')
     try:
         pct = Decimal(str(value).strip())
     except InvalidOperation:
@@ -76,7 +76,7 @@ def _pct(value: object, field: str, *, lo: Decimal, hi: Decimal, lo_inclusive: b
 
 def _money(value: object, field: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValidationError(field, "must be an amount given as a string, e.g. \"120000.00\"")
+        raise ValidationError(field, 'must be an amount given as a string, e.g. "120000.00"')
     try:
         return to_money(value)
     except (InvalidAmount, TypeError):
@@ -155,8 +155,11 @@ class LatePenalty:
         hi = Decimal("1") if mode == "daily_pct" else Decimal("100")
         rate = _pct(obj.get("rate_pct"), f"{field}.rate_pct", lo=Decimal(0), hi=hi, lo_inclusive=False)
         cap_raw = obj.get("cap_pct")
-        cap = None if cap_raw is None else _pct(cap_raw, f"{field}.cap_pct", lo=Decimal(0), hi=Decimal(100),
-                                                lo_inclusive=False)
+        cap = (
+            None
+            if cap_raw is None
+            else _pct(cap_raw, f"{field}.cap_pct", lo=Decimal(0), hi=Decimal(100), lo_inclusive=False)
+        )
         return cls(mode=mode, rate_pct=rate, cap_pct=cap)
 
     def to_dict(self) -> dict[str, Any]:
@@ -209,10 +212,12 @@ class ServiceStandards:
             return None
         obj = _obj(data, field)
         return cls(
-            connect_rate_min_pct=_pct(obj.get("connect_rate_min_pct"), f"{field}.connect_rate_min_pct",
-                                      lo=Decimal(0), hi=Decimal(100)),
-            satisfaction_min_pct=_pct(obj.get("satisfaction_min_pct"), f"{field}.satisfaction_min_pct",
-                                      lo=Decimal(0), hi=Decimal(100)),
+            connect_rate_min_pct=_pct(
+                obj.get("connect_rate_min_pct"), f"{field}.connect_rate_min_pct", lo=Decimal(0), hi=Decimal(100)
+            ),
+            satisfaction_min_pct=_pct(
+                obj.get("satisfaction_min_pct"), f"{field}.satisfaction_min_pct", lo=Decimal(0), hi=Decimal(100)
+            ),
         )
 
     def to_dict(self) -> dict[str, str]:
@@ -269,8 +274,9 @@ class Terms:
             term_years=_int(obj, "term_years", f"{field}.term_years", 1, MAX_TERM_YEARS),
             annual_fee=fee,
             payment_due_days=_int(obj, "payment_due_days", f"{field}.payment_due_days", 0, 365),
-            breach_penalty_pct=_pct(obj.get("breach_penalty_pct"), f"{field}.breach_penalty_pct",
-                                    lo=Decimal(0), hi=Decimal(100)),
+            breach_penalty_pct=_pct(
+                obj.get("breach_penalty_pct"), f"{field}.breach_penalty_pct", lo=Decimal(0), hi=Decimal(100)
+            ),
             late_penalty=LatePenalty.parse(obj.get("late_penalty"), f"{field}.late_penalty"),
             notice_period_days=_int(obj, "notice_period_days", f"{field}.notice_period_days", 1, 365),
             dispute_resolution=DisputeResolution.parse(obj.get("dispute_resolution"), f"{field}.dispute_resolution"),

@@ -57,7 +57,5 @@ def _normalise(value: object, length: int) -> str:
         # Checked per character, before upper-casing the whole string: str.upper() turns some letters into
         # several ASCII ones ("ﬀ" -> "FF"), which would let a look-alike of the right length pass.
         if char.upper() not in _VALUE:
-            raise InvalidCreditCode(
-                value, f"invalid character {char!r} at position {position} (allowed: {CHARSET})"
-            )
+            raise InvalidCreditCode(value, f"invalid character {char!r} at position {position} (allowed: {CHARSET})")
     return text.upper()

@@ -89,8 +89,16 @@ def stage_events(changes: Changes, events: list[DomainEvent], actor: str, at: st
         entry = AuditEntry.make(c.id, seq, at, actor, ev.type, ev.data, c.audit_head)
         c.audit_seq, c.audit_head = seq, entry.hash
         changes.audit.append(entry)
-        changes.outbox.append(OutboxEvent(event_id=event_id(c.id, seq), type=ev.type, contract_id=c.id, at=at,
-                                          actor=actor, payload={**ev.data, "contract": c.summary(), "seq": seq}))
+        changes.outbox.append(
+            OutboxEvent(
+                event_id=event_id(c.id, seq),
+                type=ev.type,
+                contract_id=c.id,
+                at=at,
+                actor=actor,
+                payload={**ev.data, "contract": c.summary(), "seq": seq},
+            )
+        )
 
 
 def retry_on_conflict(fn: Callable[[], T], attempts: int = 8) -> T:

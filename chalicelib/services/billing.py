@@ -30,10 +30,18 @@ _VOUCHER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{0,63}$")
 
 
 def _invoice_event(inv: Invoice) -> DomainEvent:
-    return DomainEvent("InvoiceIssued", {
-        "year": inv.year, "period_start": inv.period_start.isoformat(), "period_end": inv.period_end.isoformat(),
-        "issue_date": inv.issue_on.isoformat(), "due_date": inv.due_on.isoformat(), "amount": money_str(inv.amount),
-        "amount_in_words": amount_in_words(inv.amount)})
+    return DomainEvent(
+        "InvoiceIssued",
+        {
+            "year": inv.year,
+            "period_start": inv.period_start.isoformat(),
+            "period_end": inv.period_end.isoformat(),
+            "issue_date": inv.issue_on.isoformat(),
+            "due_date": inv.due_on.isoformat(),
+            "amount": money_str(inv.amount),
+            "amount_in_words": amount_in_words(inv.amount),
+        },
+    )
 
 
 # ---- invoicing ------------------------------------------------------------------------------------------
@@ -51,10 +59,17 @@ def issue_for_contract(deps: Deps, contract: Contract, as_of: date, actor: str =
         start = current.year_start(year)
         terms = current.terms_on(start)
         assert current.effective_date is not None
-        invoice = Invoice.issue(contract_id=current.id, contract_no=current.contract_no,
-                                client_name=current.client.name, client_email=current.client.email,
-                                effective=current.effective_date, year=year, amount=terms.annual_fee,
-                                payment_due_days=terms.payment_due_days, late_penalty=terms.late_penalty)
+        invoice = Invoice.issue(
+            contract_id=current.id,
+            contract_no=current.contract_no,
+            client_name=current.client.name,
+            client_email=current.client.email,
+            effective=current.effective_date,
+            year=year,
+            amount=terms.annual_fee,
+            payment_due_days=terms.payment_due_days,
+            late_penalty=terms.late_penalty,
+        )
         expected = current.version
         current.record_invoice_issued(year)
         changes = Changes(contract=current, expected_version=expected, new_invoices=[invoice])
@@ -99,8 +114,16 @@ def void_invoice(deps: Deps, contract_id: str, year: int, body: object, actor: s
         inv_version = invoice.version
         invoice.void(reason.strip())
         changes = Changes(contract=contract, expected_version=expected, updated_invoices=[(invoice, inv_version)])
-        stage_events(changes, [DomainEvent("InvoiceVoided", {"year": year, "amount": money_str(invoice.amount),
-                                                             "reason": reason.strip()})], actor, deps.now_iso())
+        stage_events(
+            changes,
+            [
+                DomainEvent(
+                    "InvoiceVoided", {"year": year, "amount": money_str(invoice.amount), "reason": reason.strip()}
+                )
+            ],
+            actor,
+            deps.now_iso(),
+        )
         deps.repo.commit(changes)
         return invoice
 
@@ -113,7 +136,7 @@ def parse_payment(deps: Deps, body: object) -> tuple[Decimal, date, str, str]:
         raise ValidationError("body", "must be a JSON object")
     raw_amount = body.get("amount")
     if isinstance(raw_amount, bool) or not isinstance(raw_amount, (str, int)):
-        raise ValidationError("amount", "is required as a string with at most two decimals, e.g. \"60000.00\"")
+        raise ValidationError("amount", 'is required as a string with at most two decimals, e.g. "60000.00"')
     try:
         amount = to_money(raw_amount)
     except (InvalidAmount, TypeError):
@@ -142,8 +165,13 @@ def record_payment(deps: Deps, contract_id: str, body: object, actor: str) -> di
     def attempt() -> dict[str, Any]:
         contract = deps.repo.get_contract(contract_id)
         if not contract.accepts_payments():
-            raise IllegalTransition("contract", contract.id, contract.status, "paid",
-                                    "payments are recorded only against a contract in force or ended")
+            raise IllegalTransition(
+                "contract",
+                contract.id,
+                contract.status,
+                "paid",
+                "payments are recorded only against a contract in force or ended",
+            )
         if contract.effective_date is not None and paid_on < contract.effective_date:
             raise ValidationError("paid_on", "must not be before the contract's effective date")
         expected = contract.version
@@ -151,23 +179,52 @@ def record_payment(deps: Deps, contract_id: str, body: object, actor: str) -> di
         versions = {i.year: i.version for i in invoices}
         applied = allocate_payment(invoices, amount, voucher, paid_on)
         events: list[DomainEvent] = []
-        allocations = [{"year": inv.year, "amount": money_str(part), "status": inv.status,
-                        "outstanding": money_str(inv.outstanding)} for inv, part in applied]
+        allocations = [
+            {
+                "year": inv.year,
+                "amount": money_str(part),
+                "status": inv.status,
+                "outstanding": money_str(inv.outstanding),
+            }
+            for inv, part in applied
+        ]
         outstanding_after = quantize(sum((i.outstanding for i in invoices), ZERO))
-        events.append(DomainEvent("PaymentReceived", {
-            "amount": money_str(amount), "amount_in_words": amount_in_words(amount), "paid_on": paid_on.isoformat(),
-            "voucher_no": voucher, "method": method, "allocations": allocations,
-            "outstanding_after": money_str(outstanding_after)}))
+        events.append(
+            DomainEvent(
+                "PaymentReceived",
+                {
+                    "amount": money_str(amount),
+                    "amount_in_words": amount_in_words(amount),
+                    "paid_on": paid_on.isoformat(),
+                    "voucher_no": voucher,
+                    "method": method,
+                    "allocations": allocations,
+                    "outstanding_after": money_str(outstanding_after),
+                },
+            )
+        )
         for inv, _ in applied:
             if inv.status == "paid" and paid_on > inv.due_on:
                 # Settled late: the accrual stops here, so the penalty is final and assessed now.
                 assessment = inv.assess_penalty(paid_on, contract.contract_amount)
                 if assessment is not None:
                     events.append(_penalty_event(inv, assessment.total, assessment.delta, paid_on))
-        payment = PaymentRecord(contract_id=contract_id, voucher_no=voucher, amount=amount, paid_on=paid_on,
-                                method=method, recorded_at=deps.now_iso(), recorded_by=actor, allocations=allocations)
-        changes = Changes(contract=contract, expected_version=expected, payments=[payment],
-                          updated_invoices=[(inv, versions[inv.year]) for inv, _ in applied])
+        payment = PaymentRecord(
+            contract_id=contract_id,
+            voucher_no=voucher,
+            amount=amount,
+            paid_on=paid_on,
+            method=method,
+            recorded_at=deps.now_iso(),
+            recorded_by=actor,
+            allocations=allocations,
+        )
+        changes = Changes(
+            contract=contract,
+            expected_version=expected,
+            payments=[payment],
+            updated_invoices=[(inv, versions[inv.year]) for inv, _ in applied],
+        )
         stage_events(changes, events, actor, deps.now_iso())
         try:
             deps.repo.commit(changes)
@@ -175,27 +232,51 @@ def record_payment(deps: Deps, contract_id: str, body: object, actor: str) -> di
             if exc.entity in ("voucher", "payment"):
                 raise Conflict(f"voucher {voucher} is already recorded", field="voucher_no") from None
             raise
-        return {"contract_id": contract_id, "voucher_no": voucher, "amount": money_str(amount),
-                "amount_in_words": amount_in_words(amount), "paid_on": paid_on.isoformat(), "method": method,
-                "allocations": allocations, "outstanding_after": money_str(outstanding_after)}
+        return {
+            "contract_id": contract_id,
+            "voucher_no": voucher,
+            "amount": money_str(amount),
+            "amount_in_words": amount_in_words(amount),
+            "paid_on": paid_on.isoformat(),
+            "method": method,
+            "allocations": allocations,
+            "outstanding_after": money_str(outstanding_after),
+        }
 
     return retry_on_conflict(attempt)
 
 
 def list_payments(deps: Deps, contract_id: str) -> list[dict[str, Any]]:
     deps.repo.get_contract(contract_id)
-    return [{"voucher_no": p.voucher_no, "amount": money_str(p.amount), "paid_on": p.paid_on.isoformat(),
-             "method": p.method, "recorded_at": p.recorded_at, "allocations": p.allocations}
-            for p in sorted(deps.repo.get_payments(contract_id), key=lambda p: (p.paid_on, p.voucher_no))]
+    return [
+        {
+            "voucher_no": p.voucher_no,
+            "amount": money_str(p.amount),
+            "paid_on": p.paid_on.isoformat(),
+            "method": p.method,
+            "recorded_at": p.recorded_at,
+            "allocations": p.allocations,
+        }
+        for p in sorted(deps.repo.get_payments(contract_id), key=lambda p: (p.paid_on, p.voucher_no))
+    ]
 
 
 # ---- overdue ----------------------------------------------------------------------------------------------
 def _penalty_event(inv: Invoice, total: Decimal, delta: Decimal, on: date) -> DomainEvent:
-    return DomainEvent("PenaltyAssessed", {
-        "year": inv.year, "due_date": inv.due_on.isoformat(), "as_of": on.isoformat(),
-        "days_overdue": (on - inv.due_on).days, "mode": inv.late_penalty.mode,
-        "rate_pct": format(inv.late_penalty.rate_pct, "f"), "penalty_total": money_str(total),
-        "penalty_total_in_words": amount_in_words(total), "penalty_delta": money_str(delta)})
+    return DomainEvent(
+        "PenaltyAssessed",
+        {
+            "year": inv.year,
+            "due_date": inv.due_on.isoformat(),
+            "as_of": on.isoformat(),
+            "days_overdue": (on - inv.due_on).days,
+            "mode": inv.late_penalty.mode,
+            "rate_pct": format(inv.late_penalty.rate_pct, "f"),
+            "penalty_total": money_str(total),
+            "penalty_total_in_words": amount_in_words(total),
+            "penalty_delta": money_str(delta),
+        },
+    )
 
 
 def escalate_invoice(deps: Deps, contract_id: str, year: int, as_of: date) -> bool:
@@ -215,17 +296,34 @@ def escalate_invoice(deps: Deps, contract_id: str, year: int, as_of: date) -> bo
         assessment = invoice.assess_penalty(as_of, contract.contract_amount)
         accrued = invoice.accrued_penalty(as_of, contract.contract_amount)
         top = max(reached)
-        events = [DomainEvent("InvoiceOverdue", {
-            "level": top, "levels_skipped": sorted(lv for lv in reached if lv != top), "year": year,
-            "due_date": invoice.due_on.isoformat(), "as_of": as_of.isoformat(),
-            "days_overdue": invoice.days_overdue(as_of), "amount": money_str(invoice.amount),
-            "outstanding": money_str(invoice.outstanding), "outstanding_in_words": amount_in_words(invoice.outstanding),
-            "penalty_accrued": money_str(accrued), "penalty_accrued_in_words": amount_in_words(accrued),
-            "client": contract.client.name, "contract_no": contract.contract_no})]
+        events = [
+            DomainEvent(
+                "InvoiceOverdue",
+                {
+                    "level": top,
+                    "levels_skipped": sorted(lv for lv in reached if lv != top),
+                    "year": year,
+                    "due_date": invoice.due_on.isoformat(),
+                    "as_of": as_of.isoformat(),
+                    "days_overdue": invoice.days_overdue(as_of),
+                    "amount": money_str(invoice.amount),
+                    "outstanding": money_str(invoice.outstanding),
+                    "outstanding_in_words": amount_in_words(invoice.outstanding),
+                    "penalty_accrued": money_str(accrued),
+                    "penalty_accrued_in_words": amount_in_words(accrued),
+                    "client": contract.client.name,
+                    "contract_no": contract.contract_no,
+                },
+            )
+        ]
         if assessment is not None:
             events.append(_penalty_event(invoice, assessment.total, assessment.delta, as_of))
-        changes = Changes(contract=contract, expected_version=expected, updated_invoices=[(invoice, inv_version)],
-                          alerts=[AlertMark(contract_id, year, lv, deps.now_iso()) for lv in reached])
+        changes = Changes(
+            contract=contract,
+            expected_version=expected,
+            updated_invoices=[(invoice, inv_version)],
+            alerts=[AlertMark(contract_id, year, lv, deps.now_iso()) for lv in reached],
+        )
         stage_events(changes, events, "worker:overdue", deps.now_iso())
         try:
             deps.repo.commit(changes)
@@ -245,7 +343,8 @@ def detect_overdue(deps: Deps, as_of: date) -> dict[str, Any]:
             continue
         overdue += 1
         if invoice.levels_reached(as_of, deps.settings.overdue_levels) and escalate_invoice(
-                deps, invoice.contract_id, invoice.year, as_of):
+            deps, invoice.contract_id, invoice.year, as_of
+        ):
             escalated += 1
     return {"as_of": as_of.isoformat(), "overdue_invoices": overdue, "escalated": escalated}
 
@@ -261,14 +360,28 @@ def receivables(deps: Deps, as_of: date) -> dict[str, Any]:
         if inv.issue_on <= as_of:
             by_contract.setdefault(inv.contract_id, []).append(inv)
     rows = []
-    totals = {"outstanding": ZERO, "overdue": ZERO, "not_yet_due": ZERO, "penalties": ZERO,
-              **{b: ZERO for b in BUCKETS}}
+    totals = {
+        "outstanding": ZERO,
+        "overdue": ZERO,
+        "not_yet_due": ZERO,
+        "penalties": ZERO,
+        **dict.fromkeys(BUCKETS, ZERO),
+    }
     for contract_id, invoices in sorted(by_contract.items()):
         contract = deps.repo.get_contract(contract_id)
-        row: dict[str, Any] = {"contract_id": contract_id, "contract_no": contract.contract_no,
-                               "client": contract.client.name, "status": contract.status}
-        sums = {"outstanding": ZERO, "overdue": ZERO, "not_yet_due": ZERO, "penalties": ZERO,
-                **{b: ZERO for b in BUCKETS}}
+        row: dict[str, Any] = {
+            "contract_id": contract_id,
+            "contract_no": contract.contract_no,
+            "client": contract.client.name,
+            "status": contract.status,
+        }
+        sums = {
+            "outstanding": ZERO,
+            "overdue": ZERO,
+            "not_yet_due": ZERO,
+            "penalties": ZERO,
+            **dict.fromkeys(BUCKETS, ZERO),
+        }
         for inv in invoices:
             sums["outstanding"] += inv.outstanding
             sums["penalties"] += inv.accrued_penalty(as_of, contract.contract_amount)
@@ -280,11 +393,22 @@ def receivables(deps: Deps, as_of: date) -> dict[str, Any]:
         for k, v in sums.items():
             row[k] = money_str(quantize(v))
             totals[k] += v
-        row["invoices"] = [{"year": i.year, "due_date": i.due_on.isoformat(), "outstanding": money_str(i.outstanding),
-                            "days_overdue": i.days_overdue(as_of) if i.is_overdue(as_of) else 0} for i in invoices]
+        row["invoices"] = [
+            {
+                "year": i.year,
+                "due_date": i.due_on.isoformat(),
+                "outstanding": money_str(i.outstanding),
+                "days_overdue": i.days_overdue(as_of) if i.is_overdue(as_of) else 0,
+            }
+            for i in invoices
+        ]
         rows.append(row)
-    return {"as_of": as_of.isoformat(), "buckets": list(BUCKETS), "contracts": rows,
-            "totals": {k: money_str(quantize(v)) for k, v in totals.items()}}
+    return {
+        "as_of": as_of.isoformat(),
+        "buckets": list(BUCKETS),
+        "contracts": rows,
+        "totals": {k: money_str(quantize(v)) for k, v in totals.items()},
+    }
 
 
 def receivables_csv(report: dict[str, Any]) -> str:
@@ -294,13 +418,41 @@ def receivables_csv(report: dict[str, Any]) -> str:
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    header = ["合同编号 contract_no", "甲方 client", "状态 status", "未付 outstanding", "未到期 not_yet_due",
-              "逾期 overdue", *[f"逾期{b}天 {b}" for b in BUCKETS], "逾期违约金 penalties"]
+    header = [
+        "合同编号 contract_no",
+        "甲方 client",
+        "状态 status",
+        "未付 outstanding",
+        "未到期 not_yet_due",
+        "逾期 overdue",
+        *[f"逾期{b}天 {b}" for b in BUCKETS],
+        "逾期违约金 penalties",
+    ]
     writer.writerow(header)
     for row in report["contracts"]:
-        writer.writerow([row["contract_no"], row["client"], row["status"], row["outstanding"], row["not_yet_due"],
-                         row["overdue"], *[row[b] for b in BUCKETS], row["penalties"]])
+        writer.writerow(
+            [
+                row["contract_no"],
+                row["client"],
+                row["status"],
+                row["outstanding"],
+                row["not_yet_due"],
+                row["overdue"],
+                *[row[b] for b in BUCKETS],
+                row["penalties"],
+            ]
+        )
     t = report["totals"]
-    writer.writerow(["合计 total", "", "", t["outstanding"], t["not_yet_due"], t["overdue"],
-                     *[t[b] for b in BUCKETS], t["penalties"]])
+    writer.writerow(
+        [
+            "合计 total",
+            "",
+            "",
+            t["outstanding"],
+            t["not_yet_due"],
+            t["overdue"],
+            *[t[b] for b in BUCKETS],
+            t["penalties"],
+        ]
+    )
     return "\ufeff" + buf.getvalue()

@@ -34,14 +34,24 @@ def draft_contract(deps: Deps, body: object, actor: str) -> Contract:
     now = deps.now_iso()
     contract_id = str(uuid.uuid4())
     contract_no = f"HT-{deps.today().year}-{secrets.token_hex(4).upper()}"
-    html = render_contract_document(contract_context(template=str(template), contract_no=contract_no,
-                                                     client=client, vendor=vendor, terms=terms))
+    html = render_contract_document(
+        contract_context(template=str(template), contract_no=contract_no, client=client, vendor=vendor, terms=terms)
+    )
     sha = document_sha256(html)
-    contract, event = Contract.draft(contract_id=contract_id, contract_no=contract_no, template=str(template),
-                                     client=client, vendor=vendor, terms=terms, document_sha256=sha, now=now,
-                                     reminder_days=deps.settings.renewal_reminder_days)
-    changes = Changes(contract=contract, expected_version=None,
-                      documents=[StoredDocument(contract_id, "contract", html, sha)])
+    contract, event = Contract.draft(
+        contract_id=contract_id,
+        contract_no=contract_no,
+        template=str(template),
+        client=client,
+        vendor=vendor,
+        terms=terms,
+        document_sha256=sha,
+        now=now,
+        reminder_days=deps.settings.renewal_reminder_days,
+    )
+    changes = Changes(
+        contract=contract, expected_version=None, documents=[StoredDocument(contract_id, "contract", html, sha)]
+    )
     stage_events(changes, [event], actor, now)
     deps.repo.commit(changes)
     return contract
@@ -51,8 +61,7 @@ def get_contract(deps: Deps, contract_id: str) -> Contract:
     return deps.repo.get_contract(contract_id)
 
 
-def list_contracts(deps: Deps, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract],
-                                                                                           str | None]:
+def list_contracts(deps: Deps, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract], str | None]:
     if status is not None and status not in CONTRACT_TRANSITIONS:
         raise ValidationError("status", f"must be one of {', '.join(CONTRACT_TRANSITIONS)}")
     if not 1 <= limit <= 100:
@@ -92,16 +101,37 @@ def audit_report(deps: Deps, contract_id: str) -> dict[str, Any]:
             problems.append({"seq": None, "where": f"document {key}", "problem": "document is missing"})
             continue
         if sha256_hex(doc.html) != sha or doc.sha256 != sha:
-            problems.append({"seq": None, "where": f"document {key}",
-                             "problem": "stored document does not match the SHA-256 frozen in the audit chain"})
+            problems.append(
+                {
+                    "seq": None,
+                    "where": f"document {key}",
+                    "problem": "stored document does not match the SHA-256 frozen in the audit chain",
+                }
+            )
     subjects = [("contract", contract.signing)] + [(f"amendment:{a.no}", a.signing) for a in contract.amendments]
     for subject, sigset in subjects:
         if sigset.frozen and frozen.get(subject) not in (None, sigset.document_sha256):
-            problems.append({"seq": None, "where": f"{subject} document hash",
-                             "problem": "the contract's document hash differs from the one in the audit chain"})
+            problems.append(
+                {
+                    "seq": None,
+                    "where": f"{subject} document hash",
+                    "problem": "the contract's document hash differs from the one in the audit chain",
+                }
+            )
         for party, sig in sigset.signatures.items():
             if signed.get((subject, party)) != sig.to_dict():
-                problems.append({"seq": None, "where": f"signature {subject}/{party}",
-                                 "problem": "stored signature differs from the evidence in the audit chain"})
-    return {"contract_id": contract_id, "contract_no": contract.contract_no, "verified": not problems,
-            "problems": problems, "head": contract.audit_head, "entries": [e.to_dict() for e in entries]}
+                problems.append(
+                    {
+                        "seq": None,
+                        "where": f"signature {subject}/{party}",
+                        "problem": "stored signature differs from the evidence in the audit chain",
+                    }
+                )
+    return {
+        "contract_id": contract_id,
+        "contract_no": contract.contract_no,
+        "verified": not problems,
+        "problems": problems,
+        "head": contract.audit_head,
+        "entries": [e.to_dict() for e in entries],
+    }

@@ -12,8 +12,7 @@ from chalicelib.domain.terms import Party, Terms, pct_str
 TITLES = {"customer-service-management": "客户服务管理合同", "outbound-call-outsourcing": "外呼外包合同"}
 
 
-def contract_context(*, template: str, contract_no: str, client: Party, vendor: Party,
-                     terms: Terms) -> dict[str, Any]:
+def contract_context(*, template: str, contract_no: str, client: Party, vendor: Party, terms: Terms) -> dict[str, Any]:
     amount = quantize(terms.annual_fee * terms.term_years)
     return {
         "template": template,
@@ -41,6 +40,12 @@ def contract_context(*, template: str, contract_no: str, client: Party, vendor: 
 
 def render_contract(contract: Contract) -> str:
     """The contract as originally drafted (the version both parties sign)."""
-    return render_contract_document(contract_context(template=contract.template, contract_no=contract.contract_no,
-                                                     client=contract.client, vendor=contract.vendor,
-                                                     terms=contract.original_terms))
+    return render_contract_document(
+        contract_context(
+            template=contract.template,
+            contract_no=contract.contract_no,
+            client=contract.client,
+            vendor=contract.vendor,
+            terms=contract.original_terms,
+        )
+    )

@@ -32,21 +32,25 @@ def once(deps: Deps, key: str, scope: str, body: Any, fn: Callable[[], dict[str,
 
     if not _KEY.match(key):
         raise ValidationError("Idempotency-Key", "must be 8–128 characters of letters, digits, '-', '_', ':' or '.'")
-    persistence = DynamoDBPersistenceLayer(table_name=deps.settings.idempotency_table_name,
-                                           boto3_client=client("dynamodb", deps.settings))
-    config = IdempotencyConfig(event_key_jmespath="[scope, key]", payload_validation_jmespath="body",
-                               expires_after_seconds=24 * 3600)
+    persistence = DynamoDBPersistenceLayer(
+        table_name=deps.settings.idempotency_table_name, boto3_client=client("dynamodb", deps.settings)
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="[scope, key]", payload_validation_jmespath="body", expires_after_seconds=24 * 3600
+    )
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)  # type: ignore[untyped-decorator]
     def run(request: dict[str, Any]) -> dict[str, Any]:
         return fn()
 
     try:
         result: dict[str, Any] = run(request={"scope": scope, "key": key, "body": body})
     except IdempotencyValidationError:
-        raise IdempotencyMismatch("this Idempotency-Key was already used with a different body",
-                                  field="Idempotency-Key") from None
+        raise IdempotencyMismatch(
+            "this Idempotency-Key was already used with a different body", field="Idempotency-Key"
+        ) from None
     except IdempotencyAlreadyInProgressError:
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
-                       field="Idempotency-Key") from None
+        raise Conflict(
+            "a request with this Idempotency-Key is still in progress; retry shortly", field="Idempotency-Key"
+        ) from None
     return result

@@ -61,29 +61,51 @@ def serve_notice(deps: Deps, contract_id: str, body: object, actor: str) -> Cont
     def attempt() -> Contract:
         contract = deps.repo.get_contract(contract_id)
         expected = contract.version
-        invoices = sorted((i for i in deps.repo.get_invoices(contract_id) if i.is_open and i.outstanding > 0),
-                          key=lambda i: i.year)
+        invoices = sorted(
+            (i for i in deps.repo.get_invoices(contract_id) if i.is_open and i.outstanding > 0), key=lambda i: i.year
+        )
         total = quantize(sum((i.outstanding for i in invoices), ZERO))
         no = len(contract.notices) + 1
         effective = contract.current_terms.notice_period_days
         from chalicelib.domain.calendar import add_days
 
-        html = render_termination_notice({
-            "contract_no": contract.contract_no, "contract_title": TITLES[contract.template], "notice_no": no,
-            "by": by, "client": contract.client.to_dict(), "vendor": contract.vendor.to_dict(),
-            "reason_code": reason_code, "clause": REASON_CLAUSES[str(reason_code)], "details": details,
-            "notice_date": notice_date.isoformat(), "notice_period_days": effective,
-            "effective_date": add_days(notice_date, effective).isoformat(),
-            "outstanding": [{"year": i.year, "due_date": i.due_on.isoformat(), "outstanding": money_str(i.outstanding)}
-                            for i in invoices],
-            "outstanding_total": money_str(total)})
+        html = render_termination_notice(
+            {
+                "contract_no": contract.contract_no,
+                "contract_title": TITLES[contract.template],
+                "notice_no": no,
+                "by": by,
+                "client": contract.client.to_dict(),
+                "vendor": contract.vendor.to_dict(),
+                "reason_code": reason_code,
+                "clause": REASON_CLAUSES[str(reason_code)],
+                "details": details,
+                "notice_date": notice_date.isoformat(),
+                "notice_period_days": effective,
+                "effective_date": add_days(notice_date, effective).isoformat(),
+                "outstanding": [
+                    {"year": i.year, "due_date": i.due_on.isoformat(), "outstanding": money_str(i.outstanding)}
+                    for i in invoices
+                ],
+                "outstanding_total": money_str(total),
+            }
+        )
         sha = document_sha256(html)
-        notice, event = contract.serve_notice(by=str(by), reason_code=str(reason_code), details=details,
-                                              notice_date=notice_date, served_at=deps.now_iso(), document_sha256=sha)
+        notice, event = contract.serve_notice(
+            by=str(by),
+            reason_code=str(reason_code),
+            details=details,
+            notice_date=notice_date,
+            served_at=deps.now_iso(),
+            document_sha256=sha,
+        )
         event.data["outstanding_total"] = money_str(total)
         event.data["outstanding_total_in_words"] = amount_in_words(total)
-        changes = Changes(contract=contract, expected_version=expected,
-                          documents=[StoredDocument(contract.id, f"notice:{notice.no}", html, sha)])
+        changes = Changes(
+            contract=contract,
+            expected_version=expected,
+            documents=[StoredDocument(contract.id, f"notice:{notice.no}", html, sha)],
+        )
         stage_events(changes, [event], actor, deps.now_iso())
         deps.repo.commit(changes)
         return contract
@@ -97,8 +119,10 @@ def withdraw_notice(deps: Deps, contract_id: str, body: object, actor: str) -> C
     reason = _text(body, "reason", 1000)
     agreed = body.get("agreed_by")
     if not isinstance(agreed, list) or sorted(set(agreed)) != ["client", "vendor"]:
-        raise ValidationError("agreed_by", "must list both parties, [\"client\", \"vendor\"]: withdrawing a notice "
-                                           "needs both parties' agreement")
+        raise ValidationError(
+            "agreed_by",
+            'must list both parties, ["client", "vendor"]: withdrawing a notice needs both parties\' agreement',
+        )
     on = _date(body, "withdrawn_on", deps.today())
 
     def attempt() -> Contract:
@@ -140,9 +164,15 @@ def run_lifecycle(deps: Deps, as_of: date) -> dict[str, Any]:
 
 
 # ---- supplementary agreements ---------------------------------------------------------------------------
-LABELS = {"annual_fee": "年度服务费用", "extend_years": "服务期限", "services": "服务内容",
-          "payment_due_days": "付款期限", "breach_penalty_pct": "违约金比例", "late_penalty": "逾期违约金",
-          "notice_period_days": "解除通知期"}
+LABELS = {
+    "annual_fee": "年度服务费用",
+    "extend_years": "服务期限",
+    "services": "服务内容",
+    "payment_due_days": "付款期限",
+    "breach_penalty_pct": "违约金比例",
+    "late_penalty": "逾期违约金",
+    "notice_period_days": "解除通知期",
+}
 
 
 def parse_changes(contract: Contract, data: object) -> dict[str, Any]:
@@ -214,7 +244,10 @@ def _describe(contract: Contract, changes: dict[str, Any]) -> list[dict[str, str
         elif key == "notice_period_days":
             before, now = f"{terms.notice_period_days}日", f"{after.notice_period_days}日"
         elif key == "breach_penalty_pct":
-            before, now = f"合同金额的{pct_str(terms.breach_penalty_pct)}%", f"合同金额的{pct_str(after.breach_penalty_pct)}%"
+            before, now = (
+                f"合同金额的{pct_str(terms.breach_penalty_pct)}%",
+                f"合同金额的{pct_str(after.breach_penalty_pct)}%",
+            )
         else:
             before, now = penalty(terms.late_penalty), penalty(after.late_penalty)
         rows.append({"field": key, "label": LABELS[key], "before": before, "after": now})
@@ -231,21 +264,33 @@ def propose_amendment(deps: Deps, contract_id: str, body: object, actor: str) ->
         expected = contract.version
         changes_in = parse_changes(contract, body.get("changes"))
         no = len(contract.amendments) + 1
-        html = render_supplementary_agreement({
-            "contract_no": contract.contract_no, "contract_title": TITLES[contract.template], "amendment_no": no,
-            "client": contract.client.to_dict(), "vendor": contract.vendor.to_dict(),
-            "original_effective_date": None if contract.effective_date is None
-            else contract.effective_date.isoformat(),
-            "reason": reason, "changes": _describe(contract, changes_in),
-            "fee_change_rule": "annual_fee" in changes_in,
-            "signing_place": contract.current_terms.signing_place})
+        html = render_supplementary_agreement(
+            {
+                "contract_no": contract.contract_no,
+                "contract_title": TITLES[contract.template],
+                "amendment_no": no,
+                "client": contract.client.to_dict(),
+                "vendor": contract.vendor.to_dict(),
+                "original_effective_date": None
+                if contract.effective_date is None
+                else contract.effective_date.isoformat(),
+                "reason": reason,
+                "changes": _describe(contract, changes_in),
+                "fee_change_rule": "annual_fee" in changes_in,
+                "signing_place": contract.current_terms.signing_place,
+            }
+        )
         sha = document_sha256(html)
         amendment, proposed = contract.propose_amendment(changes_in, reason, deps.now_iso(), sha)
         subject = f"amendment:{amendment.no}"
         links, tokens = issue_links(deps, contract, subject, sha)
         sent = contract.send_amendment(amendment.no, links, deps.now_iso())
-        changes = Changes(contract=contract, expected_version=expected, new_tokens=tokens,
-                          documents=[StoredDocument(contract.id, subject, html, sha)])
+        changes = Changes(
+            contract=contract,
+            expected_version=expected,
+            new_tokens=tokens,
+            documents=[StoredDocument(contract.id, subject, html, sha)],
+        )
         stage_events(changes, [proposed, sent], actor, deps.now_iso())
         deps.repo.commit(changes)
         return contract

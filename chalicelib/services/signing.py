@@ -17,14 +17,17 @@ from chalicelib.services.base import Deps, retry_on_conflict, stage_events
 from chalicelib.services.ports import Changes, SigningToken
 
 CONSENT_VERSION = "2026-11-v1"
-CONSENT_TEXT = ("本人确认已完整阅读上述文件，同意以电子签名方式签署；本人的电子签名与手写签名或盖章具有同等法律效力。"
-                " / I confirm that I have read the whole document above and agree to sign it electronically; my "
-                "electronic signature has the same legal effect as a handwritten signature or a company seal.")
+CONSENT_TEXT = (
+    "本人确认已完整阅读上述文件，同意以电子签名方式签署；本人的电子签名与手写签名或盖章具有同等法律效力。"
+    " / I confirm that I have read the whole document above and agree to sign it electronically; my "
+    "electronic signature has the same legal effect as a handwritten signature or a company seal."
+)
 CONSENT_SHA256 = sha256_hex(CONSENT_TEXT)
 
 
-def issue_links(deps: Deps, contract: Contract, subject: str, document_sha256: str,
-                parties: tuple[str, ...] = PARTIES) -> tuple[dict[str, SigningLink], list[SigningToken]]:
+def issue_links(
+    deps: Deps, contract: Contract, subject: str, document_sha256: str, parties: tuple[str, ...] = PARTIES
+) -> tuple[dict[str, SigningLink], list[SigningToken]]:
     now = deps.clock.now()
     expires = iso_utc(now + timedelta(days=deps.settings.signing_link_days))
     links: dict[str, SigningLink] = {}
@@ -33,10 +36,21 @@ def issue_links(deps: Deps, contract: Contract, subject: str, document_sha256: s
         token_id = new_token_id()
         hashed = token_hash(link_token(deps.settings.link_secret, token_id))
         email = contract.party(party).email
-        links[party] = SigningLink(token_id=token_id, token_hash=hashed, email=email, issued_at=iso_utc(now),
-                                   expires_at=expires)
-        tokens.append(SigningToken(token_hash=hashed, token_id=token_id, contract_id=contract.id, subject=subject,
-                                   party=party, email=email, document_sha256=document_sha256, expires_at=expires))
+        links[party] = SigningLink(
+            token_id=token_id, token_hash=hashed, email=email, issued_at=iso_utc(now), expires_at=expires
+        )
+        tokens.append(
+            SigningToken(
+                token_hash=hashed,
+                token_id=token_id,
+                contract_id=contract.id,
+                subject=subject,
+                party=party,
+                email=email,
+                document_sha256=document_sha256,
+                expires_at=expires,
+            )
+        )
     return links, tokens
 
 
@@ -102,8 +116,9 @@ def void_signing(deps: Deps, contract_id: str, subject: str, body: object, actor
         contract = deps.repo.get_contract(contract_id)
         expected = contract.version
         event = contract.void(subject, reason.strip())
-        changes = Changes(contract=contract, expected_version=expected,
-                          updated_tokens=_revocations(deps, contract, subject))
+        changes = Changes(
+            contract=contract, expected_version=expected, updated_tokens=_revocations(deps, contract, subject)
+        )
         stage_events(changes, [event], actor, deps.now_iso())
         deps.repo.commit(changes)
         return contract
@@ -191,12 +206,21 @@ def sign(deps: Deps, token: str, body: object, ip_address: str, user_agent: str)
         expected = contract.version
         sigset = contract.signature_set(record.subject)
         if shown is not None and shown != sigset.document_sha256:
-            raise Conflict("the document you saw is not the one sent for signature; reload the page",
-                           field="document_sha256")
-        signature = Signature(party=record.party, signer_name=name, signer_email=record.email,
-                              signed_at=deps.now_iso(), ip_address=ip_address[:64], user_agent=user_agent[:300],
-                              document_sha256=sigset.document_sha256, consent_version=CONSENT_VERSION,
-                              consent_sha256=CONSENT_SHA256, prev_audit_hash=contract.audit_head)
+            raise Conflict(
+                "the document you saw is not the one sent for signature; reload the page", field="document_sha256"
+            )
+        signature = Signature(
+            party=record.party,
+            signer_name=name,
+            signer_email=record.email,
+            signed_at=deps.now_iso(),
+            ip_address=ip_address[:64],
+            user_agent=user_agent[:300],
+            document_sha256=sigset.document_sha256,
+            consent_version=CONSENT_VERSION,
+            consent_sha256=CONSENT_SHA256,
+            prev_audit_hash=contract.audit_head,
+        )
         events = contract.sign(record.subject, record.party, signature, deps.today())
         record.status = "used"
         record.used_at = signature.signed_at
@@ -204,10 +228,17 @@ def sign(deps: Deps, token: str, body: object, ip_address: str, user_agent: str)
         stage_events(changes, events, f"signer:{record.party}:{record.email}", signature.signed_at)
         deps.repo.commit(changes)
         status = contract.subject_status(record.subject)
-        return {"receipt": {**signature.to_dict(), "contract_id": contract.id, "contract_no": contract.contract_no,
-                            "subject": record.subject, "signs_for": contract.party(record.party).name},
-                "status": status,
-                "effective_date": None if contract.effective_date is None else contract.effective_date.isoformat()}
+        return {
+            "receipt": {
+                **signature.to_dict(),
+                "contract_id": contract.id,
+                "contract_no": contract.contract_no,
+                "subject": record.subject,
+                "signs_for": contract.party(record.party).name,
+            },
+            "status": status,
+            "effective_date": None if contract.effective_date is None else contract.effective_date.isoformat(),
+        }
 
     return retry_on_conflict(attempt)
 
@@ -227,11 +258,16 @@ def decline(deps: Deps, token: str, body: object, ip_address: str, user_agent: s
         record.status = "used"
         record.used_at = at
         revoked = [(t, s) for t, s in _revocations(deps, contract, record.subject) if t.token_hash != record.token_hash]
-        changes = Changes(contract=contract, expected_version=expected,
-                          updated_tokens=[(record, "active"), *revoked])
+        changes = Changes(contract=contract, expected_version=expected, updated_tokens=[(record, "active"), *revoked])
         stage_events(changes, [event], f"signer:{record.party}:{record.email}", at)
         deps.repo.commit(changes)
-        return {"status": contract.subject_status(record.subject), "declined_by": record.party,
-                "reason": reason.strip(), "at": at, "ip_address": ip_address[:64], "user_agent": user_agent[:300]}
+        return {
+            "status": contract.subject_status(record.subject),
+            "declined_by": record.party,
+            "reason": reason.strip(),
+            "at": at,
+            "ip_address": ip_address[:64],
+            "user_agent": user_agent[:300],
+        }
 
     return retry_on_conflict(attempt)

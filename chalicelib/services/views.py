@@ -29,8 +29,13 @@ def contract_response(c: Contract) -> dict[str, Any]:
         "vendor": c.vendor.to_dict(),
         "terms": c.current_terms.to_dict(),
         "terms_versions": [
-            {"version": v.no, "amendment_no": v.amendment_no, "effective_from": _d(v.effective_from),
-             "made_at": v.made_at, "terms": v.terms.to_dict()}
+            {
+                "version": v.no,
+                "amendment_no": v.amendment_no,
+                "effective_from": _d(v.effective_from),
+                "made_at": v.made_at,
+                "terms": v.terms.to_dict(),
+            }
             for v in c.terms_versions
         ],
         "contract_amount": money_str(amount),
@@ -43,15 +48,24 @@ def contract_response(c: Contract) -> dict[str, Any]:
             {"party": p, **{k: v for k, v in s.to_dict().items() if k != "party"}}
             for p, s in sorted(c.signing.signatures.items())
         ],
-        "awaiting": [p for p in ("client", "vendor") if c.status == "awaiting_signatures"
-                     and p not in c.signing.signatures],
+        "awaiting": [
+            p for p in ("client", "vendor") if c.status == "awaiting_signatures" and p not in c.signing.signatures
+        ],
         "declined": c.signing.declined,
         "invoiced_years": c.invoiced_years,
         "next_invoice_on": _d(c.next_invoice_on()),
         "amendments": [
-            {"no": a.no, "status": a.status, "changes": a.changes, "reason": a.reason, "created_at": a.created_at,
-             "effective_date": _d(a.effective_date), "document_sha256": a.signing.document_sha256,
-             "signatures": sorted(a.signing.signatures), "closed_reason": a.closed_reason}
+            {
+                "no": a.no,
+                "status": a.status,
+                "changes": a.changes,
+                "reason": a.reason,
+                "created_at": a.created_at,
+                "effective_date": _d(a.effective_date),
+                "document_sha256": a.signing.document_sha256,
+                "signatures": sorted(a.signing.signatures),
+                "closed_reason": a.closed_reason,
+            }
             for a in c.amendments
         ],
         "notices": [n.to_dict() for n in c.notices],
@@ -61,9 +75,18 @@ def contract_response(c: Contract) -> dict[str, Any]:
 
 
 def contract_summary(c: Contract) -> dict[str, Any]:
-    return {"id": c.id, "contract_no": c.contract_no, "template": c.template, "status": c.status,
-            "client": c.client.name, "vendor": c.vendor.name, "annual_fee": money_str(c.current_terms.annual_fee),
-            "effective_date": _d(c.effective_date), "end_date": _d(c.end_date), "created_at": c.created_at}
+    return {
+        "id": c.id,
+        "contract_no": c.contract_no,
+        "template": c.template,
+        "status": c.status,
+        "client": c.client.name,
+        "vendor": c.vendor.name,
+        "annual_fee": money_str(c.current_terms.annual_fee),
+        "effective_date": _d(c.effective_date),
+        "end_date": _d(c.end_date),
+        "created_at": c.created_at,
+    }
 
 
 def invoice_response(inv: Invoice, as_of: date, contract_amount: Any) -> dict[str, Any]:

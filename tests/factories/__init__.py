@@ -12,8 +12,14 @@ VENDOR_CODE = make_uscc("91310115MA1K4XY22")
 
 
 def party(name: str, code: str, email: str) -> dict[str, str]:
-    return {"name": name, "credit_code": code, "contact_person": "张伟", "phone": "010-88886666",
-            "email": email, "address": "北京市朝阳区建国路88号"}
+    return {
+        "name": name,
+        "credit_code": code,
+        "contact_person": "张伟",
+        "phone": "010-88886666",
+        "email": email,
+        "address": "北京市朝阳区建国路88号",
+    }
 
 
 def contract_body(template: str = "outbound-call-outsourcing", **terms: Any) -> dict[str, Any]:

@@ -40,8 +40,10 @@ def deps(aws: dict[str, Any]) -> Deps:
 
 @pytest.fixture
 def keys(deps: Deps) -> dict[str, str]:
-    return {"operator": create_api_key(deps, "operator", "test operator"),
-            "finance": create_api_key(deps, "finance", "test finance")}
+    return {
+        "operator": create_api_key(deps, "operator", "test operator"),
+        "finance": create_api_key(deps, "finance", "test finance"),
+    }
 
 
 @pytest.fixture

@@ -66,8 +66,7 @@ def test_draft_read_document_and_audit(api: Any, keys: dict[str, str]) -> None:
         (lambda b: b["terms"]["late_penalty"].update(mode="weekly"), "terms.late_penalty.mode"),
     ],
 )
-def test_bad_input_names_the_field_and_writes_nothing(api: Any, keys: dict[str, str], mutate: Any,
-                                                      field: str) -> None:
+def test_bad_input_names_the_field_and_writes_nothing(api: Any, keys: dict[str, str], mutate: Any, field: str) -> None:
     body = contract_body()
     mutate(body)
     resp = post(api, "/contracts", body, keys["operator"])

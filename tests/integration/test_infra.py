@@ -175,9 +175,7 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> dict[str, Any]:
             for r in cf.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
         }
         ddb = session.client("dynamodb")
-        tables = {
-            name: ddb.describe_table(TableName=name)["Table"] for name in ddb.list_tables()["TableNames"]
-        }
+        tables = {name: ddb.describe_table(TableName=name)["Table"] for name in ddb.list_tables()["TableNames"]}
         lam = session.client("lambda")
         functions = {f["FunctionName"]: f for f in lam.list_functions()["Functions"]}
         mappings = lam.list_event_source_mappings()["EventSourceMappings"]
@@ -188,9 +186,7 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> dict[str, Any]:
         }
         sqs = session.client("sqs")
         queues = {
-            url.rsplit("/", 1)[1]: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
-                "Attributes"
-            ]
+            url.rsplit("/", 1)[1]: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
             for url in sqs.list_queues()["QueueUrls"]
         }
         topics = [t["TopicArn"] for t in session.client("sns").list_topics()["Topics"]]
@@ -198,9 +194,7 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> dict[str, Any]:
         role_policies = {}
         for role in iam.list_roles()["Roles"]:
             for policy_name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
-                document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=policy_name)[
-                    "PolicyDocument"
-                ]
+                document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=policy_name)["PolicyDocument"]
                 if isinstance(document, str):  # moto's CloudFormation stores the dict's repr()
                     document = ast.literal_eval(document)
                 role_policies[role["Arn"]] = document
@@ -477,9 +471,7 @@ def test_settings_moto_does_not_model(translated: dict[str, Any]) -> None:
     for config in invoke_configs.values():
         assert config["MaximumRetryAttempts"] == 2
         assert config["MaximumEventAgeInSeconds"] == 3600
-        assert config["DestinationConfig"]["OnFailure"]["Destination"] == {
-            "Fn::GetAtt": ["WorkersDLQ", "Arn"]
-        }
+        assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["WorkersDLQ", "Arn"]}
 
     subscriptions = _resources_of(translated, "AWS::SNS::Subscription")
     assert {
@@ -492,9 +484,7 @@ def test_settings_moto_does_not_model(translated: dict[str, Any]) -> None:
 
     alarms = [a["Properties"] for a in _resources_of(translated, "AWS::CloudWatch::Alarm").values()]
     lambda_alarms = {
-        (a["Dimensions"][0]["Value"]["Ref"], a["MetricName"])
-        for a in alarms
-        if a["Namespace"] == "AWS/Lambda"
+        (a["Dimensions"][0]["Value"]["Ref"], a["MetricName"]) for a in alarms if a["Namespace"] == "AWS/Lambda"
     }
     assert lambda_alarms == {(f, m) for f in FUNCTIONS for m in ("Errors", "Throttles")}
     queue_alarms = {

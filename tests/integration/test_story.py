@@ -28,9 +28,13 @@ def test_sign_invoice_pay_overdue(world: Any) -> None:
     first = world.ok("POST", f"/sign/{client_token}", {"signer_name": "李雷", "consent": True}, role=None, status=201)
     assert first["status"] == "awaiting_signatures"
     # a used token is refused and changes nothing
-    assert world.call("POST", f"/sign/{client_token}", {"signer_name": "李雷", "consent": True}, role=None).status_code == 410
-    second = world.ok("POST", f"/sign/{vendor_token}", {"signer_name": "韩梅梅", "consent": True}, role=None,
-                      status=201)
+    assert (
+        world.call("POST", f"/sign/{client_token}", {"signer_name": "李雷", "consent": True}, role=None).status_code
+        == 410
+    )
+    second = world.ok(
+        "POST", f"/sign/{vendor_token}", {"signer_name": "韩梅梅", "consent": True}, role=None, status=201
+    )
     assert second["status"] == "active"
     assert second["effective_date"] == "2026-11-22"
     world.deliver()
@@ -55,21 +59,35 @@ def test_sign_invoice_pay_overdue(world: Any) -> None:
     assert len(overdue_letters) == 3
     # When finance records a part payment and then the rest
     world.travel(due + timedelta(days=41))
-    pay = world.ok("POST", f"/contracts/{cid}/payments", {"amount": "20000.00", "paid_on": "2027-02-01",
-                                                            "voucher_no": "V-001", "method": "bank_transfer"},
-                   role="finance", status=201)
+    pay = world.ok(
+        "POST",
+        f"/contracts/{cid}/payments",
+        {"amount": "20000.00", "paid_on": "2027-02-01", "voucher_no": "V-001", "method": "bank_transfer"},
+        role="finance",
+        status=201,
+    )
     assert pay["allocations"][0]["status"] == "partially_paid"
-    dup = world.call("POST", f"/contracts/{cid}/payments", {"amount": "20000.00", "paid_on": "2027-02-01",
-                                                            "voucher_no": "V-001", "method": "bank_transfer"},
-                     role="finance")
+    dup = world.call(
+        "POST",
+        f"/contracts/{cid}/payments",
+        {"amount": "20000.00", "paid_on": "2027-02-01", "voucher_no": "V-001", "method": "bank_transfer"},
+        role="finance",
+    )
     assert dup.status_code == 409 and dup.json_body["error"]["field"] == "voucher_no"
-    over = world.call("POST", f"/contracts/{cid}/payments", {"amount": "100000.01", "paid_on": "2027-02-01",
-                                                             "voucher_no": "V-002", "method": "bank_transfer"},
-                      role="finance")
+    over = world.call(
+        "POST",
+        f"/contracts/{cid}/payments",
+        {"amount": "100000.01", "paid_on": "2027-02-01", "voucher_no": "V-002", "method": "bank_transfer"},
+        role="finance",
+    )
     assert over.status_code == 409
-    world.ok("POST", f"/contracts/{cid}/payments", {"amount": "100000.00", "paid_on": "2027-02-01",
-                                                    "voucher_no": "V-002", "method": "bank_transfer"},
-             role="finance", status=201)
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/payments",
+        {"amount": "100000.00", "paid_on": "2027-02-01", "voucher_no": "V-002", "method": "bank_transfer"},
+        role="finance",
+        status=201,
+    )
     world.deliver()
     inv = world.invoices(cid, date(2027, 3, 1))[0]
     assert inv["status"] == "paid" and inv["outstanding"] == "0.00"

@@ -27,8 +27,14 @@ class World:
     def travel(self, to: date) -> None:
         self.clock.set(datetime(to.year, to.month, to.day, 4, 0, tzinfo=UTC))
 
-    def call(self, method: str, path: str, body: Any = None, role: str | None = "operator",
-             headers: dict[str, str] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        role: str | None = "operator",
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         h = {"Content-Type": "application/json", **(headers or {})}
         if role:
             h["Authorization"] = f"Bearer {self.keys[role]}"
@@ -37,8 +43,9 @@ class World:
             kwargs["body"] = json.dumps(body)
         return getattr(self.api.http, method.lower())(path, **kwargs)
 
-    def ok(self, method: str, path: str, body: Any = None, role: str | None = "operator", status: int = 200,
-           **kw: Any) -> Any:
+    def ok(
+        self, method: str, path: str, body: Any = None, role: str | None = "operator", status: int = 200, **kw: Any
+    ) -> Any:
         resp = self.call(method, path, body, role, **kw)
         assert resp.status_code == status, (resp.status_code, resp.body)
         return resp.json_body

@@ -143,10 +143,7 @@ def test_agreement_ordinal_may_be_given_if_it_agrees() -> None:
 def test_agreement_names_the_original_contract_and_the_reason() -> None:
     html = render_supplementary_agreement(agreement_context())
 
-    assert (
-        "《外呼外包合同》（合同编号：HT-2026-0A1B2C3D，以下简称“原合同”），原合同已于2026年11月22日生效"
-        in html
-    )
+    assert "《外呼外包合同》（合同编号：HT-2026-0A1B2C3D，以下简称“原合同”），原合同已于2026年11月22日生效" in html
     assert "鉴于：" in html
     assert "变更事由：业务量增加，双方协商调整服务费用。" in html
 
@@ -230,11 +227,7 @@ def test_agreement_rendering_is_deterministic() -> None:
         {"reason": "服务范围调整"},
         {"fee_change_rule": False},
         {"original_effective_date": "2026-11-23"},
-        {
-            "changes": [
-                {"field": "extend_years", "label": "服务期限", "before": "3年", "after": "5年（延长2年）"}
-            ]
-        },
+        {"changes": [{"field": "extend_years", "label": "服务期限", "before": "3年", "after": "5年（延长2年）"}]},
     ],
     ids=lambda change: next(iter(change)),
 )
@@ -318,13 +311,8 @@ def test_notice_cites_the_contract_and_the_grounds() -> None:
     html = render_termination_notice(notice_context())
 
     assert "《外呼外包合同》（合同编号：HT-2026-0A1B2C3D，以下简称“合同”）" in html
-    assert (
-        "因甲方未按照合同约定支付服务费用（违约行为及认定第4项；第五条违约责任），我方依据合同的约定" in html
-    )
-    assert (
-        "我方解除合同的事由为：甲方未按照合同约定支付服务费用（违约行为及认定第4项；第五条违约责任）。"
-        in html
-    )
+    assert "因甲方未按照合同约定支付服务费用（违约行为及认定第4项；第五条违约责任），我方依据合同的约定" in html
+    assert "我方解除合同的事由为：甲方未按照合同约定支付服务费用（违约行为及认定第4项；第五条违约责任）。" in html
     assert '<p class="para">第1个合同年度的服务费用逾期未付。</p>' in html
     assert '<p class="para">经乙方于2027年1月15日书面催告后仍未支付。</p>' in html
 
@@ -349,8 +337,7 @@ def test_notice_lists_outstanding_amounts_in_figures_and_capitals() -> None:
 
     assert "甲方仍应按照合同的约定支付" in html
     assert (
-        "<tr><td>第1个合同年度</td><td>2026年12月22日</td>"
-        "<td>人民币120,000.00元（大写：人民币壹拾贰万元整）</td></tr>"
+        "<tr><td>第1个合同年度</td><td>2026年12月22日</td><td>人民币120,000.00元（大写：人民币壹拾贰万元整）</td></tr>"
     ) in html
     assert "<td>人民币1,005.07元（大写：人民币壹仟零伍元零柒分）</td>" in html
     assert "合计" in html and "人民币121,005.07元（大写：人民币壹拾贰万壹仟零伍元零柒分）" in html

@@ -202,9 +202,7 @@ def test_iso_utc(instant: datetime, expected: str) -> None:
 # --- parse_date -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "value", ["2026-01-05", "2024-02-29", "2000-02-29", "0001-01-01", "9999-12-31", "2026-12-31"]
-)
+@pytest.mark.parametrize("value", ["2026-01-05", "2024-02-29", "2000-02-29", "0001-01-01", "9999-12-31", "2026-12-31"])
 def test_parse_date_accepts(value: str) -> None:
     assert parse_date(value) == D(value)
 

@@ -128,9 +128,7 @@ def test_breach_penalty_is_a_share_of_the_contract_amount(template: str) -> None
     ],
     ids=["daily-capped", "daily-uncapped", "contract-uncapped", "contract-capped"],
 )
-def test_late_payment_penalty_wording(
-    template: str, late_penalty: dict[str, Any], expected: str, absent: str
-) -> None:
+def test_late_payment_penalty_wording(template: str, late_penalty: dict[str, Any], expected: str, absent: str) -> None:
     html = render(template, late_penalty=late_penalty)
 
     assert expected in html
