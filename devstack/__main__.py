@@ -49,6 +49,19 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
 
     from devstack.resources import create_resources
 
+    # Local credentials for moto only; the endpoint below means no call can leave this machine.
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": moto_url,
+        }
+    )
+    os.environ.pop("AWS_PROFILE", None)
+
     sender = "contracts@hetong.local"
     finance = "finance@hetong.local"
     operator = "operator@hetong.local"

@@ -30,6 +30,9 @@ class SerializedMotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the API's log
         self.app = SerializedApp(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True)
         self.host = host

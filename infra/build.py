@@ -241,7 +241,8 @@ def lambda_target(template: dict[str, Any]) -> tuple[str, str]:
 
 def handler_modules(template: dict[str, Any]) -> dict[str, str]:
     """Function name -> its handler's module (``functions.notifier.handler`` -> ``functions.notifier``)."""
-    return {name: str(props["Handler"]).rpartition(".")[0] for name, props in serverless_functions(template).items()}
+    functions = serverless_functions(template)
+    return {name: str(props["Handler"]).rpartition(".")[0] for name, props in functions.items()}
 
 
 # --------------------------------------------------------------------------- requirements
@@ -323,7 +324,7 @@ def pip_install(requirements: Path, site: Path, python_version: str, arch: str) 
     if result.returncode != 0:
         raise BuildError(
             f"pip could not fetch the runtime requirements as wheels for python{python_version}/{arch} "
-            "(packaging needs PyPI; --no-deps makes a template-only build):\n" + (result.stdout + result.stderr).strip()
+            "(packaging needs PyPI; --no-deps makes a template-only build):\n" + result.stdout + result.stderr
         )
 
 
@@ -389,9 +390,7 @@ def add_tree(archive: zipfile.ZipFile, root: Path, prefix: str) -> int:
     existing = set(archive.namelist())
     added = 0
     for path in iter_tree(root):
-        name = (
-            str(PurePosixPath(prefix, *path.relative_to(root).parts)) if prefix else path.relative_to(root).as_posix()
-        )
+        name = PurePosixPath(prefix, *path.relative_to(root).parts).as_posix()
         if name in existing:
             raise BuildError(f"{name} would be in deployment.zip twice")
         archive.write(path, name)
@@ -453,8 +452,9 @@ def check_imports(zip_path: Path, modules: Sequence[str], stage: str, scratch: P
         raise BuildError("the import check itself failed:\n" + (result.stdout + result.stderr).strip())
     report = json.loads(result.stdout.strip().splitlines()[-1])
     for module, error in report["failed"]:
-        print(f"warning: importing {module} from the artifact failed here ({error}); Lambda may still load it")
-    return [f"{module}: {error} (is {name or 'it'} in requirements.txt?)" for module, name, error in report["missing"]]
+        print(f"warning: importing {module} from the artifact failed here ({error}); Lambda may load it")
+    missing = report["missing"]
+    return [f"{module}: {error} (is {name or 'it'} in requirements.txt?)" for module, name, error in missing]
 
 
 # --------------------------------------------------------------------------- main
@@ -480,7 +480,7 @@ def build(
     if not template_path.is_file():
         raise BuildError(f"{template_path} not found")
     if with_deps and not requirements.is_file():
-        raise BuildError(f"{requirements} not found (pass --requirements, or --no-deps for a template-only build)")
+        raise BuildError(f"{requirements} not found (pass --requirements, or --no-deps: template-only build)")
 
     out.mkdir(parents=True, exist_ok=True)
     outputs = [out / name for name in ("sam.yaml", "sam.json", "deployment.zip")]
@@ -494,7 +494,7 @@ def build(
         raise
 
 
-def _build(stage: str, out: Path, project: Path, template_path: Path, requirements: Path, with_deps: bool) -> Path:
+def _build(stage: str, out: Path, project: Path, template_path: Path, requirements: Path, deps: bool) -> Path:
     with tempfile.TemporaryDirectory(prefix="hetong-build-") as tmp:
         staging = Path(tmp) / "project"
         stage_project(project, staging)
@@ -509,7 +509,7 @@ def _build(stage: str, out: Path, project: Path, template_path: Path, requiremen
         with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
             if (project / "functions").is_dir():
                 add_tree(archive, project / "functions", "functions")
-            if with_deps:
+            if deps:
                 site = Path(tmp) / "site"
                 pip_install(requirements, site, python_version, arch)
                 removed = prune_site(site, read_requirements(requirements), python_version, arch)
@@ -519,10 +519,10 @@ def _build(stage: str, out: Path, project: Path, template_path: Path, requiremen
                     + (f" (left out, the runtime has them: {', '.join(removed)})" if removed else "")
                 )
             else:
-                print("--no-deps: runtime requirements NOT included: this artifact is for checks, not deploys")
+                print("--no-deps: runtime requirements NOT included: the artifact is for checks, not deploys")
 
         problems = check_zip(zip_path, template)
-        if not problems and with_deps:
+        if not problems and deps:
             modules = ["app", *sorted(set(handler_modules(template).values()) - {"app"})]
             problems = check_imports(zip_path, modules, stage, Path(tmp) / "import-check")
     if problems:
@@ -537,9 +537,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.build", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default="dev", help="Chalice stage (dev, prod); default dev")
     parser.add_argument("--out", required=True, type=Path, help="output directory, e.g. build/dev")
-    parser.add_argument("--project-dir", type=Path, default=REPO_ROOT, help="project root (default: this repo)")
-    parser.add_argument("--template", type=Path, help="template to merge (default: <project>/infra/template.yaml)")
-    parser.add_argument("--requirements", type=Path, help="runtime requirements (default: <project>/requirements.txt)")
+    parser.add_argument("--project-dir", type=Path, default=REPO_ROOT, help="project root (default: here)")
+    parser.add_argument("--template", type=Path, help="default: <project>/infra/template.yaml")
+    parser.add_argument("--requirements", type=Path, help="default: <project>/requirements.txt")
     parser.add_argument(
         "--no-deps", action="store_true", help="leave out the runtime requirements (offline, not deployable)"
     )
