@@ -24,7 +24,10 @@ class _ThreadLocalAttribute:
 
 def make_server(host: str, port: int) -> Any:
     from chalice.config import Config
-    from chalice.local import create_local_server
+    from chalice.local import ThreadedHTTPServer, create_local_server
+
+    # socketserver's default listen backlog of 5 resets bursts of concurrent clients.
+    ThreadedHTTPServer.request_queue_size = 128
 
     from app import app
 

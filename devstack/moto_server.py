@@ -28,9 +28,9 @@ class SerializedApp:
 
 class SerializedMotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
         import logging
+
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the API's log
         self.app = SerializedApp(DomainDispatcherApplication(create_backend_app))

@@ -39,32 +39,37 @@ class StreamRunner:
         self.stream_arn = stream_arn
         self.dlq_url = dlq_url
         self.handler = handler
-        self.iterators: dict[str, str | None] = {}
+        self.last_seq: dict[str, str] = {}
         self.delivered = 0
         self._stop = threading.Event()
 
-    def _refresh_shards(self) -> None:
-        desc = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
-        for shard in desc.get("Shards", []):
-            sid = shard["ShardId"]
-            if sid not in self.iterators:
-                self.iterators[sid] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
+    def _iterator(self, shard_id: str) -> str:
+        # A fresh iterator after the last record seen, on every poll: moto restores a table from a copy when a
+        # transaction is cancelled, which leaves older iterators reading a stale shard that never grows.
+        last = self.last_seq.get(shard_id)
+        if last is None:
+            kwargs: dict[str, Any] = {"ShardIteratorType": "TRIM_HORIZON"}
+        else:
+            kwargs = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+        return str(
+            self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **kwargs)["ShardIterator"]
+        )
 
     def poll_once(self) -> int:
         """Reads every shard once and delivers what it found; returns the number of outbox records."""
-        self._refresh_shards()
+        desc = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         count = 0
-        for sid, iterator in list(self.iterators.items()):
-            if iterator is None:
+        for shard in desc.get("Shards", []):
+            sid = shard["ShardId"]
+            resp = self.streams.get_records(ShardIterator=self._iterator(sid), Limit=1000)
+            records = resp.get("Records", [])
+            if not records:
                 continue
-            resp = self.streams.get_records(ShardIterator=iterator, Limit=1000)
-            self.iterators[sid] = resp.get("NextShardIterator")
-            records = [r for r in resp.get("Records", []) if is_outbox_insert(r)]
-            for i in range(0, len(records), BATCH_SIZE):
-                self._deliver_batch(records[i : i + BATCH_SIZE])
-            count += len(records)
+            outbox = [r for r in records if is_outbox_insert(r)]
+            for i in range(0, len(outbox), BATCH_SIZE):
+                self._deliver_batch(outbox[i : i + BATCH_SIZE])
+            self.last_seq[sid] = records[-1]["dynamodb"]["SequenceNumber"]
+            count += len(outbox)
         return count
 
     def _deliver_batch(self, batch: list[dict[str, Any]]) -> None:

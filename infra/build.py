@@ -107,8 +107,10 @@ IMPORT_PLACEHOLDERS = {
 # machine's copies beside the artifact, as the runtime does).
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six")
 
-# Run with `python -I -S` (no site-packages, no PYTHONPATH): imports the given modules from the given
-# paths only and reports what could not be imported.
+# Run with `python -I -S` (no site-packages, no PYTHONPATH) and PYTHONTZPATH="" (no system time-zone
+# database: Lambda's Amazon Linux 2023 minimal base is not relied on to have one, so zoneinfo must find
+# its data in the `tzdata` package): imports the given modules from the given paths only and reports
+# what could not be imported.
 IMPORT_CHECK = """
 import importlib, json, sys
 paths, modules = json.loads(sys.argv[1]), sys.argv[2:]
@@ -120,7 +122,10 @@ for module in modules:
     except ModuleNotFoundError as exc:
         missing.append([module, exc.name or "", str(exc)])
     except Exception as exc:
-        failed.append([module, type(exc).__name__ + ": " + str(exc)])
+        if type(exc).__name__ == "ZoneInfoNotFoundError":  # no system tz database: tzdata must ship
+            missing.append([module, "tzdata", "zoneinfo: " + str(exc)])
+        else:
+            failed.append([module, type(exc).__name__ + ": " + str(exc)])
 print(json.dumps({"missing": missing, "failed": failed}))
 """
 
@@ -442,7 +447,7 @@ def check_imports(zip_path: Path, modules: Sequence[str], stage: str, scratch: P
     paths = json.dumps([str(unpacked), str(runtime)])
     result = subprocess.run(
         [sys.executable, "-I", "-S", "-c", IMPORT_CHECK, paths, *modules],
-        env=import_env(stage),
+        env={**import_env(stage), "PYTHONTZPATH": ""},
         cwd=scratch,
         capture_output=True,
         text=True,

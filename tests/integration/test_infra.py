@@ -175,7 +175,8 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> dict[str, Any]:
             for r in cf.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
         }
         ddb = session.client("dynamodb")
-        tables = {name: ddb.describe_table(TableName=name)["Table"] for name in ddb.list_tables()["TableNames"]}
+        table_names = ddb.list_tables()["TableNames"]
+        tables = {name: ddb.describe_table(TableName=name)["Table"] for name in table_names}
         lam = session.client("lambda")
         functions = {f["FunctionName"]: f for f in lam.list_functions()["Functions"]}
         mappings = lam.list_event_source_mappings()["EventSourceMappings"]
@@ -186,15 +187,17 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> dict[str, Any]:
         }
         sqs = session.client("sqs")
         queues = {
-            url.rsplit("/", 1)[1]: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            url.rsplit("/", 1)[1]: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
             for url in sqs.list_queues()["QueueUrls"]
         }
+        queues = {name: attributes["Attributes"] for name, attributes in queues.items()}
         topics = [t["TopicArn"] for t in session.client("sns").list_topics()["Topics"]]
         iam = session.client("iam")
         role_policies = {}
         for role in iam.list_roles()["Roles"]:
             for policy_name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
-                document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=policy_name)["PolicyDocument"]
+                policy = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=policy_name)
+                document = policy["PolicyDocument"]
                 if isinstance(document, str):  # moto's CloudFormation stores the dict's repr()
                     document = ast.literal_eval(document)
                 role_policies[role["Arn"]] = document
@@ -471,7 +474,8 @@ def test_settings_moto_does_not_model(translated: dict[str, Any]) -> None:
     for config in invoke_configs.values():
         assert config["MaximumRetryAttempts"] == 2
         assert config["MaximumEventAgeInSeconds"] == 3600
-        assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["WorkersDLQ", "Arn"]}
+        on_failure = config["DestinationConfig"]["OnFailure"]
+        assert on_failure["Destination"] == {"Fn::GetAtt": ["WorkersDLQ", "Arn"]}
 
     subscriptions = _resources_of(translated, "AWS::SNS::Subscription")
     assert {
@@ -483,9 +487,8 @@ def test_settings_moto_does_not_model(translated: dict[str, Any]) -> None:
     }
 
     alarms = [a["Properties"] for a in _resources_of(translated, "AWS::CloudWatch::Alarm").values()]
-    lambda_alarms = {
-        (a["Dimensions"][0]["Value"]["Ref"], a["MetricName"]) for a in alarms if a["Namespace"] == "AWS/Lambda"
-    }
+    on_lambda = [a for a in alarms if a["Namespace"] == "AWS/Lambda"]
+    lambda_alarms = {(a["Dimensions"][0]["Value"]["Ref"], a["MetricName"]) for a in on_lambda}
     assert lambda_alarms == {(f, m) for f in FUNCTIONS for m in ("Errors", "Throttles")}
     queue_alarms = {
         a["Dimensions"][0]["Value"]["Fn::GetAtt"][0]

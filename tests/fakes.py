@@ -1,0 +1,632 @@
+"""In-memory fakes of the adapters' interfaces (services/ports.py) for unit tests, and small factories.
+
+`FakeRepository` emulates the single DynamoDB table item by item (same keys, same conditions, same errors, same
+version bumps, same sparse indexes), so tests/unit/test_repository_contract.py can run one class of tests
+against it and against the real DynamoRepository on moto: the fake cannot drift from the adapter unnoticed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib.domain.audit import AuditEntry, canonical_json
+from chalicelib.domain.contract import (
+    CONTRACT_TRANSITIONS,
+    Contract,
+    Signature,
+    SigningLink,
+    contract_from_dict,
+    contract_to_dict,
+)
+from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
+from chalicelib.domain.invoice import Invoice, invoice_from_dict, invoice_to_dict
+from chalicelib.domain.money import money_str, to_money
+from chalicelib.domain.terms import Party, Terms
+from chalicelib.services.ports import Changes, Email, OutboxEvent, PaymentRecord, SigningToken, StoredDocument
+from tests.factories import contract_body
+
+# The partition values of the table's sparse indexes (docs/data-model.md).
+NEXT_INVOICE = "NEXT_INVOICE"
+OPEN_INVOICE = "OPEN_INVOICE"
+LIFECYCLE_DUE = "LIFECYCLE_DUE"
+# DynamoDB's TransactWriteItems limit.
+MAX_TRANSACTION_ITEMS = 100
+
+Key = tuple[str, str]
+Item = dict[str, Any]
+
+
+class InvalidTransaction(Exception):
+    """What DynamoDB refuses before evaluating any condition (two operations on one item, more than 100
+    items). The real adapter surfaces pynamodb's TransactWriteError here; the Repository Protocol names none."""
+
+
+@dataclass
+class _Op:
+    key: Key
+    item: Item
+    condition: Callable[[Item | None], bool]
+    entity: str
+    ref: str
+    on_fail: str  # exists -> AlreadyExists, version -> ConcurrentUpdate
+
+
+def _absent(current: Item | None) -> bool:
+    return current is None
+
+
+def _attr_equals(name: str, expected: Any) -> Callable[[Item | None], bool]:
+    def check(current: Item | None) -> bool:
+        return current is not None and current.get(name) == expected
+
+    return check
+
+
+def contract_pk(contract_id: str) -> str:
+    return f"CONTRACT#{contract_id}"
+
+
+def _encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise ValueError("cursor is not valid") from None
+
+
+class FakeRepository:
+    """The Repository Protocol in memory.
+
+    Counters: `reads[operation]` counts calls of each read method (a query counts when iteration starts, as a
+    lazy DynamoDB query would), `items_read[operation]` the items those calls returned, `writes["commit"]`
+    successful commits and `writes[entity]` the items they wrote. `failed_commits` counts refused commits.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[Key, Item] = {}
+        self._stream: list[OutboxEvent] = []
+        self.reads: Counter[str] = Counter()
+        self.items_read: Counter[str] = Counter()
+        self.writes: Counter[str] = Counter()
+        self.failed_commits = 0
+
+    # ---- test helpers -------------------------------------------------------------------------------
+    def reset_counters(self) -> None:
+        self.reads.clear()
+        self.items_read.clear()
+        self.writes.clear()
+        self.failed_commits = 0
+
+    @property
+    def total_reads(self) -> int:
+        return sum(self.reads.values())
+
+    def snapshot(self) -> dict[Key, Item]:
+        """A deep copy of every stored item: compare two snapshots to assert that nothing was written."""
+        return copy.deepcopy(self._items)
+
+    @property
+    def outbox(self) -> list[OutboxEvent]:
+        """Every outbox event in commit order (what the table's stream delivers to the notifier)."""
+        return [self._outbox_event(json.loads(canonical_json(_event_dict(ev)))) for ev in self._stream]
+
+    def events(self, type_: str | None = None, contract_id: str | None = None) -> list[OutboxEvent]:
+        return [
+            ev
+            for ev in self.outbox
+            if (type_ is None or ev.type == type_) and (contract_id is None or ev.contract_id == contract_id)
+        ]
+
+    def alert_keys(self) -> list[str]:
+        return sorted(pk.removeprefix("ALERT#") for pk, _ in self._items if pk.startswith("ALERT#"))
+
+    # ---- reads --------------------------------------------------------------------------------------
+    def _read(self, operation: str, items: int = 1) -> None:
+        self.reads[operation] += 1
+        self.items_read[operation] += items
+
+    def get_contract(self, contract_id: str) -> Contract:
+        item = self._items.get((contract_pk(contract_id), "META"))
+        self._read("get_contract", 0 if item is None else 1)
+        if item is None:
+            raise NotFound("contract", contract_id)
+        contract = contract_from_dict(json.loads(item["body"]))
+        contract.version = int(item["version"])
+        return contract
+
+    def find_contract_id_by_no(self, contract_no: str) -> str | None:
+        item = self._items.get((f"CONTRACTNO#{contract_no}", "UNIQUE"))
+        self._read("find_contract_id_by_no", 0 if item is None else 1)
+        return None if item is None else str(item["ref"])
+
+    def list_contracts(self, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract], str | None]:
+        statuses = {status} if status else set(CONTRACT_TRANSITIONS)
+        before = _decode_cursor(cursor) if cursor else None
+        found = sorted(
+            (
+                item
+                for (_, sk), item in self._items.items()
+                if sk == "META"
+                and item.get("kind") == "contract"
+                and item["gsi1pk"].removeprefix("STATUS#") in statuses
+                and (before is None or item["gsi1sk"] < before)
+            ),
+            key=lambda item: item["gsi1sk"],
+            reverse=True,
+        )
+        page = found[:limit]
+        self._read("list_contracts", len(page))
+        next_cursor = _encode_cursor(page[-1]["gsi1sk"]) if len(found) > limit and page else None
+        return [contract_from_dict(json.loads(item["body"])) for item in page], next_cursor
+
+    def get_document(self, contract_id: str, key: str) -> StoredDocument:
+        item = self._items.get((contract_pk(contract_id), f"DOC#{key}"))
+        self._read("get_document", 0 if item is None else 1)
+        if item is None:
+            raise NotFound("document", f"{contract_id}/{key}")
+        return StoredDocument(contract_id, item["doc_key"], item["html"], item["sha256"])
+
+    def _partition(self, contract_id: str, prefix: str) -> list[Item]:
+        pk = contract_pk(contract_id)
+        return [self._items[key] for key in sorted(k for k in self._items if k[0] == pk and k[1].startswith(prefix))]
+
+    def get_audit(self, contract_id: str) -> list[AuditEntry]:
+        items = self._partition(contract_id, "AUDIT#")
+        self._read("get_audit", len(items))
+        return [
+            AuditEntry(
+                contract_id=contract_id,
+                seq=int(i["seq"]),
+                at=i["at"],
+                actor=i["actor"],
+                type=i["type"],
+                data=json.loads(i["data"]),
+                prev_hash=i["prev_hash"],
+                hash=i["hash"],
+            )
+            for i in items
+        ]
+
+    def get_invoices(self, contract_id: str) -> list[Invoice]:
+        items = self._partition(contract_id, "INVOICE#")
+        self._read("get_invoices", len(items))
+        return [self._invoice_from(i) for i in items]
+
+    @staticmethod
+    def _invoice_from(item: Item) -> Invoice:
+        invoice = invoice_from_dict(json.loads(item["body"]))
+        invoice.version = int(item["version"])
+        return invoice
+
+    def get_payments(self, contract_id: str) -> list[PaymentRecord]:
+        items = self._partition(contract_id, "PAYMENT#")
+        self._read("get_payments", len(items))
+        return [
+            PaymentRecord(
+                contract_id=contract_id,
+                voucher_no=i["voucher_no"],
+                amount=to_money(i["amount"]),
+                paid_on=date.fromisoformat(i["paid_on"]),
+                method=i["method"],
+                recorded_at=i["recorded_at"],
+                recorded_by=i["recorded_by"],
+                allocations=json.loads(i["allocations"]),
+            )
+            for i in items
+        ]
+
+    def find_token(self, token_hash: str) -> SigningToken | None:
+        item = self._items.get((f"TOKEN#{token_hash}", "TOKEN"))
+        self._read("find_token", 0 if item is None else 1)
+        if item is None:
+            return None
+        return SigningToken(
+            token_hash=token_hash,
+            token_id=item["token_id"],
+            contract_id=item["contract_id"],
+            subject=item["subject"],
+            party=item["party"],
+            email=item["email"],
+            document_sha256=item["document_sha256"],
+            expires_at=item["expires_at"],
+            status=item["status"],
+            used_at=item["used_at"],
+        )
+
+    def role_for_api_key(self, key_hash: str) -> str | None:
+        item = self._items.get((f"APIKEY#{key_hash}", "APIKEY"))
+        self._read("role_for_api_key", 0 if item is None else 1)
+        return None if item is None else str(item["role"])
+
+    def put_api_key(self, key_hash: str, role: str, name: str, created_at: str) -> None:
+        self._items[(f"APIKEY#{key_hash}", "APIKEY")] = {
+            "kind": "apikey",
+            "role": role,
+            "name": name,
+            "created_at": created_at,
+        }
+        self.writes["put_api_key"] += 1
+
+    def _index(self, operation: str, partition: str, sk_attr: str, below: str | None) -> list[Item]:
+        """A sparse index query: items whose `partition` attribute is set, by sort key, sort key < `below`."""
+        pk_attr = "s1pk" if sk_attr == "s1sk" else "s2pk"
+        items = sorted(
+            (
+                item
+                for item in self._items.values()
+                if item.get(pk_attr) == partition and (below is None or item[sk_attr] < below)
+            ),
+            key=lambda item: item[sk_attr],
+        )
+        self._read(operation, len(items))
+        return copy.deepcopy(items)
+
+    def contracts_to_invoice(self, as_of: date) -> Iterator[Contract]:
+        bound = (as_of + timedelta(days=1)).isoformat()
+        for item in self._index("contracts_to_invoice", NEXT_INVOICE, "s1sk", bound):
+            yield contract_from_dict(json.loads(item["body"]))
+
+    def open_invoices_due_before(self, as_of: date) -> Iterator[Invoice]:
+        for item in self._index("open_invoices_due_before", OPEN_INVOICE, "s1sk", as_of.isoformat()):
+            yield self._invoice_from(item)
+
+    def open_invoices(self) -> Iterator[Invoice]:
+        for item in self._index("open_invoices", OPEN_INVOICE, "s1sk", None):
+            yield self._invoice_from(item)
+
+    def contracts_for_lifecycle(self, as_of: date) -> Iterator[Contract]:
+        bound = (as_of + timedelta(days=1)).isoformat()
+        for item in self._index("contracts_for_lifecycle", LIFECYCLE_DUE, "s2sk", bound):
+            yield contract_from_dict(json.loads(item["body"]))
+
+    # ---- the one write path -------------------------------------------------------------------------
+    def commit(self, changes: Changes) -> None:
+        """All or nothing, with DynamoRepository.commit's conditions, errors and version bumps."""
+        c = changes.contract
+        c.version = 1 if changes.expected_version is None else changes.expected_version + 1
+        ops: list[_Op] = []
+        contract_item = _contract_item(c)
+        if changes.expected_version is None:
+            ops.append(_Op((contract_pk(c.id), "META"), contract_item, _absent, "contract", c.id, "exists"))
+            claim = {"kind": "unique", "ref": c.id, "at": c.created_at}
+            ops.append(
+                _Op((f"CONTRACTNO#{c.contract_no}", "UNIQUE"), claim, _absent, "contract_no", c.contract_no, "exists")
+            )
+        else:
+            ops.append(
+                _Op(
+                    (contract_pk(c.id), "META"),
+                    contract_item,
+                    _attr_equals("version", changes.expected_version),
+                    "contract",
+                    c.id,
+                    "version",
+                )
+            )
+        for entry in changes.audit:
+            audit = {
+                "kind": "audit",
+                "seq": entry.seq,
+                "at": entry.at,
+                "actor": entry.actor,
+                "type": entry.type,
+                "data": canonical_json(entry.data),
+                "prev_hash": entry.prev_hash,
+                "hash": entry.hash,
+            }
+            key = (contract_pk(c.id), f"AUDIT#{entry.seq:06d}")
+            ops.append(_Op(key, audit, _absent, "audit", f"{c.id}#{entry.seq}", "version"))
+        for ev in changes.outbox:
+            out = {"kind": "outbox", **json.loads(canonical_json(_event_dict(ev)))}
+            ops.append(_Op((f"OUTBOX#{ev.event_id}", "EVENT"), out, _absent, "event", ev.event_id, "version"))
+        for doc in changes.documents:
+            d = {"kind": "document", "doc_key": doc.key, "html": doc.html, "sha256": doc.sha256}
+            key = (contract_pk(doc.contract_id), f"DOC#{doc.key}")
+            ops.append(_Op(key, d, _absent, "document", f"{doc.contract_id}/{doc.key}", "exists"))
+        for inv in changes.new_invoices:
+            inv.version = 1
+            ops.append(_Op(_invoice_key(inv), _invoice_item(inv), _absent, "invoice", inv.key, "exists"))
+        for inv, expected in changes.updated_invoices:
+            inv.version = expected + 1
+            ops.append(
+                _Op(
+                    _invoice_key(inv),
+                    _invoice_item(inv),
+                    _attr_equals("version", expected),
+                    "invoice",
+                    inv.key,
+                    "version",
+                )
+            )
+        for tok in changes.new_tokens:
+            ops.append(_Op(_token_key(tok), _token_item(tok), _absent, "token", tok.token_id, "exists"))
+        for tok, expected_status in changes.updated_tokens:
+            ops.append(
+                _Op(
+                    _token_key(tok),
+                    _token_item(tok),
+                    _attr_equals("status", expected_status),
+                    "token",
+                    tok.token_id,
+                    "version",
+                )
+            )
+        for pay in changes.payments:
+            claim = {"kind": "unique", "ref": pay.contract_id, "at": pay.recorded_at}
+            ops.append(
+                _Op((f"VOUCHER#{pay.voucher_no}", "UNIQUE"), claim, _absent, "voucher", pay.voucher_no, "exists")
+            )
+            p = {
+                "kind": "payment",
+                "voucher_no": pay.voucher_no,
+                "amount": money_str(pay.amount),
+                "paid_on": pay.paid_on.isoformat(),
+                "method": pay.method,
+                "recorded_at": pay.recorded_at,
+                "recorded_by": pay.recorded_by,
+                "allocations": canonical_json(pay.allocations),
+            }
+            key = (contract_pk(pay.contract_id), f"PAYMENT#{pay.voucher_no}")
+            ops.append(_Op(key, p, _absent, "payment", pay.voucher_no, "exists"))
+        for alert in changes.alerts:
+            ref = f"{alert.contract_id}#{alert.year:03d}#{alert.level}"
+            mark = {"kind": "unique", "ref": alert.contract_id, "at": alert.at}
+            ops.append(_Op((f"ALERT#{ref}", "UNIQUE"), mark, _absent, "alert", ref, "exists"))
+
+        try:
+            self._validate(ops)
+            for op in ops:  # DynamoDB reports the first failed condition in request order
+                if not op.condition(self._items.get(op.key)):
+                    raise (AlreadyExists if op.on_fail == "exists" else ConcurrentUpdate)(op.entity, op.ref)
+        except Exception:
+            c.version = changes.expected_version or 0
+            self.failed_commits += 1
+            raise
+        for op in ops:
+            self._items[op.key] = copy.deepcopy(op.item)
+            self.writes[op.entity] += 1
+        self._stream.extend(self._outbox_event(json.loads(canonical_json(_event_dict(ev)))) for ev in changes.outbox)
+        self.writes["commit"] += 1
+
+    @staticmethod
+    def _validate(ops: list[_Op]) -> None:
+        if len(ops) > MAX_TRANSACTION_ITEMS:
+            raise InvalidTransaction(f"a transaction writes at most {MAX_TRANSACTION_ITEMS} items, not {len(ops)}")
+        seen: set[Key] = set()
+        for op in ops:
+            if op.key in seen:
+                raise InvalidTransaction(f"a transaction cannot include multiple operations on one item: {op.key}")
+            seen.add(op.key)
+
+    @staticmethod
+    def _outbox_event(d: dict[str, Any]) -> OutboxEvent:
+        return OutboxEvent(d["event_id"], d["type"], d["contract_id"], d["at"], d["actor"], d["payload"])
+
+
+def _event_dict(ev: OutboxEvent) -> dict[str, Any]:
+    return {
+        "event_id": ev.event_id,
+        "type": ev.type,
+        "contract_id": ev.contract_id,
+        "at": ev.at,
+        "actor": ev.actor,
+        "payload": ev.payload,
+    }
+
+
+def _contract_item(c: Contract) -> Item:
+    next_invoice = c.next_invoice_on()
+    next_life = c.next_lifecycle_on()
+    return {
+        "kind": "contract",
+        "contract_id": c.id,
+        "contract_no": c.contract_no,
+        "status": c.status,
+        "version": c.version,
+        "created_at": c.created_at,
+        "body": canonical_json(contract_to_dict(c)),
+        "gsi1pk": f"STATUS#{c.status}",
+        "gsi1sk": f"{c.created_at}#{c.id}",
+        "s1pk": NEXT_INVOICE if next_invoice else None,
+        "s1sk": f"{next_invoice.isoformat()}#{c.id}" if next_invoice else None,
+        "s2pk": LIFECYCLE_DUE if next_life else None,
+        "s2sk": f"{next_life.isoformat()}#{c.id}" if next_life else None,
+    }
+
+
+def _invoice_key(inv: Invoice) -> Key:
+    return (contract_pk(inv.contract_id), f"INVOICE#{inv.year:03d}")
+
+
+def _invoice_item(inv: Invoice) -> Item:
+    return {
+        "kind": "invoice",
+        "contract_id": inv.contract_id,
+        "year": inv.year,
+        "status": inv.status,
+        "version": inv.version,
+        "due_on": inv.due_on.isoformat(),
+        "amount": money_str(inv.amount),
+        "body": canonical_json(invoice_to_dict(inv)),
+        "s1pk": OPEN_INVOICE if inv.is_open else None,
+        "s1sk": f"{inv.due_on.isoformat()}#{inv.contract_id}#{inv.year:03d}" if inv.is_open else None,
+    }
+
+
+def _token_key(t: SigningToken) -> Key:
+    return (f"TOKEN#{t.token_hash}", "TOKEN")
+
+
+def _token_item(t: SigningToken) -> Item:
+    return {
+        "kind": "token",
+        "token_id": t.token_id,
+        "contract_id": t.contract_id,
+        "subject": t.subject,
+        "party": t.party,
+        "email": t.email,
+        "document_sha256": t.document_sha256,
+        "expires_at": t.expires_at,
+        "status": t.status,
+        "used_at": t.used_at,
+    }
+
+
+# ---- mail and alerts ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PublishedAlert:
+    event_type: str
+    subject: str
+    message: dict[str, Any]
+
+
+class _Failures:
+    def __init__(self) -> None:
+        self._pending: list[BaseException] = []
+        self.attempts = 0
+
+    def fail_next(self, n: int, exc: BaseException) -> None:
+        """The next `n` sends raise `exc` (and send nothing)."""
+        self._pending.extend([exc] * n)
+
+    def _maybe_fail(self) -> None:
+        self.attempts += 1
+        if self._pending:
+            raise self._pending.pop(0)
+
+
+class FakeMailer(_Failures):
+    """Records every email sent; `fail_next(n, exc)` makes the next n sends raise."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[Email] = []
+
+    def send(self, email: Email) -> str:
+        self._maybe_fail()
+        self.sent.append(email)
+        return f"ses-{len(self.sent)}"
+
+    def to(self, address: str) -> list[Email]:
+        return [e for e in self.sent if address in e.to]
+
+
+class FakePublisher(_Failures):
+    """Records every SNS alert published; `fail_next(n, exc)` makes the next n publishes raise."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: list[PublishedAlert] = []
+
+    def publish(self, event_type: str, subject: str, message: dict[str, Any]) -> str:
+        self._maybe_fail()
+        self.published.append(PublishedAlert(event_type, subject, copy.deepcopy(message)))
+        return f"sns-{len(self.published)}"
+
+
+class DictOnce:
+    """The notifier's idempotency guard on a dict: `once(key, send)` sends at most once per key; a send that
+    raises records nothing, so the next delivery tries again."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, str] = {}
+
+    def __call__(self, key: str, send: Callable[[], str]) -> str:
+        if key not in self.done:
+            self.done[key] = send()
+        return self.done[key]
+
+
+# ---- factories ------------------------------------------------------------------------------------------------
+def make_party(which: str = "client", **overrides: str) -> Party:
+    data = {**contract_body()[which], **overrides}
+    return Party.parse(data, which)
+
+
+def make_terms(**overrides: Any) -> Terms:
+    return Terms.parse(contract_body(**overrides)["terms"], "terms")
+
+
+def signature(party: str, document_sha256: str, at: str = "2026-11-22T02:00:00Z", prev: str = "0" * 64) -> Signature:
+    return Signature(
+        party=party,
+        signer_name="李雷" if party == "client" else "韩梅梅",
+        signer_email=f"{party}@example.com",
+        signed_at=at,
+        ip_address="203.0.113.7",
+        user_agent="pytest",
+        document_sha256=document_sha256,
+        consent_version="2026-11-v1",
+        consent_sha256="c" * 64,
+        prev_audit_hash=prev,
+    )
+
+
+def links(at: str = "2026-11-20T02:00:00Z", expires: str = "2026-12-04T02:00:00Z") -> dict[str, SigningLink]:
+    return {
+        p: SigningLink(f"{p}-token-id", f"{p}-token-hash", f"{p}@example.com", at, expires)
+        for p in ("client", "vendor")
+    }
+
+
+def draft_contract(
+    contract_id: str = "c-1",
+    contract_no: str = "HT-2026-0001",
+    created_at: str = "2026-11-20T02:00:00Z",
+    **terms: Any,
+) -> Contract:
+    contract, _ = Contract.draft(
+        contract_id=contract_id,
+        contract_no=contract_no,
+        template="outbound-call-outsourcing",
+        client=make_party("client"),
+        vendor=make_party("vendor"),
+        terms=make_terms(**terms),
+        document_sha256="d" * 64,
+        now=created_at,
+        reminder_days=(60, 30),
+    )
+    return contract
+
+
+def awaiting_contract(**kw: Any) -> Contract:
+    contract = draft_contract(**kw)
+    contract.send_for_signature(links(), "2026-11-20T02:00:00Z")
+    return contract
+
+
+def active_contract(effective: date = date(2026, 11, 22), **kw: Any) -> Contract:
+    """A contract both parties signed, in force from `effective`."""
+    contract = awaiting_contract(**kw)
+    sha = contract.signing.document_sha256
+    contract.sign("contract", "client", signature("client", sha), effective)
+    contract.sign("contract", "vendor", signature("vendor", sha), effective)
+    return contract
+
+
+def issue_invoice(contract: Contract, year: int) -> Invoice:
+    """The invoice of contract year `year` as the invoicing service builds it (without committing)."""
+    assert contract.effective_date is not None
+    terms = contract.terms_on(contract.year_start(year))
+    return Invoice.issue(
+        contract_id=contract.id,
+        contract_no=contract.contract_no,
+        client_name=contract.client.name,
+        client_email=contract.client.email,
+        effective=contract.effective_date,
+        year=year,
+        amount=terms.annual_fee,
+        payment_due_days=terms.payment_due_days,
+        late_penalty=terms.late_penalty,
+    )

@@ -1,0 +1,149 @@
+"""Unit-test fixtures: the network is off, and services run on the in-memory fakes with a fixed clock.
+
+`Office` drives the use cases the way the API and the workers do, so a test reads as a story:
+draft, send, sign, run the invoicing job, record a payment, run the overdue and lifecycle jobs.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.calendar import SHANGHAI
+from chalicelib.domain.contract import Contract
+from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.links import link_token
+from chalicelib.services import billing, contracts, lifecycle, signing
+from chalicelib.services.base import Deps, FixedClock
+from chalicelib.settings import load_settings
+from tests.factories import contract_body
+from tests.fakes import FakeRepository
+
+OPERATOR = "operator:test"
+FINANCE = "finance:test"
+
+
+@pytest.fixture(autouse=True)
+def _network_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Unit tests never open a connection (moto in-process needs none either)."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("unit tests must not use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    yield
+
+
+def shanghai(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """That Shanghai wall-clock time as an aware UTC instant."""
+    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class Office:
+    """Operator, signers, finance and the scheduled jobs, on FakeRepository + FixedClock + real settings."""
+
+    def __init__(self) -> None:
+        self.repo = FakeRepository()
+        self.settings = load_settings()
+        self.clock = FixedClock(shanghai(date(2026, 11, 20)))
+        self.deps = Deps(repo=self.repo, settings=self.settings, clock=self.clock)
+
+    # ---- the clock ---------------------------------------------------------------------------------
+    def at(self, when: datetime | date | str) -> Office:
+        if isinstance(when, str):
+            when = utc(when)
+        elif not isinstance(when, datetime):
+            when = shanghai(when)
+        self.clock.set(when)
+        return self
+
+    # ---- contract and signing -----------------------------------------------------------------------
+    def draft(self, **terms: Any) -> str:
+        return contracts.draft_contract(self.deps, contract_body(**terms), OPERATOR).id
+
+    def tokens(self, contract_id: str, event_type: str = "ContractSent") -> dict[str, str]:
+        """The raw signing tokens of the newest `event_type` event, as the emailed links carry them."""
+        event = self.repo.events(event_type, contract_id)[-1]
+        return {
+            party: link_token(self.settings.link_secret, link["token_id"])
+            for party, link in event.payload["links"].items()
+        }
+
+    def send(self, contract_id: str) -> dict[str, str]:
+        signing.send_for_signature(self.deps, contract_id, OPERATOR)
+        return self.tokens(contract_id)
+
+    def sign(self, token: str, name: str = "李雷") -> dict[str, Any]:
+        return signing.sign(self.deps, token, {"signer_name": name, "consent": True}, "203.0.113.7", "pytest")
+
+    def activate(self, effective: date = date(2026, 11, 22), **terms: Any) -> str:
+        """Drafted and sent two days before `effective`; both parties sign on `effective` (Shanghai)."""
+        self.at(effective - timedelta(days=2))
+        contract_id = self.draft(**terms)
+        tokens = self.send(contract_id)
+        self.at(shanghai(effective, 9))
+        self.sign(tokens["client"], "李雷")
+        self.at(shanghai(effective, 11))
+        self.sign(tokens["vendor"], "韩梅梅")
+        return contract_id
+
+    def amend(self, contract_id: str, on: date, **changes: Any) -> int:
+        """A supplementary agreement proposed and signed by both parties on `on`."""
+        self.at(shanghai(on, 9))
+        contract = lifecycle.propose_amendment(
+            self.deps, contract_id, {"changes": changes, "reason": "双方协商变更"}, OPERATOR
+        )
+        tokens = self.tokens(contract_id, "AmendmentSent")
+        self.at(shanghai(on, 10))
+        self.sign(tokens["client"])
+        self.sign(tokens["vendor"], "韩梅梅")
+        return contract.amendments[-1].no
+
+    def serve_notice(self, contract_id: str, notice_date: date, by: str = "client") -> Contract:
+        self.at(notice_date)
+        body = {"by": by, "reason_code": "convenience", "details": "经营调整", "notice_date": notice_date.isoformat()}
+        return lifecycle.serve_notice(self.deps, contract_id, body, OPERATOR)
+
+    # ---- finance ------------------------------------------------------------------------------------
+    def pay(self, contract_id: str, amount: str, paid_on: date, voucher: str = "V-0001") -> dict[str, Any]:
+        if self.deps.today() < paid_on:
+            self.at(paid_on)
+        body = {"amount": amount, "paid_on": paid_on.isoformat(), "voucher_no": voucher, "method": "bank_transfer"}
+        return billing.record_payment(self.deps, contract_id, body, FINANCE)
+
+    # ---- the scheduled jobs -------------------------------------------------------------------------
+    def run_invoicing(self, as_of: date) -> dict[str, Any]:
+        self.at(shanghai(as_of, 1))
+        return billing.issue_due_invoices(self.deps, as_of)
+
+    def run_overdue(self, as_of: date) -> dict[str, Any]:
+        self.at(shanghai(as_of, 2))
+        return billing.detect_overdue(self.deps, as_of)
+
+    def run_lifecycle(self, as_of: date) -> dict[str, Any]:
+        self.at(shanghai(as_of, 3))
+        return lifecycle.run_lifecycle(self.deps, as_of)
+
+    # ---- reading back -------------------------------------------------------------------------------
+    def contract(self, contract_id: str) -> Contract:
+        return self.repo.get_contract(contract_id)
+
+    def invoices(self, contract_id: str) -> list[Invoice]:
+        return sorted(self.repo.get_invoices(contract_id), key=lambda i: i.year)
+
+    def event_types(self, contract_id: str) -> list[str]:
+        return [e.type for e in self.repo.events(contract_id=contract_id)]
+
+
+@pytest.fixture
+def office() -> Office:
+    return Office()
