@@ -99,6 +99,9 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "HETONG_OPERATOR_EMAIL": operator,
         "HETONG_PUBLIC_BASE_URL": api_url,
         "HETONG_LINK_SECRET": secrets.token_urlsafe(48),
+        # Local only: the API and workers read "today" from this file (offset_days), so a demo can move through
+        # a contract's years; `python -m devstack clock` sets it. Deployed stacks never have it.
+        "HETONG_CLOCK_FILE": str(state_dir / "clock.json"),
         "POWERTOOLS_SERVICE_NAME": "hetong",
         "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -225,9 +228,25 @@ Press Ctrl-C to stop.
     return 0
 
 
+def set_clock(args: argparse.Namespace) -> int:
+    """Moves the local stack's "today" (the API and the workers) to a date, or back to the real one."""
+    from datetime import date
+
+    from chalicelib.domain.calendar import parse_date, today_shanghai
+
+    path = Path(args.state_dir) / "clock.json"
+    offset = 0 if args.date == "reset" else (parse_date(args.date) - today_shanghai()).days
+    path.write_text(json.dumps({"offset_days": offset}) + "\n", encoding="utf-8")
+    print(f"local clock: today is {date.fromordinal(today_shanghai().toordinal() + offset)} (offset {offset} days)")
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m devstack")
     sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("clock", help="set the local stack's today: YYYY-MM-DD or reset")
+    c.add_argument("date")
+    c.add_argument("--state-dir", default=str(ROOT / ".local"))
     p = sub.add_parser("run", help="start the local stack")
     p.add_argument("--api-port", type=int, default=int(os.environ.get("HETONG_API_PORT", "8000")))
     p.add_argument("--moto-port", type=int, default=int(os.environ.get("HETONG_MOTO_PORT", "5000")))
@@ -239,7 +258,15 @@ def main() -> None:
         default=60.0,
         help="fire the daily workers for today every N seconds (0: never)",
     )
+    d = sub.add_parser("demo", help="walk the outbound-call contract through its life over HTTP")
+    d.add_argument("--state-dir", default=str(ROOT / ".local"))
     args = parser.parse_args()
+    if args.command == "clock":
+        sys.exit(set_clock(args))
+    if args.command == "demo":
+        from devstack.demo import main as demo_main
+
+        sys.exit(demo_main(args))
     sys.exit(run(args))
 
 
