@@ -16,6 +16,7 @@ from functions._runtime import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _senders: dict[str, Callable[[], str]] = {}
+_configs: list[Any] = []
 
 
 @lru_cache(maxsize=1)
@@ -36,6 +37,7 @@ def _delivery() -> Any:
         table_name=settings.idempotency_table_name, boto3_client=client("dynamodb", settings)
     )
     config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=14 * 24 * 3600)
+    _configs.append(config)
 
     @idempotent_function(data_keyword_argument="message", persistence_store=persistence, config=config)  # type: ignore[untyped-decorator]
     def send_once(message: dict[str, str]) -> dict[str, str]:
@@ -109,6 +111,9 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _delivery()
+    for config in _configs:
+        config.register_lambda_context(context)  # an in-progress record expires with this invocation
     response: dict[str, Any] = process_partial_response(  # type: ignore[assignment]
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -25,11 +25,9 @@ D = date.fromisoformat
 AT = "2026-11-22T02:00:00Z"
 
 
-@pytest.fixture(params=["fake", pytest.param("dynamo", marks=pytest.mark.integration)])
-def repo(request: pytest.FixtureRequest) -> Iterator[Repository]:
-    if request.param == "fake":
-        yield FakeRepository()
-        return
+@pytest.fixture(scope="module")
+def dynamo() -> Iterator[Repository]:
+    """One moto table per module (creating resources and PynamoDB connections is what costs time)."""
     from moto import mock_aws
 
     from chalicelib.adapters.dynamo import DynamoRepository
@@ -38,6 +36,25 @@ def repo(request: pytest.FixtureRequest) -> Iterator[Repository]:
     with mock_aws():
         create_resources(None, "us-east-1", "test", "finance@hetong.test", "contracts@hetong.test")
         yield DynamoRepository(load_settings())
+
+
+def _empty_table() -> None:
+    import boto3
+
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    table = load_settings().table_name
+    for page in ddb.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
+        for item in page["Items"]:
+            ddb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+
+
+@pytest.fixture(params=["fake", pytest.param("dynamo", marks=pytest.mark.integration)])
+def repo(request: pytest.FixtureRequest) -> Repository:
+    if request.param == "fake":
+        return FakeRepository()
+    real: Repository = request.getfixturevalue("dynamo")
+    _empty_table()
+    return real
 
 
 def create(repo: Repository, contract: Contract, *, document: bool = True, **kw: Any) -> Changes:
