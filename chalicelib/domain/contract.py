@@ -487,6 +487,9 @@ class Contract:
             raise Conflict(f"the {party} has already signed", field="party")
         if signature.document_sha256 != sigset.document_sha256:
             raise Conflict("the document shown is not the document sent for signature")
+        if subject != "contract" and self.status != "active":
+            # Checked before anything is recorded: a refused signature must leave the aggregate unchanged.
+            raise IllegalTransition("contract", self.id, self.status, "amended", "the contract is no longer active")
         sigset.signatures[party] = signature
         events = [DomainEvent("SignatureRecorded", {"subject": subject, **signature.to_dict()})]
         if sigset.complete:

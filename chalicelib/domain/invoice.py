@@ -232,8 +232,8 @@ class Invoice:
     def void(self, reason: str) -> None:
         if "void" not in INVOICE_TRANSITIONS[self.status]:
             raise IllegalTransition("invoice", self.key, self.status, "void")
-        if self.allocations:
-            raise Conflict(f"invoice {self.key} has payments allocated; it cannot be voided")
+        # A partially paid invoice may be voided too (DESIGN.md); what was paid stays recorded against it and
+        # the void event carries it, so finance can settle or refund it.
         self.status = "void"
         self.void_reason = reason
 

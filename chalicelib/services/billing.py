@@ -118,7 +118,13 @@ def void_invoice(deps: Deps, contract_id: str, year: int, body: object, actor: s
             changes,
             [
                 DomainEvent(
-                    "InvoiceVoided", {"year": year, "amount": money_str(invoice.amount), "reason": reason.strip()}
+                    "InvoiceVoided",
+                    {
+                        "year": year,
+                        "amount": money_str(invoice.amount),
+                        "paid": money_str(invoice.paid),
+                        "reason": reason.strip(),
+                    },
                 )
             ],
             actor,
