@@ -16,6 +16,7 @@ from chalicelib.domain.errors import (
     IllegalTransition,
     NotFound,
     TokenRejected,
+    Unavailable,
     ValidationError,
 )
 from chalicelib.services.auth import Forbidden, Unauthorized
@@ -81,6 +82,8 @@ def map_exception(exc: Exception) -> Response:
         return error(409, exc.code, exc.message)
     if isinstance(exc, ConcurrentUpdate):
         return error(409, exc.code, exc.message)
+    if isinstance(exc, Unavailable):
+        return error(503, exc.code, exc.message)
     if isinstance(exc, DomainError):
         return error(400, exc.code, exc.message)
     logger.exception("unhandled error")

@@ -75,8 +75,12 @@ class StreamRunner:
     def _deliver_batch(self, batch: list[dict[str, Any]]) -> None:
         pending = batch
         for attempt in range(MAX_RETRIES + 1):
-            result = self.handler(stream_event(pending, self.stream_arn), LocalContext("hetong-notifier"))
-            failures = [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])]
+            try:
+                result = self.handler(stream_event(pending, self.stream_arn), LocalContext("hetong-notifier"))
+                failures = [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])]
+            except Exception as exc:  # noqa: BLE001 - like Lambda: a raised error fails the whole batch
+                logger.warning("notifier batch failed (%s); retrying", exc)
+                failures = [r["dynamodb"]["SequenceNumber"] for r in pending]
             if not failures:
                 self.delivered += len(pending)
                 return

@@ -128,6 +128,10 @@ class FakeRepository:
             if (type_ is None or ev.type == type_) and (contract_id is None or ev.contract_id == contract_id)
         ]
 
+    def raw_item(self, pk: str, sk: str) -> Item:
+        """The stored item itself, for tests that play someone with write access to the table."""
+        return self._items[(pk, sk)]
+
     def alert_keys(self) -> list[str]:
         return sorted(pk.removeprefix("ALERT#") for pk, _ in self._items if pk.startswith("ALERT#"))
 
@@ -191,7 +195,7 @@ class FakeRepository:
                 at=i["at"],
                 actor=i["actor"],
                 type=i["type"],
-                data=json.loads(i["data"]),
+                data=_json_or_marker(i["data"]),
                 prev_hash=i["prev_hash"],
                 hash=i["hash"],
             )
@@ -412,6 +416,15 @@ class FakeRepository:
     @staticmethod
     def _outbox_event(d: dict[str, Any]) -> OutboxEvent:
         return OutboxEvent(d["event_id"], d["type"], d["contract_id"], d["at"], d["actor"], d["payload"])
+
+
+def _json_or_marker(raw: str) -> dict[str, Any]:
+    """Like the adapter: stored audit data that no longer parses is returned as a marker, not an error."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return {"unreadable": raw}
+    return value if isinstance(value, dict) else {"unreadable": raw}
 
 
 def _event_dict(ev: OutboxEvent) -> dict[str, Any]:

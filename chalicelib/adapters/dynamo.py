@@ -33,13 +33,16 @@ from chalicelib.adapters.records import (
 )
 from chalicelib.domain.audit import AuditEntry, canonical_json
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract, contract_from_dict, contract_to_dict
-from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
+from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound, Unavailable
 from chalicelib.domain.invoice import Invoice, invoice_from_dict, invoice_to_dict
 from chalicelib.domain.money import money_str, to_money
 from chalicelib.services.ports import Changes, PaymentRecord, SigningToken, StoredDocument
 from chalicelib.settings import Settings
 
 OUTBOX_TTL_SECONDS = 14 * 24 * 3600
+THROTTLING_CODES = frozenset(
+    {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "ThrottlingError"}
+)
 
 
 def contract_pk(contract_id: str) -> str:
@@ -111,6 +114,15 @@ def _token_from(rec: TokenRecord) -> SigningToken:
     )
 
 
+def _json_or_marker(raw: str) -> dict[str, Any]:
+    """A stored entry that no longer parses is still returned, so verification reports where it broke."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return {"unreadable": raw}
+    return value if isinstance(value, dict) else {"unreadable": raw}
+
+
 def _audit_from(rec: AuditRecord, contract_id: str) -> AuditEntry:
     return AuditEntry(
         contract_id=contract_id,
@@ -118,7 +130,7 @@ def _audit_from(rec: AuditRecord, contract_id: str) -> AuditEntry:
         at=rec.at,
         actor=rec.actor,
         type=rec.type,
-        data=json.loads(rec.data),
+        data=_json_or_marker(rec.data),
         prev_hash=rec.prev_hash,
         hash=rec.hash,
     )
@@ -354,10 +366,14 @@ class DynamoRepository:
 
     @staticmethod
     def _translate(exc: TransactWriteError, items: list[tuple[BaseRecord, Any, str, str, str]]) -> Exception:
+        if exc.cause_response_code in THROTTLING_CODES:
+            return Unavailable(f"DynamoDB is throttling ({exc.cause_response_code}); retry shortly")
         if exc.cause_response_code != "TransactionCanceledException":
             return exc
         reasons = exc.cancellation_reasons or []
         for (_, _, entity, key, on_fail), reason in zip(items, reasons, strict=False):
+            if reason is not None and reason.code in THROTTLING_CODES:
+                return Unavailable(f"DynamoDB is throttling ({reason.code}); retry shortly")
             if reason is not None and reason.code == "ConditionalCheckFailed":
                 return AlreadyExists(entity, key) if on_fail == "exists" else ConcurrentUpdate(entity, key)
         return ConcurrentUpdate(items[0][2], items[0][3])

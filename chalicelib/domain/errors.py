@@ -87,3 +87,9 @@ class TokenRejected(DomainError):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+
+
+class Unavailable(DomainError):
+    """A dependency is throttling or briefly unavailable after the client's own retries; retry later."""
+
+    code = "unavailable"

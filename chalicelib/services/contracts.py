@@ -86,14 +86,17 @@ def audit_report(deps: Deps, contract_id: str) -> dict[str, Any]:
     frozen: dict[str, str] = {}
     signed: dict[tuple[str, str], dict[str, Any]] = {}
     for e in entries:
+        # .get: an entry altered in the table must be reported by the checks below, not crash them.
+        sha = str(e.data.get("document_sha256", ""))
         if e.type == "ContractDrafted":
-            frozen["contract"] = e.data["document_sha256"]
+            frozen["contract"] = sha
         elif e.type == "AmendmentProposed":
-            frozen[f"amendment:{e.data['amendment_no']}"] = e.data["document_sha256"]
+            frozen[f"amendment:{e.data.get('amendment_no')}"] = sha
         elif e.type == "NoticeServed":
-            frozen[f"notice:{e.data['no']}"] = e.data["document_sha256"]
+            frozen[f"notice:{e.data.get('no')}"] = sha
         elif e.type == "SignatureRecorded":
-            signed[(e.data["subject"], e.data["party"])] = {k: v for k, v in e.data.items() if k != "subject"}
+            key = (str(e.data.get("subject")), str(e.data.get("party")))
+            signed[key] = {k: v for k, v in e.data.items() if k != "subject"}
     for key, sha in frozen.items():
         try:
             doc = deps.repo.get_document(contract_id, key)

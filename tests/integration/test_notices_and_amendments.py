@@ -32,16 +32,23 @@ def test_notice_terminates_after_the_period_and_stops_invoices(world: Any) -> No
     # When the client serves a notice 11 months in, with a 30-day period that reaches into year 2
     notice_date = date(2027, 11, 1)
     world.travel(notice_date)
-    notice = world.ok("POST", f"/contracts/{cid}/termination",
-                      {"by": "client", "reason_code": "convenience", "details": "业务调整，提前解除合同。"},
-                      status=201)
+    notice = world.ok(
+        "POST",
+        f"/contracts/{cid}/termination",
+        {"by": "client", "reason_code": "convenience", "details": "业务调整，提前解除合同。"},
+        status=201,
+    )
     assert notice["effective_date"] == "2027-12-01" and notice["contract_status"] == "terminating"
     world.deliver()
     for who in ("client@example.com", "vendor@example.com"):
         assert len([m for m in emails_to(who) if "解除合同通知书" in m["subject"]]) == 1
     # a second notice while one is pending is refused
-    assert world.call("POST", f"/contracts/{cid}/termination",
-                      {"by": "vendor", "reason_code": "non_payment", "details": "x"}).status_code == 409
+    assert (
+        world.call(
+            "POST", f"/contracts/{cid}/termination", {"by": "vendor", "reason_code": "non_payment", "details": "x"}
+        ).status_code
+        == 409
+    )
     doc = world.call("GET", f"/contracts/{cid}/document?part=notice:1")
     html = doc.body.decode() if isinstance(doc.body, bytes) else doc.body
     assert "壹拾贰万元整" in html  # the outstanding year-1 invoice is named in the notice
@@ -64,8 +71,12 @@ def test_no_invoice_for_a_year_starting_on_the_effective_date(world: Any) -> Non
     cid = world.active_contract(notice_period_days=10)
     world.run("invoicing", EFFECTIVE)
     world.travel(date(2027, 11, 12))
-    world.ok("POST", f"/contracts/{cid}/termination", {"by": "vendor", "reason_code": "non_payment", "details": "欠费"},
-             status=201)
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/termination",
+        {"by": "vendor", "reason_code": "non_payment", "details": "欠费"},
+        status=201,
+    )
     assert world.run("invoicing", date(2027, 11, 22))["invoices_issued"] == 0
     assert world.run("lifecycle", date(2027, 11, 22))["events"] == {"ContractTerminated": 1}
 
@@ -73,12 +84,19 @@ def test_no_invoice_for_a_year_starting_on_the_effective_date(world: Any) -> Non
 def test_withdrawn_notice_keeps_the_contract_running(world: Any) -> None:
     cid = world.active_contract()
     world.travel(date(2027, 3, 1))
-    world.ok("POST", f"/contracts/{cid}/termination", {"by": "client", "reason_code": "convenience", "details": "x"},
-             status=201)
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/termination",
+        {"by": "client", "reason_code": "convenience", "details": "x"},
+        status=201,
+    )
     bad = world.call("POST", f"/contracts/{cid}/termination/withdraw", {"reason": "继续合作", "agreed_by": ["client"]})
     assert bad.status_code == 400 and bad.json_body["error"]["field"] == "agreed_by"
-    world.ok("POST", f"/contracts/{cid}/termination/withdraw",
-             {"reason": "双方协商继续合作", "agreed_by": ["client", "vendor"]})
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/termination/withdraw",
+        {"reason": "双方协商继续合作", "agreed_by": ["client", "vendor"]},
+    )
     world.deliver()
     assert len([m for m in emails_to("vendor@example.com") if "撤回" in m["subject"]]) == 1
     assert world.run("lifecycle", date(2027, 4, 1))["events"] == {}
@@ -106,12 +124,18 @@ def test_fee_amendment_mid_term_applies_to_the_next_year_only(world: Any) -> Non
     cid = world.active_contract()
     world.run("invoicing", EFFECTIVE)
     world.travel(date(2027, 5, 1))
-    resp = world.ok("POST", f"/contracts/{cid}/amendments",
-                    {"changes": {"annual_fee": "150000.00"}, "reason": "业务量增加，调整服务费用"}, status=201)
+    resp = world.ok(
+        "POST",
+        f"/contracts/{cid}/amendments",
+        {"changes": {"annual_fee": "150000.00"}, "reason": "业务量增加，调整服务费用"},
+        status=201,
+    )
     assert resp["amendment_no"] == 1 and resp["status"] == "awaiting_signatures"
     # one amendment may be pending at a time
-    assert world.call("POST", f"/contracts/{cid}/amendments",
-                      {"changes": {"extend_years": 1}, "reason": "x"}).status_code == 409
+    assert (
+        world.call("POST", f"/contracts/{cid}/amendments", {"changes": {"extend_years": 1}, "reason": "x"}).status_code
+        == 409
+    )
     doc = world.call("GET", f"/contracts/{cid}/document?part=amendment:1")
     html = doc.body.decode() if isinstance(doc.body, bytes) else doc.body
     assert "补充协议" in html and "壹拾贰万元整" in html and "壹拾伍万元整" in html
@@ -148,8 +172,9 @@ def test_extension_adds_a_year_and_moves_expiry(world: Any) -> None:
 def test_declined_amendment_changes_nothing(world: Any) -> None:
     cid = world.active_contract()
     world.travel(date(2027, 2, 1))
-    world.ok("POST", f"/contracts/{cid}/amendments", {"changes": {"annual_fee": "90000.00"}, "reason": "降价"},
-             status=201)
+    world.ok(
+        "POST", f"/contracts/{cid}/amendments", {"changes": {"annual_fee": "90000.00"}, "reason": "降价"}, status=201
+    )
     world.deliver()
     token = token_of(signing_link("vendor@example.com"))
     world.ok("POST", f"/sign/{token}/decline", {"reason": "不同意降价"}, role=None)
@@ -158,7 +183,9 @@ def test_declined_amendment_changes_nothing(world: Any) -> None:
     assert contract["terms"]["annual_fee"] == "120000.00" and len(contract["terms_versions"]) == 1
     # the client's link for the declined amendment no longer works
     client_token = token_of(signing_link("client@example.com"))
-    assert world.call("POST", f"/sign/{client_token}", {"signer_name": "x", "consent": True}, role=None).status_code in (409, 410)
+    assert world.call(
+        "POST", f"/sign/{client_token}", {"signer_name": "x", "consent": True}, role=None
+    ).status_code in (409, 410)
     # and a new amendment may now be proposed
     world.ok("POST", f"/contracts/{cid}/amendments", {"changes": {"extend_years": 1}, "reason": "续期"}, status=201)
 
@@ -175,10 +202,11 @@ def test_bad_amendment_and_notice_input_names_the_field(world: Any) -> None:
     for body, field in cases:
         resp = world.call("POST", f"/contracts/{cid}/amendments", body)
         assert resp.status_code == 400 and resp.json_body["error"]["field"] == field, (body, resp.json_body)
-    for body, field in [({"by": "both", "reason_code": "other", "details": "x"}, "by"),
-                        ({"by": "client", "reason_code": "boredom", "details": "x"}, "reason_code"),
-                        ({"by": "client", "reason_code": "other", "details": "x", "notice_date": "2027-02-30"},
-                         "notice_date")]:
+    for body, field in [
+        ({"by": "both", "reason_code": "other", "details": "x"}, "by"),
+        ({"by": "client", "reason_code": "boredom", "details": "x"}, "reason_code"),
+        ({"by": "client", "reason_code": "other", "details": "x", "notice_date": "2027-02-30"}, "notice_date"),
+    ]:
         resp = world.call("POST", f"/contracts/{cid}/termination", body)
         assert resp.status_code == 400 and resp.json_body["error"]["field"] == field
     assert world.contract(cid)["status"] == "active" and world.contract(cid)["amendments"] == []

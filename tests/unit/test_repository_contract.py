@@ -57,6 +57,22 @@ def repo(request: pytest.FixtureRequest) -> Repository:
     return real
 
 
+def tamper(repo: Repository, pk: str, sk: str, attribute: str, value: str) -> None:
+    """Change one stored attribute behind the repository's back (someone with write access to the table)."""
+    if isinstance(repo, FakeRepository):
+        repo.raw_item(pk, sk)[attribute] = value
+        return
+    import boto3
+
+    boto3.client("dynamodb", region_name="us-east-1").update_item(
+        TableName=load_settings().table_name,
+        Key={"pk": {"S": pk}, "sk": {"S": sk}},
+        UpdateExpression="SET #a = :v",
+        ExpressionAttributeNames={"#a": attribute},
+        ExpressionAttributeValues={":v": {"S": value}},
+    )
+
+
 def create(repo: Repository, contract: Contract, *, document: bool = True, **kw: Any) -> Changes:
     docs = [StoredDocument(contract.id, "contract", "<p>合同正文</p>", "d" * 64)] if document else []
     changes = Changes(contract=contract, expected_version=None, documents=docs, **kw)
@@ -404,6 +420,22 @@ class TestRepositoryContract:
         assert [e.seq for e in entries] == list(range(1, 13))
         assert entries == staged
         assert verify_chain(entries, contract.audit_seq, contract.audit_head) == []
+
+    def test_a_tampered_audit_entry_still_reads_back_so_verification_can_report_it(self, repo: Repository) -> None:
+        contract = active_contract()
+        create(repo, contract)
+        update(repo, contract, "A", "B")
+        tamper(repo, "CONTRACT#c-1", "AUDIT#000002", "data", '{"n": 0, "tampered": true}')
+        tamper(repo, "CONTRACT#c-1", "AUDIT#000003", "data", "not json {")
+
+        entries = repo.get_audit("c-1")
+
+        assert [e.data for e in entries[1:]] == [{"n": 0, "tampered": True}, {"unreadable": "not json {"}]
+        found = verify_chain(entries, contract.audit_seq, contract.audit_head)
+        assert [(p.seq, p.problem) for p in found] == [
+            (2, "content does not match its hash"),
+            (3, "content does not match its hash"),
+        ]
 
     def test_list_contracts_newest_first_with_an_opaque_cursor(self, repo: Repository) -> None:
         for n in range(1, 6):
