@@ -58,6 +58,7 @@ class Counts:
     sns_publishes: int = 0
     sqs_messages: int = 0
     ops: Counter[str] = field(default_factory=Counter)
+    op_items: Counter[str] = field(default_factory=Counter)
     op_seconds: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -65,7 +66,9 @@ class Counts:
         return self.write_units_table + self.write_units_index
 
     def copy(self) -> Counts:
-        return replace(self, ops=Counter(self.ops), op_seconds=Counter(self.op_seconds))
+        return replace(
+            self, ops=Counter(self.ops), op_items=Counter(self.op_items), op_seconds=Counter(self.op_seconds)
+        )
 
     def __sub__(self, other: Counts) -> Counts:
         out = Counts()
@@ -95,6 +98,7 @@ class Counts:
             "sns_publishes": self.sns_publishes,
             "sqs_messages": self.sqs_messages,
             "ops": dict(sorted(self.ops.items())),
+            "items_read_by_op": dict(sorted(self.op_items.items())),
         }
 
 
@@ -212,13 +216,13 @@ class Meter:
         if self.paused:
             return
         context["bench.t0"] = time.perf_counter()
+        context["bench.params"] = params
         service = model.service_model.service_name
         if service != "dynamodb" or model.name not in DATA_OPS:
             return
         members = model.input_shape.members if model.input_shape is not None else {}
         if "ReturnConsumedCapacity" in members and "ReturnConsumedCapacity" not in params:
             params["ReturnConsumedCapacity"] = "TOTAL"
-        context["bench.params"] = params
         if model.name in WRITE_OPS:
             context["bench.writes"] = self._writes(model.name, params)
 
@@ -230,12 +234,13 @@ class Meter:
         c = self.counts
         service = model.service_model.service_name
         op = model.name
-        name = f"{service}.{op}"
+        params: Mapping[str, Any] = context.get("bench.params", {})
+        name = f"{service}.{op}" + (f"@{params['IndexName']}" if "IndexName" in params else "")
         c.ops[name] += 1
         c.op_seconds[name] += time.perf_counter() - float(context["bench.t0"])
         ok = getattr(http_response, "status_code", 200) < 300
         if service in ("sesv2", "ses") and op in ("SendEmail", "SendRawEmail") and ok:
-            dest = context.get("bench.params", {}).get("Destination") or {}
+            dest = params.get("Destination") or {}
             c.emails += max(1, sum(len(dest.get(k, [])) for k in ("ToAddresses", "CcAddresses", "BccAddresses")))
             return
         if service == "sns" and op == "Publish" and ok:
@@ -251,13 +256,14 @@ class Meter:
             c.ddb_failed += 1
             return
         c.moto_reported_units += _reported(parsed.get("ConsumedCapacity"))
-        params: Mapping[str, Any] = context.get("bench.params", {})
         if op in WRITE_OPS:
             self._count_writes(context.get("bench.writes", []))
             if op == "TransactWriteItems" and self.captured is not None:
                 self.captured.append(list(params.get("TransactItems", [])))
         else:
+            before = c.items_read
             self._count_reads(op, params, parsed)
+            c.op_items[name] += c.items_read - before
 
     # ---- accounting ------------------------------------------------------------------------------------------
     def _count_writes(self, writes: list[_Write]) -> None:

@@ -136,3 +136,12 @@ def test_terms_round_trip_through_storage() -> None:
     terms = make_terms(late_penalty={"mode": "contract_pct", "rate_pct": "5", "cap_pct": "10"})
     assert Terms.from_dict(terms.to_dict()) == terms
     assert terms.to_dict()["annual_fee"] == "120000.00"
+
+
+def test_the_last_day_of_the_term_is_still_in_force() -> None:
+    contract = active_contract(D("2026-11-22"), term_years=3)
+    contract.reminders_sent = [60, 30]
+    assert contract.due_lifecycle_events(D("2029-11-21")) == []
+    assert contract.status == "active"
+    assert [e.type for e in contract.due_lifecycle_events(D("2029-11-22"))] == ["ContractExpired"]
+    assert (contract.status, contract.closed_on) == ("expired", D("2029-11-22"))

@@ -1,0 +1,243 @@
+"""Data for the scale figures: one contract taken through the real services (drafted, sent, signed by both
+parties), then cloned into a portfolio of active contracts whose items are batch-written with the repository's
+own record builders (the same items `DynamoRepository.commit` writes for a contract and its invoices).
+
+The portfolio on business day D, for N contracts (i = 0..N-1, cohort = i mod 100):
+- cohort 0 (1 %): the latest invoice is open and overdue on D, by 1..120 days spread evenly; earlier alerts
+  and penalty assessments are in place as the daily job would have left them on D-7;
+- cohorts 50, 51, 52: a contract year starts on D+1, D+2, D+3 and is not invoiced yet (the invoicing figure);
+- everyone else: every invoice so far paid on time, or the latest one issued less than 30 days ago and not due.
+Contract years are one or two years old; effective dates and due dates are deterministic (no randomness).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters.dynamo import _contract_record, _invoice_record
+from chalicelib.adapters.records import BaseRecord, UniqueRecord
+from chalicelib.domain.calendar import contract_year_start
+from chalicelib.domain.contract import PARTIES, Contract, contract_from_dict, contract_to_dict
+from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.links import link_token
+from chalicelib.domain.uscc import make_uscc
+from chalicelib.services.base import Deps, FixedClock
+
+OVERDUE_SPREAD_DAYS = 120
+SIGNER_IP = "203.0.113.7"
+SIGNER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+
+
+def noon(day: date) -> datetime:
+    """12:00 in Asia/Shanghai (04:00 UTC) on `day`, as tests/integration/world.py sets its FixedClock."""
+    return datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
+
+
+def clock(deps: Deps, day: date) -> FixedClock:
+    fixed = deps.clock if isinstance(deps.clock, FixedClock) else FixedClock(noon(day))
+    fixed.set(noon(day))
+    deps.clock = fixed
+    return fixed
+
+
+def party(name: str, code: str, email: str) -> dict[str, str]:
+    return {
+        "name": name,
+        "credit_code": code,
+        "contact_person": "张伟",
+        "phone": "010-88886666",
+        "email": email,
+        "address": "北京市朝阳区建国路88号",
+    }
+
+
+def contract_body(**terms: Any) -> dict[str, Any]:
+    """A valid POST /contracts body: the outbound-call outsourcing contract of the seeds."""
+    body: dict[str, Any] = {
+        "template": "outbound-call-outsourcing",
+        "client": party("北京云帆科技有限公司", make_uscc("91110105MA01ABCD1"), "client@example.com"),
+        "vendor": party("上海声通外呼服务有限公司", make_uscc("91310115MA1K4XY22"), "vendor@example.com"),
+        "terms": {
+            "services": ["客户咨询解答", "产品推广", "市场调研", "客户回访"],
+            "service_standards": {"connect_rate_min_pct": "95", "satisfaction_min_pct": "85"},
+            "term_years": 3,
+            "annual_fee": "120000.00",
+            "payment_due_days": 30,
+            "breach_penalty_pct": "10",
+            "late_penalty": {"mode": "daily_pct", "rate_pct": "0.05", "cap_pct": None},
+            "notice_period_days": 30,
+            "dispute_resolution": {"method": "arbitration", "body": "北京仲裁委员会"},
+            "signing_place": "北京市朝阳区",
+        },
+    }
+    body["terms"].update(terms)
+    return body
+
+
+def template_contract(deps: Deps, day: date) -> dict[str, Any]:
+    """One contract through the real services, signed by both parties on `day`; its stored form."""
+    from chalicelib.services.contracts import draft_contract
+    from chalicelib.services.signing import send_for_signature, sign
+
+    clock(deps, day)
+    drafted = draft_contract(deps, contract_body(), "staff:operator")
+    sent = send_for_signature(deps, drafted.id, "staff:operator")
+    for who in PARTIES:
+        token = link_token(deps.settings.link_secret, sent.signing.links[who].token_id)
+        sign(deps, token, {"signer_name": "张伟", "consent": True}, SIGNER_IP, SIGNER_AGENT)
+    return contract_to_dict(deps.repo.get_contract(drafted.id))
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 Feb
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass
+class Overdue:
+    contract: Contract
+    invoice: Invoice  # as written for the steady-state window (alerts up to D-7)
+
+
+@dataclass
+class Portfolio:
+    size: int
+    day: date
+    overdue: list[Overdue] = field(default_factory=list)
+    invoicing: dict[date, list[str]] = field(default_factory=dict)
+    items_written: int = 0
+
+
+def _clone(template: dict[str, Any], size: int, i: int, effective: date, invoiced: int) -> Contract:
+    d = dict(template)
+    d["id"] = str(uuid.UUID(int=(size << 32) | i, version=4))
+    d["contract_no"] = f"HT-{effective.year}-{i:08X}"
+    d["status"] = "active"
+    d["effective_date"] = effective.isoformat()
+    d["invoiced_years"] = invoiced
+    d["version"] = 3 + invoiced
+    return contract_from_dict(d)
+
+
+def _invoice(c: Contract, year: int) -> Invoice:
+    terms = c.terms_on(c.year_start(year))
+    assert c.effective_date is not None
+    return Invoice.issue(
+        contract_id=c.id,
+        contract_no=c.contract_no,
+        client_name=c.client.name,
+        client_email=c.client.email,
+        effective=c.effective_date,
+        year=year,
+        amount=terms.annual_fee,
+        payment_due_days=terms.payment_due_days,
+        late_penalty=terms.late_penalty,
+    )
+
+
+def _paid(inv: Invoice, voucher: str) -> Invoice:
+    inv.allocate(inv.amount, voucher, inv.issue_on + timedelta(days=10))
+    inv.version = 2
+    return inv
+
+
+def alerted_until(inv: Invoice, day: date, levels: tuple[int, ...], contract_amount: Any) -> list[int]:
+    """Put `inv` in the state the daily overdue job leaves it in after its run on `day`."""
+    reached = inv.levels_reached(day, levels)
+    for level in reached:
+        inv.assess_penalty(inv.due_on + timedelta(days=level), contract_amount)
+    inv.levels_alerted = sorted(reached)
+    inv.version = 1 + len(reached)
+    return reached
+
+
+def alert_mark(contract_id: str, year: int, level: int, at: str) -> UniqueRecord:
+    key = f"{contract_id}#{year:03d}#{level}"
+    return UniqueRecord(f"ALERT#{key}", "UNIQUE", kind="unique", ref=contract_id, at=at)
+
+
+def write(records: Iterable[BaseRecord]) -> int:
+    """BatchWriteItem in 25s (PynamoDB's batch writer), uncounted by the meter: this is setup."""
+    from bench.meter import METER
+
+    n = 0
+    with METER.pause(), BaseRecord.batch_write() as batch:
+        for rec in records:
+            batch.save(rec)
+            n += 1
+    return n
+
+
+def delete_alert_marks(contract_id: str, year: int, levels: tuple[int, ...]) -> None:
+    from bench.meter import METER
+
+    with METER.pause(), BaseRecord.batch_write() as batch:
+        for level in levels:
+            batch.delete(alert_mark(contract_id, year, level, ""))
+
+
+def build_portfolio(template: dict[str, Any], size: int, day: date, levels: tuple[int, ...]) -> Portfolio:
+    """Write `size` active contracts with their invoices as of business day `day` (see the module doc)."""
+    out = Portfolio(size=size, day=day)
+    steady_from = day - timedelta(days=7)
+    n_overdue = max(1, size // 100)
+    records: list[BaseRecord] = []
+    payment_days = int(template["terms_versions"][0]["terms"]["payment_due_days"])
+    for i in range(size):
+        cohort = i % 100
+        j = i // 100
+        if cohort == 0:
+            days_overdue = 1 + (j * OVERDUE_SPREAD_DAYS) // n_overdue
+            year = 1 + j % 2
+            issue = day - timedelta(days=days_overdue + payment_days)
+            c = _clone(template, size, i, years_before(issue, year - 1), year)
+        elif cohort in (50, 51, 52):
+            starts = day + timedelta(days=1 + cohort - 50)
+            year = 1 + j % 2
+            c = _clone(template, size, i, years_before(starts, year), year)
+            out.invoicing.setdefault(starts, []).append(c.id)
+        else:
+            effective = day - timedelta(days=4 + (i * 7919) % 720)
+            years = sum(1 for k in (1, 2, 3) if contract_year_start(effective, k) <= day)
+            c = _clone(template, size, i, effective, years)
+            nxt = c.next_invoice_on()
+            if nxt is not None and steady_from <= nxt <= day + timedelta(days=4):
+                effective -= timedelta(days=12)
+                years = sum(1 for k in (1, 2, 3) if contract_year_start(effective, k) <= day)
+                c = _clone(template, size, i, effective, years)
+        records.append(_contract_record(c))
+        records.append(
+            UniqueRecord(f"CONTRACTNO#{c.contract_no}", "UNIQUE", kind="unique", ref=c.id, at=c.created_at)
+        )
+        for k in range(1, c.invoiced_years + 1):
+            inv = _invoice(c, k)
+            latest = k == c.invoiced_years
+            if cohort == 0 and latest:
+                inv.version = 1
+                for level in alerted_until(inv, steady_from, levels, c.contract_amount):
+                    records.append(alert_mark(c.id, k, level, c.created_at))
+                out.overdue.append(Overdue(c, replace(inv)))
+            elif latest and cohort not in (50, 51, 52) and inv.due_on > day:
+                inv.version = 1  # issued, not due yet
+            else:
+                _paid(inv, f"V{size:02X}{i:06d}{k}")
+            records.append(_invoice_record(inv))
+    out.items_written = write(records)
+    return out
+
+
+def first_detection_state(portfolio: Portfolio, levels: tuple[int, ...]) -> None:
+    """Rewrite the overdue invoices as never alerted (and drop their alert marks): the state on the first
+    day the job sees them."""
+    fresh: list[BaseRecord] = []
+    for o in portfolio.overdue:
+        inv = replace(o.invoice, levels_alerted=[], assessments=[], version=1)
+        fresh.append(_invoice_record(inv))
+        delete_alert_marks(o.contract.id, inv.year, levels)
+    write(fresh)
