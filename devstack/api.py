@@ -24,14 +24,32 @@ class _ThreadLocalAttribute:
 
 def make_server(host: str, port: int) -> Any:
     from chalice.config import Config
-    from chalice.local import ThreadedHTTPServer, create_local_server
+    from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
     # socketserver's default listen backlog of 5 resets bursts of concurrent clients.
     ThreadedHTTPServer.request_queue_size = 128
 
+    class Handler(ChaliceRequestHandler):
+        def _method_not_allowed(self) -> None:
+            # API Gateway answers methods it has no route for; http.server would say 501 Not Implemented.
+            self._send_http_response_with_body(
+                405,
+                {"Content-Type": "application/json"},
+                '{"error": {"code": "method_not_allowed", "message": "method not allowed"}}',
+            )
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):  # TRACE, CONNECT, QUERY, anything http.server has no handler for
+                return self._method_not_allowed
+            raise AttributeError(name)
+
     from app import app
 
-    server = create_local_server(app, Config.create(chalice_stage="dev", app_name="hetong"), host, port)
+    class LocalApp(LocalChalice, type(app)):  # type: ignore[misc]
+        pass
+
+    app.__class__ = LocalApp
+    server = LocalDevServer(app, Config.create(chalice_stage="dev", app_name="hetong"), host, port, handler_cls=Handler)
     type(app).current_request = _ThreadLocalAttribute()  # type: ignore[assignment]
     return server
 

@@ -95,8 +95,8 @@ def audit_report(deps: Deps, contract_id: str) -> dict[str, Any]:
         elif e.type == "NoticeServed":
             frozen[f"notice:{e.data.get('no')}"] = sha
         elif e.type == "SignatureRecorded":
-            key = (str(e.data.get("subject")), str(e.data.get("party")))
-            signed[key] = {k: v for k, v in e.data.items() if k != "subject"}
+            subject_party = (str(e.data.get("subject")), str(e.data.get("party")))
+            signed[subject_party] = {k: v for k, v in e.data.items() if k != "subject"}
     for key, sha in frozen.items():
         try:
             doc = deps.repo.get_document(contract_id, key)

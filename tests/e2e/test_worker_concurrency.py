@@ -26,8 +26,14 @@ def run_concurrently(stack: Any, worker: str, as_of: date) -> list[dict[str, Any
     env = {**os.environ, **stack.env, "PYTHONPATH": str(ROOT)}
 
     def one(_: int) -> dict[str, Any]:
-        out = subprocess.run([sys.executable, "-m", f"functions.{worker}", "--as-of", as_of.isoformat()], cwd=ROOT,
-                             env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", f"functions.{worker}", "--as-of", as_of.isoformat()],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return dict(json.loads(out.stdout))
 
     with ThreadPoolExecutor(max_workers=RUNS) as pool:
@@ -72,9 +78,11 @@ def test_ten_concurrent_runs_of_each_worker(stack: Any) -> None:
 
     # Lifecycle: a notice, then ten runs at once on its effective date → terminated once
     notice_date = due + timedelta(days=40)
-    status, notice, _ = stack.request("POST", f"/contracts/{cid}/termination",
-                                      {"by": "vendor", "reason_code": "non_payment", "details": "逾期未付",
-                                       "notice_date": notice_date.isoformat()})
+    status, notice, _ = stack.request(
+        "POST",
+        f"/contracts/{cid}/termination",
+        {"by": "vendor", "reason_code": "non_payment", "details": "逾期未付", "notice_date": notice_date.isoformat()},
+    )
     assert status == 201
     results = run_concurrently(stack, "lifecycle", date.fromisoformat(notice["effective_date"]))
     assert sum(r["events"].get("ContractTerminated", 0) for r in results) == 1
