@@ -248,6 +248,11 @@ class FakeRepository:
             used_at=item["used_at"],
         )
 
+    def voucher_owner(self, voucher_no: str) -> str | None:
+        item = self._items.get((f"VOUCHER#{voucher_no}", "UNIQUE"))
+        self._read("voucher_owner", 0 if item is None else 1)
+        return None if item is None else str(item["ref"])
+
     def role_for_api_key(self, key_hash: str) -> str | None:
         item = self._items.get((f"APIKEY#{key_hash}", "APIKEY"))
         self._read("role_for_api_key", 0 if item is None else 1)

@@ -240,6 +240,12 @@ class DynamoRepository:
         except DoesNotExist:
             return None
 
+    def voucher_owner(self, voucher_no: str) -> str | None:
+        try:
+            return UniqueRecord.get(f"VOUCHER#{voucher_no}", "UNIQUE", consistent_read=True).ref
+        except DoesNotExist:
+            return None
+
     def role_for_api_key(self, key_hash: str) -> str | None:
         try:
             return ApiKeyRecord.get(f"APIKEY#{key_hash}", "APIKEY").role

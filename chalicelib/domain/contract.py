@@ -386,13 +386,17 @@ class Contract:
 
     def next_invoice_year(self) -> int | None:
         """The contract year whose invoice is next, or None when no further invoice will ever be issued."""
-        if self.status not in ("active", "terminating") or self.effective_date is None:
+        if self.status not in ("active", "terminating", "terminated", "expired") or self.effective_date is None:
             return None
         k = self.invoiced_years + 1
         if k > self.term_years:
             return None
+        start = self.year_start(k)
         notice = self.pending_notice
-        if notice is not None and self.year_start(k) >= notice.effective_date:
+        if notice is not None and start >= notice.effective_date:
+            return None
+        # A run that comes late still issues a year that started before the contract ended.
+        if self.status in ("terminated", "expired") and (self.closed_on is None or start >= self.closed_on):
             return None
         return k
 
@@ -411,9 +415,10 @@ class Contract:
         notice = self.pending_notice
         if notice is not None:
             dates.append(notice.effective_date)
-        for days in self.reminder_days:
-            if days not in self.reminders_sent:
-                dates.append(add_days(end, -days))
+        if self.status == "active":  # reminders go only to contracts still running normally
+            for days in self.reminder_days:
+                if days not in self.reminders_sent:
+                    dates.append(add_days(end, -days))
         return min(dates)
 
     def summary(self) -> dict[str, Any]:

@@ -169,6 +169,10 @@ def record_payment(deps: Deps, contract_id: str, body: object, actor: str) -> di
     amount, paid_on, voucher, method = parse_payment(deps, body)
 
     def attempt() -> dict[str, Any]:
+        # Checked first so a resent payment reads as the duplicate it is, not as an overpayment; the unique
+        # claim written with the payment still settles any race.
+        if deps.repo.voucher_owner(voucher) is not None:
+            raise Conflict(f"voucher {voucher} is already recorded", field="voucher_no")
         contract = deps.repo.get_contract(contract_id)
         if not contract.accepts_payments():
             raise IllegalTransition(

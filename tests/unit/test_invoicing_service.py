@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from chalicelib.services import billing
 from tests.unit.conftest import Office
 
@@ -110,13 +108,6 @@ def test_a_notice_effective_on_a_year_start_stops_that_years_invoice(office: Off
     assert [i.year for i in office.invoices(cid)] == [1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Contract.next_invoice_year returns None once the contract is terminated/expired, so an invoicing "
-    "run that comes late (after the lifecycle job closed the contract) never issues a year that started before "
-    "the closing date; DESIGN: workers are safe to run late, and only years starting on/after the notice's "
-    "effective date are not invoiced",
-)
 def test_a_late_invoicing_run_still_issues_a_year_that_started_before_termination(office: Office) -> None:
     # Given a notice taking effect on 2027-12-01; year 2 started on 2027-11-22
     cid = office.activate(D("2026-11-22"))

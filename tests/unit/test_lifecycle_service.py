@@ -147,12 +147,6 @@ def test_an_extension_rearms_the_renewal_reminders(office: Office, cid: str) -> 
     assert office.repo.events("RenewalReminder", cid)[-1].payload["end_date"] == "2030-11-21"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor, reads): Contract.next_lifecycle_on still counts unsent renewal-reminder dates while the "
-    "contract is terminating, but due_lifecycle_events sends reminders only when active, so the lifecycle job "
-    "re-reads the contract every day from the reminder date until the notice takes effect",
-)
 def test_a_terminating_contract_is_not_read_daily_for_reminders_it_will_not_send(office: Office, cid: str) -> None:
     # Given a notice served 2029-09-01, taking effect 2029-10-01, i.e. after the 60-day reminder date 2029-09-22
     office.serve_notice(cid, D("2029-09-01"))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.services import billing
 from tests.unit.conftest import Office
 
 D = date.fromisoformat
@@ -138,3 +139,17 @@ def test_a_contract_pct_penalty_is_assessed_once(office: Office) -> None:
     assert penalties(office, cid) == ["18000.00"]
     assert len(office.repo.events("InvoiceOverdue", cid)) == 4
     assert office.repo.events("InvoiceOverdue", cid)[-1].payload["penalty_accrued"] == "18000.00"
+
+
+def test_an_invoice_paid_while_the_job_runs_is_not_chased(office: Office, invoiced: str) -> None:
+    # Given the job read the invoice from the index as overdue, and finance recorded the payment meanwhile
+    [seen] = list(office.repo.open_invoices_due_before(day(20)))
+    assert seen.is_overdue(day(20))
+    office.pay(invoiced, "120000.00", day(19))
+    before = office.repo.snapshot()
+    # When the job escalates what it read
+    escalated = billing.escalate_invoice(office.deps, invoiced, 1, day(20))
+    # Then it re-reads the invoice, sees it paid, and writes nothing
+    assert escalated is False
+    assert office.repo.snapshot() == before
+    assert office.repo.events("InvoiceOverdue", invoiced) == []

@@ -186,3 +186,15 @@ def test_receivables_age_the_overdue_amounts_with_their_penalties(office: Office
     assert row["penalties"] == "26700.00"
     assert report["totals"]["penalties"] == "26700.00"
     assert [(i["year"], i["days_overdue"]) for i in row["invoices"]] == [(1, 405), (2, 40)]
+
+
+def test_resubmitting_a_settling_payment_is_reported_as_a_duplicate_voucher(office: Office, two_years: str) -> None:
+    # Given finance recorded a payment that settled both invoices
+    office.pay(two_years, "240000.00", D("2027-12-01"), "HK-9")
+    before = office.repo.snapshot()
+    # When the same voucher is submitted again (a retry without an Idempotency-Key)
+    with pytest.raises(Conflict) as refused:
+        office.pay(two_years, "240000.00", D("2027-12-01"), "HK-9")
+    # Then finance is told the voucher is already recorded, and nothing is written
+    assert refused.value.field == "voucher_no"
+    assert office.repo.snapshot() == before
