@@ -275,3 +275,21 @@ def test_late_and_repeated_runs_change_nothing_twice(world: Any) -> None:
     assert "31" in letters[0]["body"]
     inv = world.invoices(cid, due + timedelta(days=31))[0]
     assert inv["alert_levels_sent"] == [1, 15, 30]
+
+
+def test_replaying_the_whole_stream_sends_nothing_again(world: Any, aws: dict[str, Any]) -> None:
+    from devstack.runner import StreamRunner
+    from functions import notifier
+    from tests.support import finance_messages
+
+    cid = world.active_contract()
+    world.run("invoicing", date(2026, 11, 22))
+    emails, alerts = len(sent_emails()), len(finance_messages(aws))
+    assert emails >= 5 and alerts >= 2
+    # A second consumer reads the stream from its start, as a redelivery after a crash would
+    replay = StreamRunner(None, "us-east-1", aws["tables"]["MainTable"]["stream_arn"],  # type: ignore[arg-type]
+                          aws["queues"]["NotifierDLQ"]["url"], notifier.handler)
+    assert replay.poll_once() > 0
+    assert len(sent_emails()) == emails
+    assert len(finance_messages(aws)) == alerts
+    assert world.contract(cid)["status"] == "active"
