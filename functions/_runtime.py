@@ -29,6 +29,21 @@ def as_of_from_event(event: dict[str, Any] | None) -> date | None:
     return None
 
 
+def run_daily(
+    name: str, job: Callable[[Any, date], dict[str, Any]], counts: dict[str, str], as_of: date | None
+) -> dict[str, Any]:
+    """Runs one scheduled job for `as_of` (default: today in Asia/Shanghai); `counts` maps metric → result key."""
+    from chalicelib.bootstrap import get_deps
+
+    deps = get_deps()
+    result = job(deps, as_of or deps.today())
+    for metric, key in counts.items():
+        value = result[key]
+        metrics.add_metric(name=metric, unit="Count", value=len(value) if isinstance(value, dict) else value)
+    logger.info(f"{name} run", **result)
+    return result
+
+
 def load_local_env() -> None:
     """Use the local stack's settings unless the environment already names a table."""
     if os.environ.get("HETONG_TABLE"):

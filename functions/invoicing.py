@@ -7,18 +7,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions._runtime import as_of_from_event, cli, logger, metrics
+from functions._runtime import as_of_from_event, cli, logger, metrics, run_daily
 
 
 def run(as_of: date | None) -> dict[str, Any]:
-    from chalicelib.bootstrap import get_deps
     from chalicelib.services.billing import issue_due_invoices
 
-    deps = get_deps()
-    result = issue_due_invoices(deps, as_of or deps.today())
-    metrics.add_metric(name="InvoicesIssued", unit="Count", value=result["invoices_issued"])
-    logger.info("invoicing run", **result)
-    return result
+    return run_daily("invoicing", issue_due_invoices, {"InvoicesIssued": "invoices_issued"}, as_of)
 
 
 @metrics.log_metrics

@@ -7,18 +7,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions._runtime import as_of_from_event, cli, logger, metrics
+from functions._runtime import as_of_from_event, cli, logger, metrics, run_daily
 
 
 def run(as_of: date | None) -> dict[str, Any]:
-    from chalicelib.bootstrap import get_deps
     from chalicelib.services.lifecycle import run_lifecycle
 
-    deps = get_deps()
-    result = run_lifecycle(deps, as_of or deps.today())
-    metrics.add_metric(name="LifecycleContracts", unit="Count", value=result["contracts_due"])
-    logger.info("lifecycle run", **result)
-    return result
+    return run_daily("lifecycle", run_lifecycle, {"LifecycleContracts": "contracts_due"}, as_of)
 
 
 @metrics.log_metrics

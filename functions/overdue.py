@@ -8,19 +8,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions._runtime import as_of_from_event, cli, logger, metrics
+from functions._runtime import as_of_from_event, cli, logger, metrics, run_daily
 
 
 def run(as_of: date | None) -> dict[str, Any]:
-    from chalicelib.bootstrap import get_deps
     from chalicelib.services.billing import detect_overdue
 
-    deps = get_deps()
-    result = detect_overdue(deps, as_of or deps.today())
-    metrics.add_metric(name="OverdueInvoices", unit="Count", value=result["overdue_invoices"])
-    metrics.add_metric(name="OverdueEscalations", unit="Count", value=result["escalated"])
-    logger.info("overdue run", **result)
-    return result
+    return run_daily(
+        "overdue", detect_overdue, {"OverdueInvoices": "overdue_invoices", "OverdueEscalations": "escalated"}, as_of
+    )
 
 
 @metrics.log_metrics

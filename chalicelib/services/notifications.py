@@ -206,75 +206,6 @@ class MessageBuilder:
             )
         return "\n".join(lines)
 
-    def _on_ContractActivated(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        return self._emails(
-            event,
-            _both(c),
-            lambda who: Spec(
-                to=(c[who]["email"],),
-                title_zh="合同已生效",
-                title_en="The contract is in force",
-                paragraphs=[
-                    (
-                        "双方均已签署，合同自签署完成之日起生效。签署证书附后。",
-                        "Both parties have signed; the contract takes effect on the day the second party signed. "
-                        "The completion certificate follows.",
-                    )
-                ],
-                facts=[
-                    *_parties(c),
-                    ("生效日期", "Effective date", p["effective_date"]),
-                    ("期限届满", "End of term", p["end_date"]),
-                    ("合同金额", "Contract amount", money(p["contract_amount"])),
-                ],
-                certificate=self._certificate(p),
-            ),
-        )
-
-    def _on_SignatureDeclined(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        recipients = {**_both(c), "operator": self.settings.operator_email}
-        return self._emails(
-            event,
-            recipients,
-            lambda who: Spec(
-                to=(recipients[who],),
-                title_zh="签署被拒绝",
-                title_en="Signature declined",
-                paragraphs=[
-                    (
-                        f"{PARTY_LABELS[p['party']]}拒绝签署（{p['subject']}），理由：{p['reason']}",
-                        f"The {p['party']} declined to sign ({p['subject']}). Reason: {p['reason']}",
-                    )
-                ],
-                facts=_parties(c),
-            ),
-        )
-
-    def _on_SigningVoided(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        return self._emails(
-            event,
-            _both(c),
-            lambda who: Spec(
-                to=(c[who]["email"],),
-                title_zh="签署已撤销",
-                title_en="Signing withdrawn",
-                paragraphs=[
-                    (
-                        f"经办人已撤销（{p['subject']}）的签署，原签署链接已失效。理由：{p['reason']}",
-                        f"The operator voided {p['subject']}; earlier signing links no longer work. "
-                        f"Reason: {p['reason']}",
-                    )
-                ],
-                facts=_parties(c),
-            ),
-        )
-
     def _on_InvoiceIssued(self, event: OutboxEvent) -> list[Outgoing]:
         p = event.payload
         c = p["contract"]
@@ -397,133 +328,152 @@ class MessageBuilder:
             )
         ]
 
-    def _on_NoticeServed(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        return self._emails(
-            event,
-            _both(c),
-            lambda who: Spec(
-                to=(c[who]["email"],),
-                title_zh="解除合同通知书",
-                title_en="Notice of termination",
-                paragraphs=[
-                    (
-                        f"{PARTY_LABELS[p['by']]}（{c[p['by']]['name']}）依据合同约定发出解除合同通知，"
-                        f"合同将于 {p['effective_date']} 解除。",
-                        f"The {p['by']} ({c[p['by']]['name']}) gives notice of termination; the contract ends "
-                        f"on {p['effective_date']}.",
-                    )
-                ],
-                facts=[
-                    ("通知日期", "Notice date", p["notice_date"]),
-                    ("生效日期", "Effective date", p["effective_date"]),
-                    ("解除事由", "Grounds", REASON_CLAUSES.get(p["reason_code"], p["reason_code"])),
-                    ("说明", "Details", p["details"]),
-                    ("尚欠款项", "Outstanding", money(p.get("outstanding_total", "0.00"))),
-                ],
-            ),
-        )
-
-    def _on_NoticeWithdrawn(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        return self._emails(
-            event,
-            _both(c),
-            lambda who: Spec(
-                to=(c[who]["email"],),
-                title_zh="解除通知已撤回",
-                title_en="Termination notice withdrawn",
-                paragraphs=[
-                    (
-                        f"原定于 {p['effective_date']} 生效的解除通知已撤回，合同继续履行。理由：{p['reason']}",
-                        f"The notice that would have taken effect on {p['effective_date']} is withdrawn; the "
-                        f"contract continues. Reason: {p['reason']}",
-                    )
-                ],
-            ),
-        )
-
-    def _on_ContractTerminated(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        return self._emails(
-            event,
-            _both(c),
-            lambda who: Spec(
-                to=(c[who]["email"],),
-                title_zh="合同已解除",
-                title_en="The contract is terminated",
-                paragraphs=[
-                    (
-                        f"解除通知已于 {p['effective_date']} 生效，合同解除。已开具的款项仍应支付。",
-                        f"The termination notice took effect on {p['effective_date']}. Invoices already issued "
-                        "remain payable.",
-                    )
-                ],
-            ),
-        )
-
-    def _on_ContractExpired(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        return self._emails(
-            event,
-            _both(c),
-            lambda who: Spec(
-                to=(c[who]["email"],),
-                title_zh="合同期限届满",
-                title_en="The contract has expired",
-                paragraphs=[(f"合同服务期限已于 {p['end_date']} 届满。", f"The term ended on {p['end_date']}.")],
-            ),
-        )
-
-    def _on_RenewalReminder(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        recipients = {**_both(c), "operator": self.settings.operator_email}
+    def _to_parties(
+        self,
+        event: OutboxEvent,
+        title: tuple[str, str],
+        text: tuple[str, str],
+        facts: list[tuple[str, str, str]] | None = None,
+        certificate: str | None = None,
+        operator: bool = False,
+    ) -> list[Outgoing]:
+        """One email each to client and vendor (and the operator), the same notice for all."""
+        c = event.payload["contract"]
+        recipients = {**_both(c), **({"operator": self.settings.operator_email} if operator else {})}
         return self._emails(
             event,
             recipients,
             lambda who: Spec(
                 to=(recipients[who],),
-                title_zh="续约提醒",
-                title_en="Renewal reminder",
-                paragraphs=[
-                    (
-                        f"合同将于 {p['end_date']} 期满（{p['days_before_end']}日后），如需续约请及时联系。",
-                        f"The contract ends on {p['end_date']} ({p['days_before_end']} days from the reminder). "
-                        "Contact us if you wish to renew.",
-                    )
-                ],
-                facts=_parties(c),
+                title_zh=title[0],
+                title_en=title[1],
+                paragraphs=[text],
+                facts=facts if facts is not None else _parties(c),
+                certificate=certificate,
             ),
+        )
+
+    def _on_ContractActivated(self, event: OutboxEvent) -> list[Outgoing]:
+        p = event.payload
+        return self._to_parties(
+            event,
+            ("合同已生效", "The contract is in force"),
+            (
+                "双方均已签署，合同自签署完成之日起生效。签署证书附后。",
+                "Both parties have signed; the contract takes effect on the day the second party signed. "
+                "The completion certificate follows.",
+            ),
+            facts=[
+                *_parties(p["contract"]),
+                ("生效日期", "Effective date", p["effective_date"]),
+                ("期限届满", "End of term", p["end_date"]),
+                ("合同金额", "Contract amount", money(p["contract_amount"])),
+            ],
+            certificate=self._certificate(p),
+        )
+
+    def _on_SignatureDeclined(self, event: OutboxEvent) -> list[Outgoing]:
+        p = event.payload
+        return self._to_parties(
+            event,
+            ("签署被拒绝", "Signature declined"),
+            (
+                f"{PARTY_LABELS[p['party']]}拒绝签署（{p['subject']}），理由：{p['reason']}",
+                f"The {p['party']} declined to sign ({p['subject']}). Reason: {p['reason']}",
+            ),
+            operator=True,
+        )
+
+    def _on_SigningVoided(self, event: OutboxEvent) -> list[Outgoing]:
+        p = event.payload
+        return self._to_parties(
+            event,
+            ("签署已撤销", "Signing withdrawn"),
+            (
+                f"经办人已撤销（{p['subject']}）的签署，原签署链接已失效。理由：{p['reason']}",
+                f"The operator voided {p['subject']}; earlier signing links no longer work. Reason: {p['reason']}",
+            ),
+        )
+
+    def _on_NoticeServed(self, event: OutboxEvent) -> list[Outgoing]:
+        p = event.payload
+        sender = p["contract"][p["by"]]["name"]
+        return self._to_parties(
+            event,
+            ("解除合同通知书", "Notice of termination"),
+            (
+                f"{PARTY_LABELS[p['by']]}（{sender}）依据合同约定发出解除合同通知，合同将于 {p['effective_date']} 解除。",
+                f"The {p['by']} ({sender}) gives notice of termination; the contract ends on {p['effective_date']}.",
+            ),
+            facts=[
+                ("通知日期", "Notice date", p["notice_date"]),
+                ("生效日期", "Effective date", p["effective_date"]),
+                ("解除事由", "Grounds", REASON_CLAUSES.get(p["reason_code"], p["reason_code"])),
+                ("说明", "Details", p["details"]),
+                ("尚欠款项", "Outstanding", money(p.get("outstanding_total", "0.00"))),
+            ],
+        )
+
+    def _on_NoticeWithdrawn(self, event: OutboxEvent) -> list[Outgoing]:
+        p = event.payload
+        return self._to_parties(
+            event,
+            ("解除通知已撤回", "Termination notice withdrawn"),
+            (
+                f"原定于 {p['effective_date']} 生效的解除通知已撤回，合同继续履行。理由：{p['reason']}",
+                f"The notice that would have taken effect on {p['effective_date']} is withdrawn; the contract "
+                f"continues. Reason: {p['reason']}",
+            ),
+        )
+
+    def _on_ContractTerminated(self, event: OutboxEvent) -> list[Outgoing]:
+        p = event.payload
+        return self._to_parties(
+            event,
+            ("合同已解除", "The contract is terminated"),
+            (
+                f"解除通知已于 {p['effective_date']} 生效，合同解除。已开具的款项仍应支付。",
+                f"The termination notice took effect on {p['effective_date']}. Invoices already issued remain payable.",
+            ),
+        )
+
+    def _on_ContractExpired(self, event: OutboxEvent) -> list[Outgoing]:
+        p = event.payload
+        return self._to_parties(
+            event,
+            ("合同期限届满", "The contract has expired"),
+            (f"合同服务期限已于 {p['end_date']} 届满。", f"The term ended on {p['end_date']}."),
+        )
+
+    def _on_RenewalReminder(self, event: OutboxEvent) -> list[Outgoing]:
+        p = event.payload
+        return self._to_parties(
+            event,
+            ("续约提醒", "Renewal reminder"),
+            (
+                f"合同将于 {p['end_date']} 期满（{p['days_before_end']}日后），如需续约请及时联系。",
+                f"The contract ends on {p['end_date']} ({p['days_before_end']} days from the reminder). "
+                "Contact us if you wish to renew.",
+            ),
+            operator=True,
         )
 
     def _on_AmendmentEffective(self, event: OutboxEvent) -> list[Outgoing]:
         p = event.payload
-        c = p["contract"]
-        return self._emails(
+        no = p["amendment_no"]
+        return self._to_parties(
             event,
-            _both(c),
-            lambda who: Spec(
-                to=(c[who]["email"],),
-                title_zh=f"补充协议（第{p['amendment_no']}号）已生效",
-                title_en=f"Supplementary agreement no. {p['amendment_no']} is in force",
-                paragraphs=[
-                    (
-                        "双方均已签署补充协议，自签署完成之日起生效。",
-                        "Both parties signed the supplementary agreement; it takes effect today.",
-                    )
-                ],
-                facts=[
-                    ("生效日期", "Effective date", p["effective_date"]),
-                    ("期限届满", "End of term", str(p["end_date"])),
-                    ("合同金额", "Contract amount", money(p["contract_amount"])),
-                ],
-                certificate=self._certificate(p),
+            (f"补充协议（第{no}号）已生效", f"Supplementary agreement no. {no} is in force"),
+            (
+                "双方均已签署补充协议，自签署完成之日起生效。",
+                "Both parties signed the supplementary agreement; it takes effect today.",
             ),
+            facts=[
+                ("生效日期", "Effective date", p["effective_date"]),
+                ("期限届满", "End of term", str(p["end_date"])),
+                ("合同金额", "Contract amount", money(p["contract_amount"])),
+            ],
+            certificate=self._certificate(p),
         )
 
 
