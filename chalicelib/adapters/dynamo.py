@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -142,9 +143,12 @@ def _encode_cursor(value: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        value = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         raise ValueError("cursor is not valid") from None
+    if not re.match(r"^\d{4}-\d{2}-\d{2}T[^#]+#[0-9a-f-]{36}$", value):
+        raise ValueError("cursor is not valid")
+    return value
 
 
 class DynamoRepository:

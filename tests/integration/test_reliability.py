@@ -287,8 +287,13 @@ def test_replaying_the_whole_stream_sends_nothing_again(world: Any, aws: dict[st
     emails, alerts = len(sent_emails()), len(finance_messages(aws))
     assert emails >= 5 and alerts >= 2
     # A second consumer reads the stream from its start, as a redelivery after a crash would
-    replay = StreamRunner(None, "us-east-1", aws["tables"]["MainTable"]["stream_arn"],  # type: ignore[arg-type]
-                          aws["queues"]["NotifierDLQ"]["url"], notifier.handler)
+    replay = StreamRunner(
+        None,
+        "us-east-1",
+        aws["tables"]["MainTable"]["stream_arn"],  # type: ignore[arg-type]
+        aws["queues"]["NotifierDLQ"]["url"],
+        notifier.handler,
+    )
     assert replay.poll_once() > 0
     assert len(sent_emails()) == emails
     assert len(finance_messages(aws)) == alerts
