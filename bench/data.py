@@ -29,7 +29,9 @@ from chalicelib.services.base import Deps, FixedClock
 
 OVERDUE_SPREAD_DAYS = 120
 SIGNER_IP = "203.0.113.7"
-SIGNER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+SIGNER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+)
 
 
 def noon(day: date) -> datetime:
@@ -212,9 +214,7 @@ def build_portfolio(template: dict[str, Any], size: int, day: date, levels: tupl
                 years = sum(1 for k in (1, 2, 3) if contract_year_start(effective, k) <= day)
                 c = _clone(template, size, i, effective, years)
         records.append(_contract_record(c))
-        records.append(
-            UniqueRecord(f"CONTRACTNO#{c.contract_no}", "UNIQUE", kind="unique", ref=c.id, at=c.created_at)
-        )
+        records.append(UniqueRecord(f"CONTRACTNO#{c.contract_no}", "UNIQUE", kind="unique", ref=c.id, at=c.created_at))
         for k in range(1, c.invoiced_years + 1):
             inv = _invoice(c, k)
             latest = k == c.invoiced_years

@@ -38,7 +38,7 @@ DATA_OPS = frozenset(
     }
 )
 WRITE_OPS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
-_ACCOUNT = "123456789012"
+ACCOUNT = "123456789012"  # moto's default account
 
 
 @dataclass
@@ -59,16 +59,14 @@ class Counts:
     sqs_messages: int = 0
     ops: Counter[str] = field(default_factory=Counter)
     op_items: Counter[str] = field(default_factory=Counter)
-    op_seconds: Counter[str] = field(default_factory=Counter)
+    op_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def write_units(self) -> float:
         return self.write_units_table + self.write_units_index
 
     def copy(self) -> Counts:
-        return replace(
-            self, ops=Counter(self.ops), op_items=Counter(self.op_items), op_seconds=Counter(self.op_seconds)
-        )
+        return replace(self, ops=Counter(self.ops), op_items=Counter(self.op_items), op_seconds=dict(self.op_seconds))
 
     def __sub__(self, other: Counts) -> Counts:
         out = Counts()
@@ -78,6 +76,8 @@ class Counts:
                 diff: Counter[str] = Counter(mine)
                 diff.subtract(theirs)
                 setattr(out, f.name, Counter({k: v for k, v in diff.items() if v}))
+            elif isinstance(mine, dict):
+                setattr(out, f.name, {k: v - theirs.get(k, 0.0) for k, v in mine.items() if v != theirs.get(k, 0.0)})
             else:
                 setattr(out, f.name, mine - theirs)
         return out
@@ -158,7 +158,7 @@ class Meter:
 
         from moto.dynamodb.models import dynamodb_backends
 
-        return dynamodb_backends[_ACCOUNT][os.environ.get("AWS_REGION", "us-east-1")]
+        return dynamodb_backends[ACCOUNT][os.environ.get("AWS_REGION", "us-east-1")]
 
     def _shape(self, table: str) -> tuple[tuple[str, ...], list[sizes.IndexShape]]:
         shape = self._shapes.get(table)
@@ -237,7 +237,7 @@ class Meter:
         params: Mapping[str, Any] = context.get("bench.params", {})
         name = f"{service}.{op}" + (f"@{params['IndexName']}" if "IndexName" in params else "")
         c.ops[name] += 1
-        c.op_seconds[name] += time.perf_counter() - float(context["bench.t0"])
+        c.op_seconds[name] = c.op_seconds.get(name, 0.0) + time.perf_counter() - float(context["bench.t0"])
         ok = getattr(http_response, "status_code", 200) < 300
         if service in ("sesv2", "ses") and op in ("SendEmail", "SendRawEmail") and ok:
             dest = params.get("Destination") or {}
