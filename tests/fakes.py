@@ -207,6 +207,11 @@ class FakeRepository:
         self._read("get_invoices", len(items))
         return [self._invoice_from(i) for i in items]
 
+    def get_invoice(self, contract_id: str, year: int) -> Invoice | None:
+        item = self._items.get((contract_pk(contract_id), f"INVOICE#{year:03d}"))
+        self._read("get_invoice", 0 if item is None else 1)
+        return None if item is None else self._invoice_from(copy.deepcopy(item))
+
     @staticmethod
     def _invoice_from(item: Item) -> Invoice:
         invoice = invoice_from_dict(json.loads(item["body"]))

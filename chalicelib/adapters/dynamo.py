@@ -146,7 +146,7 @@ def decode_cursor(cursor: str) -> str:
         value = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         raise ValueError("cursor is not valid") from None
-    if not re.match(r"^\d{4}-\d{2}-\d{2}T[^#]+#[0-9a-f-]{36}$", value):
+    if not re.match(r"^\d{4}-\d{2}-\d{2}T[^#]+#[^#]+$", value):
         raise ValueError("cursor is not valid")
     return value
 
@@ -213,6 +213,14 @@ class DynamoRepository:
             contract_pk(contract_id), InvoiceRecord.sk.startswith("INVOICE#"), consistent_read=True
         )
         return [self._invoice_from(r) for r in records]
+
+    def get_invoice(self, contract_id: str, year: int) -> Invoice | None:
+        try:
+            return self._invoice_from(
+                InvoiceRecord.get(contract_pk(contract_id), f"INVOICE#{year:03d}", consistent_read=True)
+            )
+        except DoesNotExist:
+            return None
 
     @staticmethod
     def _invoice_from(rec: InvoiceRecord) -> Invoice:

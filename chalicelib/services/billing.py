@@ -77,12 +77,14 @@ def issue_for_contract(deps: Deps, contract: Contract, as_of: date, actor: str =
         try:
             deps.repo.commit(changes)
             issued += 1
+            # The write was conditional on the version we read, so `current` is now exactly what is stored.
         except (AlreadyExists, ConcurrentUpdate):
-            # Another run got there first (one invoice per contract and year, ever): reload and go on.
+            # Another run got there first (one invoice per contract and year, ever), or the copy read from the
+            # index was stale: reload and go on.
             conflicts += 1
             if conflicts > 20:
                 raise
-        current = None  # reload: the item read from the index may be stale
+            current = None
 
 
 def issue_due_invoices(deps: Deps, as_of: date) -> dict[str, Any]:
@@ -108,7 +110,7 @@ def void_invoice(deps: Deps, contract_id: str, year: int, body: object, actor: s
     def attempt() -> Invoice:
         contract = deps.repo.get_contract(contract_id)
         expected = contract.version
-        invoice = next((i for i in deps.repo.get_invoices(contract_id) if i.year == year), None)
+        invoice = deps.repo.get_invoice(contract_id, year)
         if invoice is None:
             raise NotFound("invoice", f"{contract_id} year {year}")
         inv_version = invoice.version
@@ -295,7 +297,7 @@ def escalate_invoice(deps: Deps, contract_id: str, year: int, as_of: date) -> bo
 
     def attempt() -> bool:
         contract = deps.repo.get_contract(contract_id)
-        invoice = next((i for i in deps.repo.get_invoices(contract_id) if i.year == year), None)
+        invoice = deps.repo.get_invoice(contract_id, year)
         if invoice is None or not invoice.is_overdue(as_of):
             return False
         reached = invoice.levels_reached(as_of, levels)

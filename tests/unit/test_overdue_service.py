@@ -103,7 +103,7 @@ def test_detect_overdue_reads_only_the_open_invoices_due_before_as_of(office: Of
     report = office.run_overdue(D("2027-01-10"))
     # Then it queried the index once, got only A's invoice, and read only A to escalate it
     assert (report["overdue_invoices"], report["escalated"]) == (1, 1)
-    assert dict(office.repo.reads) == {"open_invoices_due_before": 1, "get_contract": 1, "get_invoices": 1}
+    assert dict(office.repo.reads) == {"open_invoices_due_before": 1, "get_contract": 1, "get_invoice": 1}
     assert office.repo.items_read["open_invoices_due_before"] == 1
     assert office.repo.items_read["get_contract"] == 1
     assert [e.contract_id for e in office.repo.events("InvoiceOverdue")] == [a]
