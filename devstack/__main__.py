@@ -236,7 +236,10 @@ def set_clock(args: argparse.Namespace) -> int:
 
     path = Path(args.state_dir) / "clock.json"
     offset = 0 if args.date == "reset" else (parse_date(args.date) - today_shanghai()).days
-    path.write_text(json.dumps({"offset_days": offset}) + "\n", encoding="utf-8")
+    # Atomic: the API and the workers read this file on every call and must never see it half-written.
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"offset_days": offset}) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
     print(f"local clock: today is {date.fromordinal(today_shanghai().toordinal() + offset)} (offset {offset} days)")
     return 0
 

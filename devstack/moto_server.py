@@ -23,7 +23,30 @@ class SerializedApp:
         with self._lock:
             self.requests += 1
             # Materialize the body inside the lock: the backend work happens while it is produced.
-            return list(self._app(environ, start_response))
+            body = list(self._app(environ, start_response))
+            _forget_dynamodb_garbage()
+            return body
+
+
+def _forget_dynamodb_garbage() -> None:
+    """Keep a long-running stack small. moto copies a whole table for every transaction and remembers every
+    model object it ever made (for its dashboard) and every shard iterator it handed out; none is freed, so
+    memory and /moto-api/data.json grew without bound. Tables, items and stream records are untouched."""
+    from moto.core.model_instances import model_data
+
+    for service in ("dynamodb", "dynamodbstreams"):
+        for model in model_data.get(service, {}).values():
+            tracked = getattr(model, "instances_tracked", None)
+            if tracked:
+                tracked.clear()
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    for account in list(dynamodbstreams_backends.keys()):
+        for region in list(dynamodbstreams_backends[account].keys()):
+            iterators = dynamodbstreams_backends[account][region].shard_iterators
+            if len(iterators) > 64:
+                for arn in list(iterators)[:-64]:
+                    del iterators[arn]
 
 
 class SerializedMotoServer:

@@ -518,6 +518,7 @@ class Contract:
                 "document_sha256": self.signing.document_sha256,
                 "contract_amount": money_str(self.contract_amount),
                 "contract_amount_words": amount_in_words(self.contract_amount),
+                "contract_amount_in_words": amount_in_words(self.contract_amount),
                 "signatures": {p: s.to_dict() for p, s in self.signing.signatures.items()},
             },
         )
@@ -645,6 +646,7 @@ class Contract:
                 "end_date": None if self.end_date is None else self.end_date.isoformat(),
                 "contract_amount": money_str(self.contract_amount),
                 "contract_amount_words": amount_in_words(self.contract_amount),
+                "contract_amount_in_words": amount_in_words(self.contract_amount),
                 "signatures": {p: s.to_dict() for p, s in amendment.signing.signatures.items()},
                 "document_sha256": amendment.signing.document_sha256,
             },

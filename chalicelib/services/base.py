@@ -59,8 +59,8 @@ class OffsetFileClock:
         try:
             with open(self._path, encoding="utf-8") as fh:
                 offset = int(json.load(fh).get("offset_days", 0))
-        except FileNotFoundError:
-            offset = 0
+        except (FileNotFoundError, ValueError):
+            offset = 0  # no clock file, or an unreadable one: the real date
         return utc_now() + timedelta(days=offset)
 
 

@@ -294,8 +294,8 @@ class MessageBuilder:
         )
         finance = Spec(
             to=(self.settings.finance_email,),
-            title_zh=f"逾期提醒（第{p['level']}日级）",
-            title_en=f"Invoice overdue (level {p['level']} days)",
+            title_zh=f"逾期提醒（逾期{p['level']}日）",
+            title_en=f"Invoice overdue ({p['level']} days)",
             greeting=("财务同事：", "Finance,"),
             facts=[*_parties(c), *facts],
         )

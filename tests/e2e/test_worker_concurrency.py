@@ -59,8 +59,7 @@ def test_ten_concurrent_runs_of_each_worker(stack: Any) -> None:
 
     # Invoicing: ten runs at once, two years late → years 1 and 2 issued once each
     as_of = effective.replace(year=effective.year + 1)
-    results = run_concurrently(stack, "invoicing", as_of)
-    assert sum(r["invoices_issued"] for r in results) == 2
+    run_concurrently(stack, "invoicing", as_of)
     _, invoices, _ = stack.request("GET", f"/contracts/{cid}/invoices", role="finance")
     assert [i["year"] for i in invoices["items"]] == [1, 2]
     notices = settle(stack, lambda m: no in m.get("subject", "") and "付款通知书" in m["subject"], 2)
@@ -68,12 +67,13 @@ def test_ten_concurrent_runs_of_each_worker(stack: Any) -> None:
 
     # Overdue: ten runs at once, 31 days after year 1's due date → one letter, one alert at level 30
     due = date.fromisoformat(invoices["items"][0]["due_date"])
-    results = run_concurrently(stack, "overdue", due + timedelta(days=31))
-    assert sum(r["escalated"] for r in results) == 1
+    run_concurrently(stack, "overdue", due + timedelta(days=31))
     letters = settle(stack, lambda m: no in m.get("subject", "") and "催款函" in m["subject"], 1)
     assert len(letters) == 1
     _, audit, _ = stack.request("GET", f"/contracts/{cid}/audit")
+    # The stack is shared with other tests: count this contract's own events, not the runs' totals.
     types = [e["type"] for e in audit["entries"]]
+    assert types.count("InvoiceIssued") == 2
     assert types.count("InvoiceOverdue") == 1 and types.count("PenaltyAssessed") == 1
 
     # Lifecycle: a notice, then ten runs at once on its effective date → terminated once
@@ -84,8 +84,7 @@ def test_ten_concurrent_runs_of_each_worker(stack: Any) -> None:
         {"by": "vendor", "reason_code": "non_payment", "details": "逾期未付", "notice_date": notice_date.isoformat()},
     )
     assert status == 201
-    results = run_concurrently(stack, "lifecycle", date.fromisoformat(notice["effective_date"]))
-    assert sum(r["events"].get("ContractTerminated", 0) for r in results) == 1
+    run_concurrently(stack, "lifecycle", date.fromisoformat(notice["effective_date"]))
     ended = settle(stack, lambda m: no in m.get("subject", "") and "合同已解除" in m["subject"], 2)
     assert len([m for m in ended if to("client@example.com")(m)]) == 1
     assert len([m for m in ended if to("vendor@example.com")(m)]) == 1
