@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.e2e.helpers import newest_link, to
+from tests.e2e.helpers import LINK, newest_link, to
 from tests.factories import contract_body
 
 pytestmark = pytest.mark.e2e
@@ -159,3 +159,44 @@ def test_a_hundred_concurrent_sign_requests_activate_once(stack: Any) -> None:
     in_force = [m for m in stack.emails() if no in m.get("subject", "") and "合同已生效" in m["subject"]]
     assert len([m for m in in_force if to("client@example.com")(m)]) == 1
     assert len([m for m in in_force if to("vendor@example.com")(m)]) == 1
+
+
+def test_concurrent_signing_of_an_amendment_takes_effect_once(stack: Any) -> None:
+    status, created, _ = stack.request("POST", "/contracts", contract_body())
+    cid, no = created["id"], created["contract_no"]
+    stack.request("POST", f"/contracts/{cid}/send")
+    for who in ("client", "vendor"):
+        token = newest_link(stack, f"{who}@example.com", no).rsplit("/", 1)[1]
+        assert stack.request("POST", f"/sign/{token}", {"signer_name": who, "consent": True}, role=None)[0] == 201
+    status, amendment, _ = stack.request(
+        "POST", f"/contracts/{cid}/amendments", {"changes": {"annual_fee": "150000.00"}, "reason": "调整服务费用"}
+    )
+    assert status == 201
+    tokens = []
+    for who in ("client", "vendor"):
+        msgs = stack.wait_for_emails(
+            lambda m, w=who: (
+                to(f"{w}@example.com")(m)
+                and no in m.get("subject", "")
+                and "补充协议" in m["subject"]
+                and "请签署" in m["subject"]
+            )
+        )
+        tokens.append(LINK.findall(msgs[-1]["body"])[-1].rsplit("/", 1)[1])
+
+    def attempt(i: int) -> int:
+        return int(
+            stack.request("POST", f"/sign/{tokens[i % 2]}", {"signer_name": f"签署人{i}", "consent": True}, role=None)[
+                0
+            ]
+        )
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(attempt, range(40)))
+    assert statuses.count(201) == 2 and all(s in (201, 409, 410) for s in statuses), statuses
+    _, contract, _ = stack.request("GET", f"/contracts/{cid}")
+    assert contract["amendments"][0]["status"] == "effective"
+    assert [v["amendment_no"] for v in contract["terms_versions"]] == [None, 1]
+    _, audit, _ = stack.request("GET", f"/contracts/{cid}/audit")
+    assert [e["type"] for e in audit["entries"]].count("AmendmentEffective") == 1
+    assert audit["verified"] is True

@@ -100,3 +100,35 @@ def test_sign_invoice_pay_overdue(world: Any) -> None:
     assert len(sent_emails()) == before
     audit = world.ok("GET", f"/contracts/{cid}/audit")
     assert audit["verified"] is True, audit["problems"]
+
+
+def test_receivables_buckets_and_csv(world: Any) -> None:
+    # Given year 1 of 120000.00 due 2026-12-22, a daily 0.05 % penalty, nothing paid
+    cid = world.active_contract()
+    world.run("invoicing", date(2026, 11, 22))
+    # When finance reads receivables 40 days after the due date
+    report = world.ok("GET", "/receivables?as_of=2027-01-31", role="finance")
+    row = next(r for r in report["contracts"] if r["contract_id"] == cid)
+    # Then the invoice sits in the 31–60 bucket with its accrued penalty
+    assert row["31-60"] == "120000.00" and row["0-30"] == "0.00" and row["overdue"] == "120000.00"
+    assert row["penalties"] == "2400.00"
+    assert report["totals"]["31-60"] == "120000.00"
+    # and before the due date it is outstanding but not overdue
+    early = world.ok("GET", "/receivables?as_of=2026-12-01", role="finance")
+    assert early["totals"]["not_yet_due"] == "120000.00" and early["totals"]["overdue"] == "0.00"
+    csv = world.call("GET", "/receivables?as_of=2027-01-31&format=csv", role="finance")
+    assert csv.status_code == 200 and "text/csv" in csv.headers["Content-Type"]
+    text = csv.body.decode("utf-8") if isinstance(csv.body, bytes) else csv.body
+    assert text.startswith("\ufeff")  # BOM, so Excel shows the Chinese headers
+    assert "合同编号" in text and "北京云帆科技有限公司" in text and "120000.00" in text
+    # a full payment takes it off the report
+    world.travel(date(2027, 1, 31))
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/payments",
+        {"amount": "120000.00", "paid_on": "2027-01-31", "voucher_no": "V-R1", "method": "bank_transfer"},
+        role="finance",
+        status=201,
+    )
+    after = world.ok("GET", "/receivables?as_of=2027-01-31", role="finance")
+    assert all(r["contract_id"] != cid for r in after["contracts"])
