@@ -133,7 +133,7 @@ def test_an_overdue_invoice_writes_to_the_client_and_finance(office: Office, not
     letter, finance = notifier.mailer.sent
     assert (letter.to, finance.to) == (("client@example.com",), ("finance@hetong.test",))
     assert "催款函" in letter.subject and "逾期40日" in letter.text
-    assert "level 30" in finance.subject
+    assert "逾期30日" in finance.subject and "(30 days)" in finance.subject
     assert [a.event_type for a in notifier.publisher.published] == ["InvoiceOverdue", "PenaltyAssessed"]
     assert notifier.publisher.published[0].message["levels_skipped"] == [1, 15]
 
