@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
 
 from chalicelib.domain.errors import ValidationError
-from chalicelib.domain.money import InvalidAmount, amount_in_words, to_money
+from chalicelib.domain.money import InvalidAmount, amount_in_words, section_numerals, to_money
 
 TEMPLATES = ("customer-service-management", "outbound-call-outsourcing")
 
@@ -101,17 +101,7 @@ def chinese_ordinal(n: int) -> str:
     101 → 一百零一, 1010 → 一千零一十. Accepts 1 to 9999; anything else raises ``ValueError``."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= _MAX_ORDINAL:
         raise ValueError(f"{n!r} is not an ordinal from 1 to {_MAX_ORDINAL}")
-    out = ""
-    gap = False
-    for place, unit in _CN_PLACES:
-        digit = n // place % 10
-        if digit == 0:
-            gap = bool(out)
-            continue
-        if gap:
-            out += "零"
-            gap = False
-        out += _CN_DIGITS[digit] + unit
+    out = section_numerals(n, _CN_DIGITS, _CN_PLACES)
     # 10-19 are read 十, 十一 … 十九, not 一十一; above 100 the 一 stays (一百一十).
     return out[1:] if 10 <= n <= 19 else out
 

@@ -150,10 +150,16 @@ def _lower_part(low: int, leading: int) -> str:
 
 
 def _section_words(n: int) -> str:
-    """1 <= n <= 9999, with one 零 for each run of zeros between non-zero digits (1005 -> 壹仟零伍)."""
+    """1 <= n <= 9999 in capital numerals (1005 -> 壹仟零伍)."""
+    return section_numerals(n, _DIGITS, _IN_SECTION)
+
+
+def section_numerals(n: int, digits: str, places: tuple[tuple[int, str], ...]) -> str:
+    """1 <= n <= 9999 in the given numerals, with one 零 for each run of zeros between non-zero digits.
+    Shared by amounts in 大写 and the ordinary numerals of document numbers (补充协议（一千零一）)."""
     out = ""
     gap = False
-    for place, unit in _IN_SECTION:
+    for place, unit in places:
         digit = n // place % 10
         if digit == 0:
             gap = bool(out)
@@ -161,5 +167,5 @@ def _section_words(n: int) -> str:
         if gap:
             out += "零"
             gap = False
-        out += _DIGITS[digit] + unit
+        out += digits[digit] + unit
     return out
