@@ -17,7 +17,7 @@ from chalicelib.services import billing, idempotency, lifecycle
 from chalicelib.services import contracts as contract_service
 from chalicelib.services import signing as signing_service
 from chalicelib.services.auth import authorize
-from chalicelib.services.views import contract_response, contract_summary, invoice_response
+from chalicelib.services.views import contract_response, invoice_response
 
 app = Chalice(app_name="hetong")
 STAFF = ("operator", "finance")
@@ -93,7 +93,7 @@ def list_contracts() -> Response:
     items, cursor = contract_service.list_contracts(
         get_deps(), _query("status"), _int_query("limit", 50), _query("cursor")
     )
-    return http.json_response({"items": [contract_summary(c) for c in items], "next_cursor": cursor})
+    return http.json_response({"items": items, "next_cursor": cursor})
 
 
 @route("/contracts/{contract_id}", methods=["GET"])

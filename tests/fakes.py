@@ -154,7 +154,9 @@ class FakeRepository:
         self._read("find_contract_id_by_no", 0 if item is None else 1)
         return None if item is None else str(item["ref"])
 
-    def list_contracts(self, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract], str | None]:
+    def list_contracts(
+        self, status: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
         statuses = {status} if status else set(CONTRACT_TRANSITIONS)
         before = _decode_cursor(cursor) if cursor else None
         found = sorted(
@@ -172,7 +174,7 @@ class FakeRepository:
         page = found[:limit]
         self._read("list_contracts", len(page))
         next_cursor = _encode_cursor(page[-1]["gsi1sk"]) if len(found) > limit and page else None
-        return [contract_from_dict(json.loads(item["body"])) for item in page], next_cursor
+        return [json.loads(item["listing"]) for item in page], next_cursor
 
     def get_document(self, contract_id: str, key: str) -> StoredDocument:
         item = self._items.get((contract_pk(contract_id), f"DOC#{key}"))
@@ -299,10 +301,10 @@ class FakeRepository:
         for item in self._index("open_invoices", OPEN_INVOICE, "s1sk", None):
             yield self._invoice_from(item)
 
-    def contracts_for_lifecycle(self, as_of: date) -> Iterator[Contract]:
+    def contracts_for_lifecycle(self, as_of: date) -> Iterator[str]:
         bound = (as_of + timedelta(days=1)).isoformat()
         for item in self._index("contracts_for_lifecycle", LIFECYCLE_DUE, "s2sk", bound):
-            yield contract_from_dict(json.loads(item["body"]))
+            yield str(item["contract_id"])
 
     # ---- the one write path -------------------------------------------------------------------------
     def commit(self, changes: Changes) -> None:
@@ -459,6 +461,7 @@ def _contract_item(c: Contract) -> Item:
         "version": c.version,
         "created_at": c.created_at,
         "body": canonical_json(contract_to_dict(c)),
+        "listing": canonical_json(c.listing()),
         "gsi1pk": f"STATUS#{c.status}",
         "gsi1sk": f"{c.created_at}#{c.id}",
         "s1pk": NEXT_INVOICE if next_invoice else None,

@@ -60,6 +60,7 @@ def _contract_record(c: Contract) -> ContractRecord:
     rec.version = c.version
     rec.created_at = c.created_at
     rec.body = canonical_json(contract_to_dict(c))
+    rec.listing = canonical_json(c.listing())
     rec.gsi1pk = f"STATUS#{c.status}"
     rec.gsi1sk = f"{c.created_at}#{c.id}"
     next_invoice = c.next_invoice_on()
@@ -190,7 +191,9 @@ class DynamoRepository:
         except DoesNotExist:
             return None
 
-    def list_contracts(self, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract], str | None]:
+    def list_contracts(
+        self, status: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
         self._conn()
         statuses = [status] if status else list(CONTRACT_TRANSITIONS)
         before = decode_cursor(cursor) if cursor else None
@@ -205,7 +208,7 @@ class DynamoRepository:
         found.sort(key=lambda r: r.gsi1sk, reverse=True)
         page = found[:limit]
         next_cursor = _encode_cursor(page[-1].gsi1sk) if len(found) > limit and page else None
-        return [contract_from_dict(json.loads(r.body)) for r in page], next_cursor
+        return [json.loads(r.listing) for r in page], next_cursor
 
     def get_document(self, contract_id: str, key: str) -> StoredDocument:
         self._conn()
@@ -307,11 +310,12 @@ class DynamoRepository:
         for rec in InvoiceRecord.schedule.query(OPEN_INVOICE):
             yield self._invoice_from(rec)
 
-    def contracts_for_lifecycle(self, as_of: date) -> Iterator[Contract]:
+    def contracts_for_lifecycle(self, as_of: date) -> Iterator[str]:
         self._conn()
         bound = (as_of + timedelta(days=1)).isoformat()
+        # KEYS_ONLY index: it says which contracts are due; the sweep reads each one consistently.
         for rec in ContractRecord.lifecycle.query(LIFECYCLE_DUE, ContractRecord.s2sk < bound):
-            yield contract_from_dict(json.loads(rec.body))
+            yield rec.pk.removeprefix("CONTRACT#")
 
     # ---- the one write path -----------------------------------------------------------------------------
     def commit(self, changes: Changes) -> None:

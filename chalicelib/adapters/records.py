@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.settings import Settings
@@ -40,7 +40,7 @@ class BaseRecord(Model):
 class ByStatusIndex(GlobalSecondaryIndex["ContractRecord"]):
     class Meta:
         index_name = BY_STATUS
-        projection = AllProjection()
+        projection = IncludeProjection(["listing"])
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
@@ -58,7 +58,7 @@ class ContractScheduleIndex(GlobalSecondaryIndex["ContractRecord"]):
 class LifecycleIndex(GlobalSecondaryIndex["ContractRecord"]):
     class Meta:
         index_name = LIFECYCLE
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     s2pk = UnicodeAttribute(hash_key=True)
     s2sk = UnicodeAttribute(range_key=True)
@@ -76,6 +76,7 @@ class ContractRecord(BaseRecord):
     version = NumberAttribute()
     created_at = UnicodeAttribute()
     body = UnicodeAttribute()
+    listing = UnicodeAttribute()  # the row GET /contracts shows, projected into by_status
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     s1pk = UnicodeAttribute(null=True)

@@ -421,6 +421,22 @@ class Contract:
                     dates.append(add_days(end, -days))
         return min(dates)
 
+    def listing(self) -> dict[str, Any]:
+        """The row GET /contracts shows; stored beside the body and projected into the by_status index."""
+        end = self.end_date
+        return {
+            "id": self.id,
+            "contract_no": self.contract_no,
+            "template": self.template,
+            "status": self.status,
+            "client": self.client.name,
+            "vendor": self.vendor.name,
+            "annual_fee": money_str(self.current_terms.annual_fee),
+            "effective_date": None if self.effective_date is None else self.effective_date.isoformat(),
+            "end_date": None if end is None else end.isoformat(),
+            "created_at": self.created_at,
+        }
+
     def summary(self) -> dict[str, Any]:
         """Who and what, carried by every outbox event so messages render without another read."""
         return {

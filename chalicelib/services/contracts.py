@@ -61,7 +61,9 @@ def get_contract(deps: Deps, contract_id: str) -> Contract:
     return deps.repo.get_contract(contract_id)
 
 
-def list_contracts(deps: Deps, status: str | None, limit: int, cursor: str | None) -> tuple[list[Contract], str | None]:
+def list_contracts(
+    deps: Deps, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
     if status is not None and status not in CONTRACT_TRANSITIONS:
         raise ValidationError("status", f"must be one of {', '.join(CONTRACT_TRANSITIONS)}")
     if not 1 <= limit <= 100:

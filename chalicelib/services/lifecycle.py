@@ -118,7 +118,11 @@ def withdraw_notice(deps: Deps, contract_id: str, body: object, actor: str) -> C
         raise ValidationError("body", "must be a JSON object")
     reason = _text(body, "reason", 1000)
     agreed = body.get("agreed_by")
-    if not isinstance(agreed, list) or sorted(set(agreed)) != ["client", "vendor"]:
+    if (
+        not isinstance(agreed, list)
+        or not all(isinstance(p, str) for p in agreed)
+        or sorted(set(agreed)) != ["client", "vendor"]
+    ):
         raise ValidationError(
             "agreed_by",
             'must list both parties, ["client", "vendor"]: withdrawing a notice needs both parties\' agreement',
@@ -156,9 +160,9 @@ def sweep_contract(deps: Deps, contract_id: str, as_of: date) -> list[str]:
 def run_lifecycle(deps: Deps, as_of: date) -> dict[str, Any]:
     seen = 0
     done: dict[str, int] = {}
-    for contract in deps.repo.contracts_for_lifecycle(as_of):
+    for contract_id in deps.repo.contracts_for_lifecycle(as_of):
         seen += 1
-        for kind in sweep_contract(deps, contract.id, as_of):
+        for kind in sweep_contract(deps, contract_id, as_of):
             done[kind] = done.get(kind, 0) + 1
     return {"as_of": as_of.isoformat(), "contracts_due": seen, "events": done}
 

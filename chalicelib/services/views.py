@@ -74,21 +74,6 @@ def contract_response(c: Contract) -> dict[str, Any]:
     }
 
 
-def contract_summary(c: Contract) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "contract_no": c.contract_no,
-        "template": c.template,
-        "status": c.status,
-        "client": c.client.name,
-        "vendor": c.vendor.name,
-        "annual_fee": money_str(c.current_terms.annual_fee),
-        "effective_date": _d(c.effective_date),
-        "end_date": _d(c.end_date),
-        "created_at": c.created_at,
-    }
-
-
 def invoice_response(inv: Invoice, as_of: date, contract_amount: Any) -> dict[str, Any]:
     accrued = inv.accrued_penalty(as_of, contract_amount)
     assessed = inv.penalty_assessed

@@ -44,5 +44,5 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(stack: Any, tmp_
             text=True,
             timeout=600,
         )
-        summary = "\n".join(result.stdout.splitlines()[-40:])
+        summary = "\n".join(result.stdout.splitlines()[-80:])
         assert result.returncode == 0, summary

@@ -539,7 +539,11 @@ def test_tables(deployed: dict[str, Any]) -> None:
         "schedule": [("s1pk", "HASH"), ("s1sk", "RANGE")],
         "lifecycle": [("s2pk", "HASH"), ("s2sk", "RANGE")],
     }
-    assert all(i["Projection"] == {"ProjectionType": "ALL"} for i in indexes.values())
+    assert {name: i["Projection"] for name, i in indexes.items()} == {
+        "by_status": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["listing"]},
+        "schedule": {"ProjectionType": "ALL"},
+        "lifecycle": {"ProjectionType": "KEYS_ONLY"},
+    }
     assert {a["AttributeType"] for a in main["AttributeDefinitions"]} == {"S"}
 
     idem = deployed["tables"]["hetong-test-idempotency"]

@@ -122,8 +122,9 @@ def payment(voucher: str, contract_id: str = "c-1", amount: str = "100.00") -> P
     )
 
 
-def ids(contracts: Iterator[Contract] | list[Contract]) -> list[str]:
-    return [c.id for c in contracts]
+def ids(found: Iterator[Any] | list[Any]) -> list[str]:
+    """Contract ids from contracts, listing rows or ids, whichever a repository method returns."""
+    return [x if isinstance(x, str) else x["id"] if isinstance(x, dict) else x.id for x in found]
 
 
 class TestRepositoryContract:
