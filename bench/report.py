@@ -184,12 +184,11 @@ def figure2(scale: list[dict[str, Any]]) -> list[str]:
         "",
         "**Write units.** "
         + _slash([f"{s['invoicing']['write_units_per_invoice']:.1f}" for s in scale])
-        + " per invoice, about half of it in the global secondary indexes: the contract item (~3.6 KB, its whole "
-        "JSON body) is projected with ALL attributes into three indexes (by_status, schedule, lifecycle), so each "
-        "rewrite of it costs its size in every index, twice in `schedule` when the next-invoice date (the index "
-        "key) moves; the table writes are doubled by the transaction. Projecting only the keys (and what the "
-        "workers filter on) into `schedule` and `lifecycle`, or keeping the indexed attributes on a small item "
-        "apart from the body, would remove most of the index units.",
+        + " per invoice. The table writes are doubled by the transaction; of the indexes, `schedule` still "
+        "carries the whole contract item (ALL projection: the invoicing job works from the index copy without a "
+        "GetItem), twice when the next-invoice date (the index key) moves, while `by_status` holds only a "
+        "small listing row (INCLUDE) and `lifecycle` only keys (KEYS_ONLY). Keeping the indexed attributes on a "
+        "small item apart from the body would remove most of what is left.",
         "",
         "**Throughput** is a ratio to replaying the same items with unconditional put_item in the same run. In "
         "process, moto answers a query on a global secondary index by walking the whole table (the 'without the "
@@ -280,7 +279,7 @@ def figure3(life: dict[str, Any] | None) -> list[str]:
         f"**Target** (under $0.001 per contract-year, judged at 1,000 contracts): {_mark(ok)} — "
         f"{_usd(by_n['1000'])}. SES is {ses_share:.0%} of the contract's own cost ({q['ses_emails']} emails at "
         f"$0.0001 each), DynamoDB {ddb_share:.0%} (write units above all: every state change rewrites the "
-        "~3.6 KB contract item, doubled by the transaction and copied into three ALL-projection indexes; the "
+        "~3.6 KB contract item, doubled by the transaction and copied whole into the `schedule` index; the "
         "26 KB contract document and the amendment's document are written once each)."
         + (
             ""
@@ -379,10 +378,8 @@ def figure5(lat: dict[str, Any] | None) -> list[str]:
         f"**A fresh process's first signing** took {lat['first_signing_ms']:.0f} ms, of which "
         f"{lat['first_signing_client_creation_ms']:.0f} ms went into creating "
         f"{len(lat['first_signing_clients_created'])} botocore DynamoDB clients: PynamoDB gives every Model class "
-        "its own connection (and botocore session), so the token record, the contract record and the "
-        "repository's transaction connection each build a client on first use (`bind_records` in "
-        "chalicelib/adapters/records.py resets `_connection` per class). Binding one shared connection to all "
-        "record classes (and the repository) would pay that once per cold start.",
+        "its own connection, so the repository builds one client on first use and hands it to every record class "
+        "(`DynamoRepository._conn` in chalicelib/adapters/dynamo.py): a cold start pays for one client, not three.",
     ]
     return lines
 
