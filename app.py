@@ -61,6 +61,15 @@ def _body() -> Any:
     return http.parse_json_body(raw.encode() if isinstance(raw, str) else raw, request.headers.get("content-type"))
 
 
+def _once(scope: str, body: Any, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Mutating staff calls honour an optional Idempotency-Key (24 h): a retry gets the first reply, the same
+    key with another body is refused (422)."""
+    key = _request().headers.get("idempotency-key")
+    if key is None:
+        return compute()
+    return idempotency.once(get_deps(), key, scope, body, compute)
+
+
 def _actor(role: str) -> str:
     return f"staff:{role}"
 
@@ -82,9 +91,11 @@ def _int_query(name: str, default: int) -> int:
 @route("/contracts", methods=["POST"], content_types=BODY_TYPES)
 def draft_contract() -> Response:
     role = _staff(OPERATOR)
-    contract = contract_service.draft_contract(get_deps(), _body(), _actor(role))
-    body = {**contract_response(contract)}
-    return http.json_response(body, 201, {"Location": f"/contracts/{contract.id}"})
+    body = _body()
+    reply = _once(
+        "draft", body, lambda: contract_response(contract_service.draft_contract(get_deps(), body, _actor(role)))
+    )
+    return http.json_response(reply, 201, {"Location": f"/contracts/{reply['id']}"})
 
 
 @route("/contracts", methods=["GET"])
@@ -128,22 +139,41 @@ def openapi() -> Response:
 @route("/contracts/{contract_id}/send", methods=["POST"], content_types=BODY_TYPES)
 def send_contract(contract_id: str) -> Response:
     role = _staff(OPERATOR)
-    contract = signing_service.send_for_signature(get_deps(), contract_id, _actor(role))
-    return http.json_response(contract_response(contract))
+    return http.json_response(
+        _once(
+            f"send:{contract_id}",
+            None,
+            lambda: contract_response(signing_service.send_for_signature(get_deps(), contract_id, _actor(role))),
+        )
+    )
 
 
 @route("/contracts/{contract_id}/resend", methods=["POST"], content_types=BODY_TYPES)
 def resend_link(contract_id: str) -> Response:
     role = _staff(OPERATOR)
-    contract = signing_service.resend_link(get_deps(), contract_id, _body(), _actor(role))
-    return http.json_response(contract_response(contract))
+    body = _body()
+    return http.json_response(
+        _once(
+            f"resend:{contract_id}",
+            body,
+            lambda: contract_response(signing_service.resend_link(get_deps(), contract_id, body, _actor(role))),
+        )
+    )
 
 
 @route("/contracts/{contract_id}/void", methods=["POST"], content_types=BODY_TYPES)
 def void_contract(contract_id: str) -> Response:
     role = _staff(OPERATOR)
-    contract = signing_service.void_signing(get_deps(), contract_id, "contract", _body(), _actor(role))
-    return http.json_response(contract_response(contract))
+    body = _body()
+    return http.json_response(
+        _once(
+            f"void:{contract_id}",
+            body,
+            lambda: contract_response(
+                signing_service.void_signing(get_deps(), contract_id, "contract", body, _actor(role))
+            ),
+        )
+    )
 
 
 def _client_info() -> tuple[str, str]:
@@ -221,27 +251,24 @@ def void_invoice(contract_id: str, year: str) -> Response:
     role = _staff(OPERATOR)
     if not year.isdigit() or not 1 <= int(year) <= 99:
         raise http.BadRequest("year", "year must be a contract year number (1, 2, ...)")
-    invoice = billing.void_invoice(get_deps(), contract_id, int(year), _body(), _actor(role))
-    contract = get_deps().repo.get_contract(contract_id)
-    return http.json_response(invoice_response(invoice, get_deps().today(), contract.contract_amount))
+    body = _body()
+
+    def void() -> dict[str, Any]:
+        invoice = billing.void_invoice(get_deps(), contract_id, int(year), body, _actor(role))
+        contract = get_deps().repo.get_contract(contract_id)
+        return invoice_response(invoice, get_deps().today(), contract.contract_amount)
+
+    return http.json_response(_once(f"void-invoice:{contract_id}:{int(year)}", body, void))
 
 
 @route("/contracts/{contract_id}/payments", methods=["POST"], content_types=BODY_TYPES)
 def record_payment(contract_id: str) -> Response:
     role = _staff(FINANCE)
     body = _body()
-    key = _request().headers.get("idempotency-key")
-    deps = get_deps()
-    if key is None:
-        return http.json_response(billing.record_payment(deps, contract_id, body, _actor(role)), 201)
-    result = idempotency.once(
-        deps,
-        key,
-        f"payments:{contract_id}",
-        body,
-        lambda: billing.record_payment(deps, contract_id, body, _actor(role)),
+    reply = _once(
+        f"payments:{contract_id}", body, lambda: billing.record_payment(get_deps(), contract_id, body, _actor(role))
     )
-    return http.json_response(result, 201)
+    return http.json_response(reply, 201)
 
 
 @route("/contracts/{contract_id}/payments", methods=["GET"])
@@ -273,19 +300,21 @@ def receivables() -> Response:
 @route("/contracts/{contract_id}/amendments", methods=["POST"], content_types=BODY_TYPES)
 def propose_amendment(contract_id: str) -> Response:
     role = _staff(OPERATOR)
-    contract = lifecycle.propose_amendment(get_deps(), contract_id, _body(), _actor(role))
-    amendment = contract.amendments[-1]
-    return http.json_response(
-        {
+    body = _body()
+
+    def propose() -> dict[str, Any]:
+        contract = lifecycle.propose_amendment(get_deps(), contract_id, body, _actor(role))
+        amendment = contract.amendments[-1]
+        return {
             "contract_id": contract.id,
             "amendment_no": amendment.no,
             "status": amendment.status,
             "changes": amendment.changes,
             "document_sha256": amendment.signing.document_sha256,
             "contract": contract_response(contract),
-        },
-        201,
-    )
+        }
+
+    return http.json_response(_once(f"amend:{contract_id}", body, propose), 201)
 
 
 @route("/contracts/{contract_id}/amendments/{no}/void", methods=["POST"], content_types=BODY_TYPES)
@@ -293,23 +322,44 @@ def void_amendment(contract_id: str, no: str) -> Response:
     role = _staff(OPERATOR)
     if not no.isdigit():
         raise http.BadRequest("no", "amendment number must be a positive integer")
-    contract = signing_service.void_signing(get_deps(), contract_id, f"amendment:{int(no)}", _body(), _actor(role))
-    return http.json_response(contract_response(contract))
+    body = _body()
+    return http.json_response(
+        _once(
+            f"void-amendment:{contract_id}:{int(no)}",
+            body,
+            lambda: contract_response(
+                signing_service.void_signing(get_deps(), contract_id, f"amendment:{int(no)}", body, _actor(role))
+            ),
+        )
+    )
 
 
 @route("/contracts/{contract_id}/termination", methods=["POST"], content_types=BODY_TYPES)
 def serve_notice(contract_id: str) -> Response:
     role = _staff(OPERATOR)
-    contract = lifecycle.serve_notice(get_deps(), contract_id, _body(), _actor(role))
-    notice = contract.notices[-1]
-    return http.json_response(
-        {**notice.to_dict(), "contract_id": contract.id, "status": notice.status, "contract_status": contract.status},
-        201,
-    )
+    body = _body()
+
+    def serve() -> dict[str, Any]:
+        contract = lifecycle.serve_notice(get_deps(), contract_id, body, _actor(role))
+        notice = contract.notices[-1]
+        return {
+            **notice.to_dict(),
+            "contract_id": contract.id,
+            "status": notice.status,
+            "contract_status": contract.status,
+        }
+
+    return http.json_response(_once(f"notice:{contract_id}", body, serve), 201)
 
 
 @route("/contracts/{contract_id}/termination/withdraw", methods=["POST"], content_types=BODY_TYPES)
 def withdraw_notice(contract_id: str) -> Response:
     role = _staff(OPERATOR)
-    contract = lifecycle.withdraw_notice(get_deps(), contract_id, _body(), _actor(role))
-    return http.json_response(contract_response(contract))
+    body = _body()
+    return http.json_response(
+        _once(
+            f"withdraw:{contract_id}",
+            body,
+            lambda: contract_response(lifecycle.withdraw_notice(get_deps(), contract_id, body, _actor(role))),
+        )
+    )

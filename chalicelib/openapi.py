@@ -122,6 +122,13 @@ ID_PARAM = {"name": "contract_id", "in": "path", "required": True, "schema": {"t
 CONTRACT_REF = {"$ref": "#/components/schemas/Contract"}
 TOKEN_PARAM = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
 AS_OF = {"name": "as_of", "in": "query", "schema": DATE}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "retry safely: the same key and body within 24 h returns the first reply",
+}
 SIGNER_ERRORS = {
     "404": _err("unknown link"),
     "409": _err("the document is no longer awaiting signatures"),
@@ -160,7 +167,7 @@ def _op(
     op: dict[str, Any] = {
         "summary": f"{summary} ({role})",
         "security": [{"bearer": []}],
-        "parameters": [ID_PARAM],
+        "parameters": [ID_PARAM, IDEMPOTENCY_KEY],
         "responses": responses,
     }
     if body is not None:
@@ -186,6 +193,7 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "summary": "Draft a contract from a template (operator)",
                     "security": [{"bearer": []}],
+                    "parameters": [IDEMPOTENCY_KEY],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -211,6 +219,7 @@ def openapi_document() -> dict[str, Any]:
                         "400": _err("invalid field (named in error.field)"),
                         "413": _err("body too large"),
                         "415": _err("not JSON"),
+                        "422": _err("Idempotency-Key reused with another body"),
                         **STAFF_ERRORS,
                     },
                 },
@@ -399,6 +408,7 @@ def openapi_document() -> dict[str, Any]:
                     ),
                     "parameters": [
                         ID_PARAM,
+                        IDEMPOTENCY_KEY,
                         {
                             "name": "year",
                             "in": "path",
@@ -487,6 +497,7 @@ def openapi_document() -> dict[str, Any]:
                     ),
                     "parameters": [
                         ID_PARAM,
+                        IDEMPOTENCY_KEY,
                         {
                             "name": "no",
                             "in": "path",

@@ -298,3 +298,22 @@ def test_replaying_the_whole_stream_sends_nothing_again(world: Any, aws: dict[st
     assert len(sent_emails()) == emails
     assert len(finance_messages(aws)) == alerts
     assert world.contract(cid)["status"] == "active"
+
+
+def test_every_mutating_staff_call_honours_an_idempotency_key(world: Any) -> None:
+    from tests.factories import contract_body
+
+    headers = {"Idempotency-Key": "draft-2026-11-22-0001"}
+    first = world.ok("POST", "/contracts", contract_body(), status=201, headers=headers)
+    again = world.ok("POST", "/contracts", contract_body(), status=201, headers=headers)
+    assert again["id"] == first["id"]
+    assert len(world.ok("GET", "/contracts")["items"]) == 1
+    other = world.call("POST", "/contracts", contract_body(annual_fee="1.00"), headers=headers)
+    assert other.status_code == 422
+    cid = first["id"]
+    sent = world.ok("POST", f"/contracts/{cid}/send", headers={"Idempotency-Key": "send-0001-abcdef"})
+    resent = world.ok("POST", f"/contracts/{cid}/send", headers={"Idempotency-Key": "send-0001-abcdef"})
+    assert sent == resent  # without the key the second send would be a 409
+    assert world.call("POST", f"/contracts/{cid}/send").status_code == 409
+    bad = world.call("POST", f"/contracts/{cid}/void", {"reason": "x"}, headers={"Idempotency-Key": "短"})
+    assert bad.status_code == 400 and bad.json_body["error"]["field"] == "Idempotency-Key"
