@@ -24,8 +24,8 @@ from chalicelib.domain.calendar import contract_year_start
 from chalicelib.domain.contract import PARTIES, Contract, contract_from_dict, contract_to_dict
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.links import link_token
-from chalicelib.domain.uscc import make_uscc
 from chalicelib.services.base import Deps, FixedClock
+from tests.factories import contract_body as contract_body  # the seed contract the tests draft; re-exported
 
 OVERDUE_SPREAD_DAYS = 120
 SIGNER_IP = "203.0.113.7"
@@ -44,40 +44,6 @@ def clock(deps: Deps, day: date) -> FixedClock:
     fixed.set(noon(day))
     deps.clock = fixed
     return fixed
-
-
-def party(name: str, code: str, email: str) -> dict[str, str]:
-    return {
-        "name": name,
-        "credit_code": code,
-        "contact_person": "张伟",
-        "phone": "010-88886666",
-        "email": email,
-        "address": "北京市朝阳区建国路88号",
-    }
-
-
-def contract_body(**terms: Any) -> dict[str, Any]:
-    """A valid POST /contracts body: the outbound-call outsourcing contract of the seeds."""
-    body: dict[str, Any] = {
-        "template": "outbound-call-outsourcing",
-        "client": party("北京云帆科技有限公司", make_uscc("91110105MA01ABCD1"), "client@example.com"),
-        "vendor": party("上海声通外呼服务有限公司", make_uscc("91310115MA1K4XY22"), "vendor@example.com"),
-        "terms": {
-            "services": ["客户咨询解答", "产品推广", "市场调研", "客户回访"],
-            "service_standards": {"connect_rate_min_pct": "95", "satisfaction_min_pct": "85"},
-            "term_years": 3,
-            "annual_fee": "120000.00",
-            "payment_due_days": 30,
-            "breach_penalty_pct": "10",
-            "late_penalty": {"mode": "daily_pct", "rate_pct": "0.05", "cap_pct": None},
-            "notice_period_days": 30,
-            "dispute_resolution": {"method": "arbitration", "body": "北京仲裁委员会"},
-            "signing_place": "北京市朝阳区",
-        },
-    }
-    body["terms"].update(terms)
-    return body
 
 
 def template_contract(deps: Deps, day: date) -> dict[str, Any]:
@@ -128,19 +94,7 @@ def _clone(template: dict[str, Any], size: int, i: int, effective: date, invoice
 
 
 def _invoice(c: Contract, year: int) -> Invoice:
-    terms = c.terms_on(c.year_start(year))
-    assert c.effective_date is not None
-    return Invoice.issue(
-        contract_id=c.id,
-        contract_no=c.contract_no,
-        client_name=c.client.name,
-        client_email=c.client.email,
-        effective=c.effective_date,
-        year=year,
-        amount=terms.annual_fee,
-        payment_due_days=terms.payment_due_days,
-        late_penalty=terms.late_penalty,
-    )
+    return c.invoice_for_year(year)
 
 
 def _paid(inv: Invoice, voucher: str) -> Invoice:

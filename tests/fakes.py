@@ -643,16 +643,4 @@ def active_contract(effective: date = date(2026, 11, 22), **kw: Any) -> Contract
 
 def issue_invoice(contract: Contract, year: int) -> Invoice:
     """The invoice of contract year `year` as the invoicing service builds it (without committing)."""
-    assert contract.effective_date is not None
-    terms = contract.terms_on(contract.year_start(year))
-    return Invoice.issue(
-        contract_id=contract.id,
-        contract_no=contract.contract_no,
-        client_name=contract.client.name,
-        client_email=contract.client.email,
-        effective=contract.effective_date,
-        year=year,
-        amount=terms.annual_fee,
-        payment_due_days=terms.payment_due_days,
-        late_penalty=terms.late_penalty,
-    )
+    return contract.invoice_for_year(year)

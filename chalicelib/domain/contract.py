@@ -11,6 +11,7 @@ from typing import Any, Literal
 from chalicelib.domain.calendar import add_days, contract_year_start, term_end
 from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationError
 from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import amount_in_words, money_str, quantize
 from chalicelib.domain.terms import LatePenalty, Party, Terms
 
@@ -566,6 +567,24 @@ class Contract:
         return DomainEvent("SigningVoided", {"subject": subject, "reason": reason})
 
     # ---- invoicing ----------------------------------------------------------------------------------
+    def invoice_for_year(self, year: int) -> Invoice:
+        """The invoice of contract year `year`: issued on the year's start date, for the annual fee of the terms
+        in force on that date, due payment_due_days later (DESIGN.md)."""
+        if self.effective_date is None:
+            raise IllegalTransition("contract", self.id, self.status, "invoiced", "the contract is not in force")
+        terms = self.terms_on(self.year_start(year))
+        return Invoice.issue(
+            contract_id=self.id,
+            contract_no=self.contract_no,
+            client_name=self.client.name,
+            client_email=self.client.email,
+            effective=self.effective_date,
+            year=year,
+            amount=terms.annual_fee,
+            payment_due_days=terms.payment_due_days,
+            late_penalty=terms.late_penalty,
+        )
+
     def record_invoice_issued(self, year: int) -> None:
         if year != self.invoiced_years + 1:
             raise Conflict(f"contract {self.contract_no} expected invoice year {self.invoiced_years + 1}, not {year}")

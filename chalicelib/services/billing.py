@@ -56,20 +56,7 @@ def issue_for_contract(deps: Deps, contract: Contract, as_of: date, actor: str =
         year = current.next_invoice_year()
         if year is None or current.year_start(year) > as_of:
             return issued
-        start = current.year_start(year)
-        terms = current.terms_on(start)
-        assert current.effective_date is not None
-        invoice = Invoice.issue(
-            contract_id=current.id,
-            contract_no=current.contract_no,
-            client_name=current.client.name,
-            client_email=current.client.email,
-            effective=current.effective_date,
-            year=year,
-            amount=terms.annual_fee,
-            payment_due_days=terms.payment_due_days,
-            late_penalty=terms.late_penalty,
-        )
+        invoice = current.invoice_for_year(year)
         expected = current.version
         current.record_invoice_issued(year)
         changes = Changes(contract=current, expected_version=expected, new_invoices=[invoice])
