@@ -29,6 +29,7 @@ FIRST_USE = {
     "functions.overdue": ("chalicelib.bootstrap", "chalicelib.adapters.dynamo", "chalicelib.services.billing"),
     "functions.lifecycle": ("chalicelib.bootstrap", "chalicelib.adapters.dynamo", "chalicelib.services.lifecycle"),
     "functions.notifier": (
+        "chalicelib.bootstrap",
         "chalicelib.adapters.aws",
         "boto3",
         "chalicelib.adapters.mail",

@@ -24,8 +24,8 @@ from chalicelib.domain.calendar import contract_year_start
 from chalicelib.domain.contract import PARTIES, Contract, contract_from_dict, contract_to_dict
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.links import link_token
-from chalicelib.services.base import Deps, FixedClock
-from tests.factories import contract_body as contract_body  # the seed contract the tests draft; re-exported
+from chalicelib.services.base import Deps
+from devstack.samples import contract_body as contract_body  # the seed contract (events/api/); re-exported
 
 OVERDUE_SPREAD_DAYS = 120
 SIGNER_IP = "203.0.113.7"
@@ -35,13 +35,24 @@ SIGNER_AGENT = (
 
 
 def noon(day: date) -> datetime:
-    """12:00 in Asia/Shanghai (04:00 UTC) on `day`, as tests/integration/world.py sets its FixedClock."""
+    """12:00 in Asia/Shanghai (04:00 UTC) on `day`, as tests/integration/world.py sets its clock."""
     return datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
 
 
-def clock(deps: Deps, day: date) -> FixedClock:
-    fixed = deps.clock if isinstance(deps.clock, FixedClock) else FixedClock(noon(day))
-    fixed.set(noon(day))
+class BenchClock:
+    """The bench's clock: it stands on one business day until the bench moves it (clock())."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def clock(deps: Deps, day: date) -> BenchClock:
+    """Puts the deps' clock on noon of `day`."""
+    fixed = deps.clock if isinstance(deps.clock, BenchClock) else BenchClock(noon(day))
+    fixed.at = noon(day)
     deps.clock = fixed
     return fixed
 

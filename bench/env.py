@@ -70,12 +70,10 @@ def _reset_caches() -> None:
     from chalicelib.adapters.aws import reset_clients
     from chalicelib.bootstrap import reset
     from chalicelib.settings import reset_settings
-    from functions import notifier
 
     reset_settings()
     reset()
     reset_clients()
-    notifier._delivery.cache_clear()
 
 
 @contextmanager

@@ -1,5 +1,5 @@
 """Figure 3: one contract's whole three-year life through the API (Chalice test client), the scheduled workers
-(their Lambda handlers, every day), and the notifier fed from the table's stream, on moto with a FixedClock
+(their Lambda handlers, every day), and the notifier fed from the table's stream, on moto with a fixed clock
 (as tests/integration/world.py does), turned into US dollars at list prices (bench.prices).
 
 The life: drafted, sent, each party opens the signing page and signs (effective 2026-11-22); the invoicing
@@ -25,7 +25,6 @@ import importlib
 import io
 import json
 import math
-import re
 import statistics
 import time
 import warnings
@@ -37,8 +36,9 @@ from typing import Any
 from bench import prices
 from bench.data import SIGNER_AGENT, clock, contract_body
 from bench.env import REGION, stack
-from bench.meter import ACCOUNT, METER, Counts
+from bench.meter import METER, Counts
 from bench.motofast import fast_moto
+from devstack.client import moto_inbox_in_process, newest_link, recipients, token_of
 
 EFFECTIVE = date(2026, 11, 22)
 PAY_AFTER_DAYS = 20
@@ -142,7 +142,7 @@ class Life:
         return counted
 
     def sign(self, who: str) -> None:
-        token = signing_link(who).rsplit("/", 1)[1]
+        token = token_of(signing_link(who))
         self.call("GET", f"/sign/{token}", role=None, route="/sign/{token}", headers={"Accept": "text/html"})
         self.call(
             "POST",
@@ -171,37 +171,20 @@ class Life:
                 self.empty_ms[worker].append(seconds * 1000)
 
 
-def sent_emails() -> list[dict[str, Any]]:
-    from moto.ses.models import ses_backends
-
-    out = []
-    for msg in ses_backends[ACCOUNT][REGION].sent_messages:
-        body = getattr(msg, "body", None) or getattr(msg, "raw_data", "")
-        out.append(
-            {
-                "to": list(getattr(msg, "destinations", {}).get("ToAddresses", [])),
-                "subject": str(getattr(msg, "subject", "")),
-                "body": str(body),
-            }
-        )
-    return out
-
-
 def signing_link(address: str) -> str:
-    for msg in reversed([m for m in sent_emails() if address in m["to"]]):
-        found = re.findall(r"https?://[^\s\"<>]+/sign/[A-Za-z0-9_\-]+", msg["body"])
-        if found:
-            return str(found[-1])
-    raise RuntimeError(f"no signing link was emailed to {address}")
+    link = newest_link(moto_inbox_in_process(REGION), address)
+    if link is None:
+        raise RuntimeError(f"no signing link was emailed to {address}")
+    return link
 
 
 def emails_by_title() -> dict[str, int]:
     """How many emails of each kind were sent (the English title in the subject), recipients counted."""
     out: dict[str, int] = {}
-    for msg in sent_emails():
+    for msg in moto_inbox_in_process(REGION):
         subject = msg["subject"]
         title = subject.split(" / ", 1)[1].split(" — ", 1)[0] if " / " in subject else subject
-        out[title] = out.get(title, 0) + max(1, len(msg["to"]))
+        out[title] = out.get(title, 0) + max(1, len(recipients(msg)))
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 

@@ -1,11 +1,34 @@
-"""Wires the real adapters to the services, lazily and once per process (cold start does no AWS work)."""
+"""The one place that wires real adapters to the services, for the API and every worker (the notifier too):
+lazily and once per process, so a cold import builds nothing and touches no AWS."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.services.base import Clock, Deps, OffsetFileClock, SystemClock
-from chalicelib.settings import get_settings
+from chalicelib.services.base import Clock, Deps, SystemClock
+from chalicelib.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.services.notifications import Delivery
+
+IDEMPOTENCY_DAYS = 14  # a message key is remembered as long as the stream and the DLQ can hand its event back
+
+
+class _Wiring:
+    """What a process may choose before its first use case: the clock. Deployed code never sets it (the system
+    clock); the local stack installs its movable clock, tests and the bench set a fixed one on the deps."""
+
+    clock: Clock | None = None
+
+
+def use_clock(clock: Clock | None) -> None:
+    """Runs this process's use cases on `clock` from now on (None: the system clock)."""
+    _Wiring.clock = clock
+    reset()
 
 
 @lru_cache(maxsize=1)
@@ -13,9 +36,77 @@ def get_deps() -> Deps:
     from chalicelib.adapters.dynamo import DynamoRepository
 
     settings = get_settings()
-    clock: Clock = OffsetFileClock(settings.clock_file) if settings.clock_file else SystemClock()
-    return Deps(repo=DynamoRepository(settings), settings=settings, clock=clock)
+    return Deps(repo=DynamoRepository(settings), settings=settings, clock=_Wiring.clock or SystemClock())
+
+
+@dataclass(frozen=True)
+class NotifierDeps:
+    """The notifier's dependencies: the delivery (builder, SES mailer, SNS publisher, each message sent once
+    through Powertools idempotency), that idempotency's config (each invocation registers its Lambda context on
+    it, so an in-progress record expires with the invocation) and where a permanently failing event is parked."""
+
+    delivery: Delivery
+    idempotency: Any  # aws_lambda_powertools' IdempotencyConfig, imported only when the notifier runs
+    park: Callable[[str, str, str | None], None]  # (event id, reason, stream sequence number) → the notifier DLQ
+
+
+def _nothing() -> None:
+    return None
+
+
+@lru_cache(maxsize=1)
+def get_notifier_deps(on_sent: Callable[[], None] = _nothing) -> NotifierDeps:
+    """`on_sent` is called after each message actually sent (not after one the idempotency guard skipped)."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    from chalicelib.adapters.aws import client
+    from chalicelib.adapters.mail import SesMailer, SnsPublisher
+    from chalicelib.services.notifications import Delivery, MessageBuilder
+
+    settings = get_settings()
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings.idempotency_table_name, boto3_client=client("dynamodb", settings)
+    )
+    config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=IDEMPOTENCY_DAYS * 24 * 3600)
+    # The guarded function takes only the JSON-able key; the send it stands for waits here under that key.
+    senders: dict[str, Callable[[], str]] = {}
+
+    @idempotent_function(data_keyword_argument="message", persistence_store=persistence, config=config)  # type: ignore[untyped-decorator]
+    def send_once(message: dict[str, str]) -> dict[str, str]:
+        provider_id = senders[message["key"]]()
+        on_sent()
+        return {"key": message["key"], "provider_id": provider_id}
+
+    def once(key: str, send: Callable[[], str]) -> str:
+        senders[key] = send
+        try:
+            return str(send_once(message={"key": key})["provider_id"])
+        finally:
+            senders.pop(key, None)
+
+    delivery = Delivery(
+        MessageBuilder(settings, settings.public_base_url), SesMailer(settings), SnsPublisher(settings), once
+    )
+    return NotifierDeps(delivery=delivery, idempotency=config, park=_dead_letters(settings))
+
+
+def _dead_letters(settings: Settings) -> Callable[[str, str, str | None], None]:
+    def park(event_id: str, reason: str, sequence_number: str | None) -> None:
+        from chalicelib.adapters.aws import client
+
+        if not settings.notifier_dlq_url:
+            raise RuntimeError("HETONG_NOTIFIER_DLQ_URL is not set; cannot park a permanently failing event")
+        body = {"event_id": event_id, "reason": reason, "sequence_number": sequence_number, "source": "notifier"}
+        client("sqs", settings).send_message(QueueUrl=settings.notifier_dlq_url, MessageBody=json.dumps(body))
+
+    return park
 
 
 def reset() -> None:
+    """Forget the wired dependencies (tests and the local stack change the environment); the clock stays."""
     get_deps.cache_clear()
+    get_notifier_deps.cache_clear()

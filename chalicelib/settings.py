@@ -44,7 +44,6 @@ class Settings:
     region: str
     aws_endpoint_url: str | None
     notifier_dlq_url: str | None = None
-    clock_file: str | None = None
     signing_link_days: int = 14
     overdue_levels: tuple[int, ...] = (1, 15, 30, 60, 90)
     renewal_reminder_days: tuple[int, ...] = (60, 30)
@@ -72,7 +71,6 @@ def load_settings() -> Settings:
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or _required("AWS_REGION"),
         aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         notifier_dlq_url=os.environ.get("HETONG_NOTIFIER_DLQ_URL") or None,
-        clock_file=os.environ.get("HETONG_CLOCK_FILE") or None,
         signing_link_days=days,
         overdue_levels=_int_list("HETONG_OVERDUE_LEVELS", "1,15,30,60,90"),
         renewal_reminder_days=_int_list("HETONG_RENEWAL_REMINDER_DAYS", "60,30"),

@@ -99,9 +99,6 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "HETONG_OPERATOR_EMAIL": operator,
         "HETONG_PUBLIC_BASE_URL": api_url,
         "HETONG_LINK_SECRET": secrets.token_urlsafe(48),
-        # Local only: the API and workers read "today" from this file (offset_days), so a demo can move through
-        # a contract's years; `python -m devstack clock` sets it. Deployed stacks never have it.
-        "HETONG_CLOCK_FILE": str(state_dir / "clock.json"),
         "POWERTOOLS_SERVICE_NAME": "hetong",
         "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -159,14 +156,25 @@ def fire_scheduled_workers(stop: threading.Event, interval: float) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from devstack.clock import clock_path, install
     from devstack.moto_server import SerializedMotoServer
 
     state_dir = Path(args.state_dir).resolve()
+    # The API (below) and the workers and notifier of this process run on the stack's movable clock.
+    install(clock_path(state_dir))
     moto = SerializedMotoServer(port=args.moto_port).start()
     api_url = f"http://127.0.0.1:{args.api_port}"
     info = provision(moto.url, api_url, args.stage, state_dir)
     api = subprocess.Popen(
-        [sys.executable, "-m", "devstack.api", "--port", str(args.api_port)],
+        [
+            sys.executable,
+            "-m",
+            "devstack.api",
+            "--port",
+            str(args.api_port),
+            "--clock-file",
+            str(clock_path(state_dir)),
+        ],
         cwd=ROOT,
         env={**os.environ, **info["env"], "PYTHONPATH": str(ROOT)},
     )
@@ -229,18 +237,15 @@ Press Ctrl-C to stop.
 
 
 def set_clock(args: argparse.Namespace) -> int:
-    """Moves the local stack's "today" (the API and the workers) to a date, or back to the real one."""
-    from datetime import date
+    """Moves the local stack's "today" (the API and the workers it fires) to a date, or back to the real one."""
+    from chalicelib.domain.calendar import parse_date
+    from devstack.clock import clock_path, set_today
 
-    from chalicelib.domain.calendar import parse_date, today_shanghai
-
-    path = Path(args.state_dir) / "clock.json"
-    offset = 0 if args.date == "reset" else (parse_date(args.date) - today_shanghai()).days
-    # Atomic: the API and the workers read this file on every call and must never see it half-written.
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"offset_days": offset}) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    print(f"local clock: today is {date.fromordinal(today_shanghai().toordinal() + offset)} (offset {offset} days)")
+    day = None if args.date == "reset" else parse_date(args.date)
+    real = set_today(clock_path(args.state_dir), day)
+    today = day or real
+    print(f"local clock: today is {today} (offset {(today - real).days} days)")
+    print(f"a worker run by hand takes its date from --as-of: python -m functions.invoicing --as-of {today}")
     return 0
 
 

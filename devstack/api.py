@@ -58,7 +58,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Hetong API on a local threaded server")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--clock-file", help="serve on the local stack's movable clock (devstack.clock)")
     args = parser.parse_args()
+    if args.clock_file:
+        from devstack.clock import install
+
+        install(args.clock_file)
     server = make_server(args.host, args.port)
     print(f"API on http://{args.host}:{args.port}", flush=True)
     try:

@@ -24,18 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -45,11 +38,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from chalicelib.domain.calendar import add_days, add_years, today_shanghai
+from chalicelib.domain.calendar import add_days, add_years
 from chalicelib.domain.money import amount_in_figures, amount_in_words, quantize, to_money
 from chalicelib.domain.uscc import make_uscc
-
-ROOT = Path(__file__).resolve().parent.parent
+from devstack.client import LocalStack, StackError, moto_inbox, newest_link, recipients, start_stack, token_of
+from devstack.clock import clock_path, set_today, write_atomic
 
 # ---- the story ---------------------------------------------------------------------------------------------
 SIGNED_ON = date(2024, 3, 18)  # the vendor signs second: the contract takes effect this day
@@ -91,7 +84,6 @@ TERMS: dict[str, Any] = {
     "signing_place": "北京市朝阳区",
 }
 
-LINK = re.compile(r"https?://[^\s\"<>]+/sign/[A-Za-z0-9_\-]+")
 POLL_SECONDS = 0.2
 WAIT_SECONDS = 20.0
 OTHERS_HIDDEN_SECONDS = 60
@@ -163,128 +155,23 @@ def daily_penalty(outstanding: Decimal, days: int) -> Decimal:
 
 
 # ---- the stack ------------------------------------------------------------------------------------------------
-@dataclass
-class Stack:
-    """A running local stack: its files, and the process when this demo started it."""
-
-    state_dir: Path
-    info: dict[str, Any]
-    keys: dict[str, str]
-    env: dict[str, str]
-    proc: subprocess.Popen[bytes] | None = None
-    own_dir: bool = False
-
-    @classmethod
-    def load(cls, state_dir: Path) -> Stack:
-        def read(name: str) -> Any:
-            return json.loads((state_dir / name).read_text(encoding="utf-8"))
-
-        return cls(state_dir, read("stack.json"), read("credentials.json"), read("env.json"))
-
-    @property
-    def api(self) -> str:
-        return str(self.info["api_url"]).rstrip("/")
-
-    @property
-    def clock_file(self) -> Path:
-        return Path(self.env.get("HETONG_CLOCK_FILE") or self.state_dir / "clock.json")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-            self.proc = None
-        if self.own_dir:
-            shutil.rmtree(self.state_dir, ignore_errors=True)
-
-
-def _answering(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own local stack's URL
-            return bool(resp.status == 200)
-    except Exception:  # noqa: BLE001 - not answering, whatever the reason
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _clean_env() -> dict[str, str]:
-    """This process's environment without AWS or Hetong settings (the stack's own come from env.json)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("HETONG_", "AWS_"))}
-
-
-def find_stack(state_dir: Path) -> Stack | None:
+def find_stack(state_dir: Path) -> LocalStack | None:
     """The stack whose files are in `state_dir`, if it answers."""
     if not (state_dir / "stack.json").exists():
         return None
     try:
-        stack = Stack.load(state_dir)
+        stack = LocalStack.load(state_dir)
     except (OSError, ValueError):
         return None
-    return stack if _answering(f"{stack.api}/openapi.json") else None
-
-
-def start_stack(timeout: float = 90.0) -> Stack:
-    """`python -m devstack run` on free ports with its own state dir and no scheduled workers."""
-    state_dir = Path(tempfile.mkdtemp(prefix="hetong-demo-"))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "devstack",
-            "run",
-            "--api-port",
-            str(_free_port()),
-            "--moto-port",
-            str(_free_port()),
-            "--state-dir",
-            str(state_dir),
-            "--schedule-seconds",
-            "0",
-        ],
-        cwd=ROOT,
-        env={**_clean_env(), "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    assert proc.stdout is not None
-    stdout = proc.stdout
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        # Reads the stack's output to the end so the pipe never fills and blocks it.
-        for raw in iter(stdout.readline, b""):
-            if not ready.is_set():
-                lines.append(raw.decode("utf-8", "replace"))
-                if "Hetong is running." in lines[-1]:
-                    ready.set()
-
-    threading.Thread(target=read, name="demo-stack-output", daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while not ready.wait(0.2):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            shutil.rmtree(state_dir, ignore_errors=True)
-            raise DemoFailed("the local stack did not start:\n" + "".join(lines[-30:]))
-    stack = Stack.load(state_dir)
-    stack.proc, stack.own_dir = proc, True
-    return stack
+    return stack if stack.answering() else None
 
 
 # ---- talking to it ----------------------------------------------------------------------------------------------
 class Api:
-    """JSON over HTTP as a staff role (bearer key) or, with role=None, as a signer."""
+    """JSON over HTTP as a staff role (bearer key) or, with role=None, as a signer; a status other than the one
+    the story expects fails the step."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: LocalStack) -> None:
         self.stack = stack
 
     def call(
@@ -297,25 +184,12 @@ class Api:
         headers: dict[str, str] | None = None,
         expect_status: int = 200,
     ) -> Any:
-        h = {"Content-Type": "application/json", "User-Agent": "hetong-demo", **(headers or {})}
-        if role is not None:
-            h["Authorization"] = f"Bearer {self.stack.keys[role]}"
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        req = urllib.request.Request(self.stack.api + path, data=data, method=method, headers=h)  # noqa: S310
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - our own local stack's URL
-                status, raw = int(resp.status), resp.read()
-        except urllib.error.HTTPError as err:
-            status, raw = int(err.code), err.read()
+            status, payload, _ = self.stack.request(method, path, body, role=role, headers=headers)
         except urllib.error.URLError as err:
             raise DemoFailed(f"{method} {path}: the API did not answer ({err.reason})") from None
-        text = raw.decode("utf-8")
-        try:
-            payload: Any = json.loads(text)
-        except json.JSONDecodeError:
-            payload = text
         if status != expect_status:
-            error = payload.get("error", payload) if isinstance(payload, dict) else text[:300]
+            error = payload.get("error", payload) if isinstance(payload, dict) else str(payload)[:300]
             raise DemoFailed(f"{method} {path} answered {status}, expected {expect_status}: {error}")
         return payload
 
@@ -328,22 +202,20 @@ class Mailbox:
     Reading them means moto serialising its whole state, which grows with the stack's uptime and holds up every
     other AWS call meanwhile, so the demo reads only when it needs a signing link and at the end."""
 
-    def __init__(self, stack: Stack) -> None:
-        self.url = str(stack.info["aws_endpoint_url"]).rstrip("/") + "/moto-api/data.json"
+    def __init__(self, stack: LocalStack) -> None:
+        self.endpoint = str(stack.info["aws_endpoint_url"])
         self.contract_no = ""
         self.claimed: set[str] = set()
         self.all: list[dict[str, Any]] = []
 
     def fetch(self) -> list[dict[str, Any]]:
         try:
-            with urllib.request.urlopen(self.url, timeout=MOTO_READ_TIMEOUT) as resp:  # noqa: S310 - local moto
-                data = json.loads(resp.read())
+            return moto_inbox(self.endpoint, MOTO_READ_TIMEOUT)
         except Exception as exc:  # noqa: BLE001 - report whatever went wrong reading moto
             raise DemoFailed(
-                f"could not read the emails from moto at {self.url} ({exc}); /moto-api/data.json gets slower the "
-                "longer a local stack runs, so restarting `make run` may help"
+                f"could not read the emails from moto at {self.endpoint} ({exc}); /moto-api/data.json gets slower "
+                "the longer a local stack runs, so restarting `make run` may help"
             ) from None
-        return list(data.get("ses", {}).get("Message", []))
 
     def mine(self) -> list[dict[str, Any]]:
         self.all = [m for m in self.fetch() if self.contract_no and self.contract_no in str(m.get("subject", ""))]
@@ -377,7 +249,7 @@ class Mailbox:
                 return found
             if time.monotonic() > deadline:
                 wanted = "; ".join(f"{addr} about {kw}" for addr, kw in missing)
-                extra = "; ".join(f"{', '.join(_to(m))}: {short_subject(m)}" for m in free) or "none"
+                extra = "; ".join(f"{', '.join(recipients(m))}: {short_subject(m)}" for m in free) or "none"
                 raise DemoFailed(f"no email to {wanted} within {timeout:.0f}s (other new emails: {extra})")
             time.sleep(pause)
             pause = min(1.0, pause * 2)
@@ -387,13 +259,9 @@ class Mailbox:
 
     def newest_link(self, address: str, keyword: str) -> str:
         """The signing link in the newest email to `address` about this contract with `keyword` in its subject."""
-        found = [
-            m
-            for m in self.all
-            if address in _to(m) and keyword in str(m.get("subject", "")) and LINK.search(str(m.get("body", "")))
-        ]
-        expect(bool(found), f"no signing email to {address} with {keyword} in its subject")
-        return str(LINK.findall(str(found[-1]["body"]))[-1])
+        link = newest_link(self.all, address, keyword)
+        expect(link is not None, f"no signing email to {address} with {keyword} in its subject")
+        return str(link)
 
 
 class AlertQueue:
@@ -402,7 +270,7 @@ class AlertQueue:
     Alerts about this contract are taken off the queue; any other message seen while looking is made visible
     again at the end (release()), so whoever else reads the queue still gets it."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: LocalStack) -> None:
         import boto3
 
         self.url = str(stack.info["finance_alerts_queue_url"])
@@ -482,11 +350,7 @@ def _match(
 
 def _is_email_about(message: dict[str, Any], expected: tuple[str, str]) -> bool:
     address, keyword = expected
-    return address in _to(message) and keyword in str(message.get("subject", ""))
-
-
-def _to(message: dict[str, Any]) -> list[str]:
-    return list((message.get("destinations") or {}).get("ToAddresses", []))
+    return address in recipients(message) and keyword in str(message.get("subject", ""))
 
 
 def short_subject(message: dict[str, Any]) -> str:
@@ -497,25 +361,21 @@ def short_subject(message: dict[str, Any]) -> str:
 
 
 class Clock:
-    """The local stack's "today" (the file the API reads on every call); put back as it was by restore()."""
+    """The local stack's "today" (devstack.clock's file, read by the API and the workers on every call); put
+    back as it was by restore()."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.original = path.read_text(encoding="utf-8") if path.exists() else None
 
     def set(self, day: date) -> None:
-        offset = (day - today_shanghai()).days
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"offset_days": offset}) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)  # atomic: the API never reads a half-written file
+        set_today(self.path, day)
 
     def restore(self) -> None:
         if self.original is None:
             self.path.unlink(missing_ok=True)
         else:
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(self.original, encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_atomic(self.path, self.original)
 
 
 # ---- the timeline ------------------------------------------------------------------------------------------------
@@ -567,7 +427,7 @@ class Timeline:
         finally:
             for entry, messages in zip(entries, sent, strict=True):
                 lines = list(entry.lines)
-                lines += [f"{INDENT}emailed  {', '.join(_to(m)):<29} 「{short_subject(m)}」" for m in messages]
+                lines += [f"{INDENT}emailed  {', '.join(recipients(m)):<29} 「{short_subject(m)}」" for m in messages]
                 if entry.alerts:
                     lines.append(f"{INDENT}alerted  finance: " + ", ".join(_describe_alert(a) for a in entry.alerts))
                 self.out.write("".join(line + "\n" for line in lines))
@@ -591,7 +451,7 @@ def _describe_alert(alert: dict[str, Any]) -> str:
 # ---- the story, step by step -------------------------------------------------------------------------------
 @dataclass
 class Story:
-    stack: Stack
+    stack: LocalStack
     timeline: Timeline
     api: Api = field(init=False)
     mail: Mailbox = field(init=False)
@@ -606,7 +466,7 @@ class Story:
         self.api = Api(self.stack)
         self.mail = Mailbox(self.stack)
         self.alerts = AlertQueue(self.stack)
-        self.clock = Clock(self.stack.clock_file)
+        self.clock = Clock(clock_path(self.stack.state_dir))
 
     # helpers
     @contextmanager
@@ -624,21 +484,10 @@ class Story:
         return raised
 
     def worker(self, name: str, day: date) -> dict[str, Any]:
-        proc = subprocess.run(
-            [sys.executable, "-m", f"functions.{name}", "--as-of", day.isoformat()],
-            cwd=ROOT,
-            env={**_clean_env(), **self.stack.env, "PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise DemoFailed(f"the {name} worker failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
         try:
-            return dict(json.loads(proc.stdout))
-        except ValueError:
-            raise DemoFailed(f"the {name} worker printed no JSON result: {proc.stdout[-500:]!r}") from None
+            return self.stack.worker(name, day.isoformat())
+        except StackError as exc:
+            raise DemoFailed(str(exc)) from None
 
     def invoices(self, as_of: date) -> list[dict[str, Any]]:
         body = self.api.call("GET", f"/contracts/{self.contract_id}/invoices?as_of={as_of.isoformat()}")
@@ -655,7 +504,7 @@ class Story:
     def sign(self, party: str, signer: str, keyword: str, expected_status: str) -> dict[str, Any]:
         address = (CLIENT if party == "client" else VENDOR)["email"]
         link = self.mail.newest_link(address, keyword)
-        token = link.rsplit("/", 1)[1]
+        token = token_of(link)
         view = self.api.call("GET", f"/sign/{token}", role=None, headers={"Accept": "application/json"})
         expect(view["party"] == party, f"the link emailed to {address} signs for {view['party']}, not the {party}")
         receipt = self.api.call(
@@ -1011,7 +860,9 @@ class Story:
         time.sleep(GRACE_SECONDS)  # room for a duplicate to show up
         self.alerts.drain()
         fresh = self.timeline.flush(self.mail)
-        extra_mail = [f"{', '.join(_to(m))} 「{short_subject(m)}」" for m in self.mail.unclaimed(refresh=not fresh)]
+        extra_mail = [
+            f"{', '.join(recipients(m))} 「{short_subject(m)}」" for m in self.mail.unclaimed(refresh=not fresh)
+        ]
         extra_alerts = [_describe_alert(a) for a in self.alerts.pending]
         expect(
             not extra_mail and not extra_alerts,
@@ -1037,10 +888,14 @@ def run_demo(state_dir: Path, out: TextIO | None = None) -> None:
     stack = find_stack(state_dir)
     if stack is None:
         print(f"no local stack answers for {state_dir}; starting one for this demo…", file=sys.stderr, flush=True)
-        stack = start_stack()
+        try:
+            stack = start_stack()
+        except StackError as exc:
+            raise DemoFailed(str(exc)) from None
         where = f"{stack.api} (started for this demo, stopped at the end)"
     else:
         where = f"{stack.api} (the running stack in {state_dir})"
+    stack.user_agent = "hetong-demo"
     story: Story | None = None
     try:
         story = Story(stack, timeline)

@@ -1,12 +1,11 @@
 """Notifier Lambda: consumes the table's stream (outbox inserts), sends each event's emails and finance
-alerts once per event id, and reports partial batch failures so only failed records are retried."""
+alerts once per event id, and reports partial batch failures so only failed records are retried. Its
+dependencies come from chalicelib.bootstrap, like the API's and the other workers'."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -14,78 +13,31 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions._runtime import logger, metrics
 
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import NotifierDeps
+    from chalicelib.services.ports import OutboxEvent
+
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-_senders: dict[str, Callable[[], str]] = {}
-_configs: list[Any] = []
 
 
-@lru_cache(maxsize=1)
-def _delivery() -> Any:
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
-
-    from chalicelib.adapters.aws import client
-    from chalicelib.adapters.mail import SesMailer, SnsPublisher
-    from chalicelib.services.notifications import Delivery, MessageBuilder
-    from chalicelib.settings import get_settings
-
-    settings = get_settings()
-    persistence = DynamoDBPersistenceLayer(
-        table_name=settings.idempotency_table_name, boto3_client=client("dynamodb", settings)
-    )
-    config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=14 * 24 * 3600)
-    _configs.append(config)
-
-    @idempotent_function(data_keyword_argument="message", persistence_store=persistence, config=config)  # type: ignore[untyped-decorator]
-    def send_once(message: dict[str, str]) -> dict[str, str]:
-        provider_id = _senders[message["key"]]()
-        metrics.add_metric(name="MessagesSent", unit="Count", value=1)
-        return {"key": message["key"], "provider_id": provider_id}
-
-    def once(key: str, send: Callable[[], str]) -> str:
-        _senders[key] = send
-        try:
-            return str(send_once(message={"key": key})["provider_id"])
-        finally:
-            _senders.pop(key, None)
-
-    return Delivery(
-        MessageBuilder(settings, settings.public_base_url), SesMailer(settings), SnsPublisher(settings), once
-    )
+def _message_sent() -> None:
+    metrics.add_metric(name="MessagesSent", unit="Count", value=1)
 
 
-def _dead_letter(event_id: str, reason: str, record: DynamoDBRecord) -> None:
-    from chalicelib.adapters.aws import client
-    from chalicelib.settings import get_settings
+def _deps() -> NotifierDeps:
+    from chalicelib.bootstrap import get_notifier_deps
 
-    settings = get_settings()
-    if not settings.notifier_dlq_url:
-        raise RuntimeError("HETONG_NOTIFIER_DLQ_URL is not set; cannot park a permanently failing event")
-    client("sqs", settings).send_message(
-        QueueUrl=settings.notifier_dlq_url,
-        MessageBody=json.dumps(
-            {
-                "event_id": event_id,
-                "reason": reason,
-                "sequence_number": record.dynamodb.sequence_number if record.dynamodb else None,
-                "source": "notifier",
-            }
-        ),
-    )
-    metrics.add_metric(name="EventsDeadLettered", unit="Count", value=1)
+    return get_notifier_deps(_message_sent)
 
 
-def record_handler(record: DynamoDBRecord) -> None:
-    from chalicelib.adapters.mail import DeliveryFailed
+def _outbox_event(record: DynamoDBRecord) -> OutboxEvent | None:
+    """The outbox event a stream record inserted; None for any other record."""
     from chalicelib.services.ports import OutboxEvent
 
     image = record.dynamodb.new_image if record.dynamodb else None
     if record.event_name is None or record.event_name.name != "INSERT" or not image or image.get("kind") != "outbox":
-        return  # the deployed mapping filters these out; the guard keeps replays of other records harmless
-    event = OutboxEvent(
+        return None
+    return OutboxEvent(
         event_id=str(image["event_id"]),
         type=str(image["type"]),
         contract_id=str(image["contract_id"]),
@@ -93,8 +45,17 @@ def record_handler(record: DynamoDBRecord) -> None:
         actor=str(image["actor"]),
         payload=json.loads(str(image["payload"])),
     )
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    from chalicelib.adapters.mail import DeliveryFailed
+
+    event = _outbox_event(record)
+    if event is None:
+        return  # the deployed mapping filters these out; the guard keeps replays of other records harmless
+    deps = _deps()
     try:
-        sent = _delivery().deliver(event)
+        sent = deps.delivery.deliver(event)
     except DeliveryFailed as exc:
         if not exc.permanent:
             logger.warning(
@@ -103,7 +64,8 @@ def record_handler(record: DynamoDBRecord) -> None:
             raise
         # Retrying cannot help (e.g. a rejected address): park it with its reason, keep the batch moving.
         logger.error("permanent delivery failure; sent to the DLQ", event_id=event.event_id, error=str(exc))
-        _dead_letter(event.event_id, str(exc), record)
+        deps.park(event.event_id, str(exc), record.dynamodb.sequence_number if record.dynamodb else None)
+        metrics.add_metric(name="EventsDeadLettered", unit="Count", value=1)
         return
     logger.info("event delivered", event_id=event.event_id, event_type=event.type, messages=sent)
 
@@ -111,9 +73,7 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _delivery()
-    for config in _configs:
-        config.register_lambda_context(context)  # an in-progress record expires with this invocation
+    _deps().idempotency.register_lambda_context(context)  # an in-progress record expires with this invocation
     response: dict[str, Any] = process_partial_response(  # type: ignore[assignment]
         event=event, record_handler=record_handler, processor=processor, context=context
     )

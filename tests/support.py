@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
+
+from devstack.client import token_of as token_of
 
 REGION = "us-east-1"
 
@@ -33,19 +34,10 @@ _runners: dict[int, Any] = {}
 
 
 def sent_emails() -> list[dict[str, Any]]:
-    from moto.ses.models import ses_backends
+    """What moto's SES sent, oldest first, as {"to", "subject", "body"}."""
+    from devstack.client import moto_inbox_in_process, recipients
 
-    out = []
-    for msg in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
-        body = getattr(msg, "body", None) or getattr(msg, "raw_data", "")
-        out.append(
-            {
-                "to": list(getattr(msg, "destinations", {}).get("ToAddresses", [])),
-                "subject": getattr(msg, "subject", ""),
-                "body": body,
-            }
-        )
-    return out
+    return [{"to": recipients(m), "subject": m["subject"], "body": m["body"]} for m in moto_inbox_in_process(REGION)]
 
 
 def emails_to(address: str) -> list[dict[str, Any]]:
@@ -54,15 +46,12 @@ def emails_to(address: str) -> list[dict[str, Any]]:
 
 def signing_link(address: str) -> str:
     """The newest signing link emailed to `address`."""
-    for msg in reversed(emails_to(address)):
-        found = re.findall(r"https?://[^\s\"<>]+/sign/[A-Za-z0-9_\-]+", msg["body"])
-        if found:
-            return found[-1]
-    raise AssertionError(f"no signing link was emailed to {address}")
+    from devstack.client import moto_inbox_in_process, newest_link
 
-
-def token_of(link: str) -> str:
-    return link.rsplit("/", 1)[1]
+    link = newest_link(moto_inbox_in_process(REGION), address)
+    if link is None:
+        raise AssertionError(f"no signing link was emailed to {address}")
+    return link
 
 
 def finance_messages(aws: dict[str, Any]) -> list[dict[str, Any]]:

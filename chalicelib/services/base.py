@@ -32,38 +32,6 @@ class SystemClock:
         return utc_now()
 
 
-class FixedClock:
-    """A clock that stands still until moved (tests)."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def set(self, now: datetime) -> None:
-        self._now = now
-
-
-class OffsetFileClock:
-    """The local stack's clock: system time shifted by `offset_days` read from a JSON file on every call, so
-    `python -m devstack clock` can move the API and workers through a contract's years. Never set in AWS."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-
-    def now(self) -> datetime:
-        import json
-        from datetime import timedelta
-
-        try:
-            with open(self._path, encoding="utf-8") as fh:
-                offset = int(json.load(fh).get("offset_days", 0))
-        except (FileNotFoundError, ValueError):
-            offset = 0  # no clock file, or an unreadable one: the real date
-        return utc_now() + timedelta(days=offset)
-
-
 @dataclass
 class Deps:
     repo: Repository

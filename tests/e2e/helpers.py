@@ -1,18 +1,19 @@
-"""What e2e tests share: a party's newest signing link from the emails in moto."""
+"""What e2e tests share: who an email went to, and a party's newest signing link from the emails in moto."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Any
 
-LINK = re.compile(r"https?://[^\s\"<>]+/sign/[A-Za-z0-9_\-]+")
+from devstack.client import LINK as LINK
+from devstack.client import LocalStack, recipients
 
 
-def to(address: str) -> Any:
-    return lambda m: address in (m.get("destinations", {}) or {}).get("ToAddresses", [])
+def to(address: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda m: address in recipients(m)
 
 
-def newest_link(stack: Any, address: str, contract_no: str, after: int = 0) -> str:
+def newest_link(stack: LocalStack, address: str, contract_no: str, after: int = 0) -> str:
     """The signing link in the newest email to `address` about `contract_no`."""
     msgs = stack.wait_for_emails(
         lambda m: to(address)(m) and contract_no in m.get("subject", "") and LINK.search(m.get("body", "")),

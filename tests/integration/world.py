@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.bootstrap import get_deps
-from chalicelib.services.base import FixedClock
+from tests.clocks import FixedClock
 from tests.factories import contract_body
 from tests.support import deliver, signing_link, token_of
 

@@ -18,8 +18,9 @@ from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.links import link_token
 from chalicelib.services import billing, contracts, lifecycle, signing
-from chalicelib.services.base import Deps, FixedClock
+from chalicelib.services.base import Deps
 from chalicelib.settings import load_settings
+from tests.clocks import FixedClock
 from tests.factories import contract_body
 from tests.fakes import FakeRepository
 
