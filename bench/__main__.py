@@ -101,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     (args.out / "results.md").write_text(report.markdown(results), encoding="utf-8")
     print(report.summary_table(results))
+    if args.out.resolve() == HERE.resolve():
+        from bench import readme
+
+        readme.main([])  # the README's table is generated from the results just written
     print(f"\ntotal wall time: {wall:.0f} s — details in {args.out / 'results.md'}")
     return 1 if results["errors"] else 0
 
