@@ -1,5 +1,5 @@
 """The overdue job: one alert per escalation level (1, 15, 30, 60, 90 days), only the highest when a run skips
-levels, nothing on reruns or for paid invoices, penalties per DESIGN.md, and it reads only what it must."""
+levels, nothing on reruns or for paid invoices, penalties per docs/domain-rules.md, and it reads only what it must."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Late penalties (逾期违约金) and payment allocation exactly as DESIGN.md defines them, hand-computed."""
+"""Late penalties (逾期违约金) and payment allocation exactly as docs/domain-rules.md defines them, hand-computed."""
 
 from __future__ import annotations
 

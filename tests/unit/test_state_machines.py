@@ -1,4 +1,4 @@
-"""The state machines of DESIGN.md: every illegal transition is refused with IllegalTransition and changes
+"""The state machines of docs/domain-rules.md: every illegal transition is refused with IllegalTransition and changes
 nothing; the legal ones land where the design says."""
 
 from __future__ import annotations
