@@ -9,15 +9,17 @@ from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
-from chalicelib import http, pages
+from chalicelib import billing_requests, http, pages
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.calendar import InvalidDate, parse_date
 from chalicelib.openapi import openapi_document
-from chalicelib.services import billing, idempotency, lifecycle
+from chalicelib.services import billing, idempotency, ledger_views, lifecycle, payments
 from chalicelib.services import contracts as contract_service
+from chalicelib.services import ledger as ledger_service
+from chalicelib.services import receivables as receivables_service
 from chalicelib.services import signing as signing_service
 from chalicelib.services.auth import authorize
-from chalicelib.services.views import contract_response, invoice_response
+from chalicelib.services.views import contract_response
 
 app = Chalice(app_name="hetong")
 STAFF = ("operator", "finance")
@@ -230,43 +232,49 @@ def _as_of() -> date:
         raise http.BadRequest("as_of", "as_of must be a real date YYYY-MM-DD") from None
 
 
+def _as_of_given() -> date | None:
+    return None if _query("as_of") is None else _as_of()
+
+
 @route("/contracts/{contract_id}/invoices", methods=["GET"])
 def list_invoices(contract_id: str) -> Response:
     _staff(STAFF)
-    as_of = _as_of()
-    contract, invoices = billing.list_invoices(get_deps(), contract_id)
-    amount = contract.contract_amount
-    return http.json_response(
-        {
-            "contract_id": contract_id,
-            "contract_no": contract.contract_no,
-            "as_of": as_of.isoformat(),
-            "items": [invoice_response(i, as_of, amount) for i in invoices],
-        }
-    )
+    as_of = _as_of_given()
+    book = billing.list_invoices(get_deps(), contract_id)
+    return http.json_response(ledger_views.invoices_response(book, as_of, get_deps().today()))
+
+
+@route("/contracts/{contract_id}/ledger", methods=["GET"])
+def get_ledger(contract_id: str) -> Response:
+    _staff(STAFF)
+    as_of = _as_of_given()
+    book = billing.list_invoices(get_deps(), contract_id)
+    day = as_of or ledger_service.latest_day(book, get_deps().today())
+    return http.json_response(ledger_views.ledger_response(book, day))
 
 
 @route("/contracts/{contract_id}/invoices/{year}/void", methods=["POST"], content_types=BODY_TYPES)
 def void_invoice(contract_id: str, year: str) -> Response:
     role = _staff(OPERATOR)
-    if not year.isdigit() or not 1 <= int(year) <= 99:
-        raise http.BadRequest("year", "year must be a contract year number (1, 2, ...)")
+    number = billing_requests.path_year(year)
     body = _body()
+    reason = billing_requests.void_reason(body)
 
     def void() -> dict[str, Any]:
-        invoice = billing.void_invoice(get_deps(), contract_id, int(year), body, _actor(role))
-        contract = get_deps().repo.get_contract(contract_id)
-        return invoice_response(invoice, get_deps().today(), contract.contract_amount)
+        book = payments.void_invoice(get_deps(), contract_id, number, reason, _actor(role))
+        reply = ledger_views.invoices_response(book, None, get_deps().today())
+        return next(i for i in reply["items"] if i["year"] == number)
 
-    return http.json_response(_once(f"void-invoice:{contract_id}:{int(year)}", body, void))
+    return http.json_response(_once(f"void-invoice:{contract_id}:{number}", body, void))
 
 
 @route("/contracts/{contract_id}/payments", methods=["POST"], content_types=BODY_TYPES)
 def record_payment(contract_id: str) -> Response:
     role = _staff(FINANCE)
     body = _body()
+    cmd = billing_requests.payment_request(body)
     reply = _once(
-        f"payments:{contract_id}", body, lambda: billing.record_payment(get_deps(), contract_id, body, _actor(role))
+        f"payments:{contract_id}", body, lambda: payments.record_payment(get_deps(), contract_id, cmd, _actor(role))
     )
     return http.json_response(reply, 201)
 
@@ -274,25 +282,60 @@ def record_payment(contract_id: str) -> Response:
 @route("/contracts/{contract_id}/payments", methods=["GET"])
 def list_payments(contract_id: str) -> Response:
     _staff(STAFF)
-    return http.json_response({"items": billing.list_payments(get_deps(), contract_id)})
+    return http.json_response({"items": payments.list_payments(get_deps(), contract_id)})
+
+
+@route("/contracts/{contract_id}/penalties/{year}/waive", methods=["POST"], content_types=BODY_TYPES)
+def waive_penalty(contract_id: str, year: str) -> Response:
+    role = _staff(FINANCE)
+    body = _body()
+    cmd = billing_requests.waiver_request(year, body)
+    reply = _once(
+        f"waive:{contract_id}:{cmd.year}",
+        body,
+        lambda: payments.waive_penalty(get_deps(), contract_id, cmd, _actor(role)),
+    )
+    return http.json_response(reply, 201)
+
+
+@route("/contracts/{contract_id}/set-offs", methods=["POST"], content_types=BODY_TYPES)
+def record_set_off(contract_id: str) -> Response:
+    role = _staff(FINANCE)
+    body = _body()
+    cmd = billing_requests.set_off_request(body)
+    reply = _once(
+        f"set-off:{contract_id}", body, lambda: payments.record_set_off(get_deps(), contract_id, cmd, _actor(role))
+    )
+    return http.json_response(reply, 201)
+
+
+@route("/contracts/{contract_id}/refunds", methods=["POST"], content_types=BODY_TYPES)
+def record_refund(contract_id: str) -> Response:
+    role = _staff(FINANCE)
+    body = _body()
+    cmd = billing_requests.refund_request(body)
+    reply = _once(
+        f"refund:{contract_id}", body, lambda: payments.record_refund(get_deps(), contract_id, cmd, _actor(role))
+    )
+    return http.json_response(reply, 201)
 
 
 @route("/receivables", methods=["GET"])
 def receivables() -> Response:
     _staff(FINANCE)
-    report = billing.receivables(get_deps(), _as_of())
     fmt = _query("format") or "json"
+    if fmt not in ("json", "csv"):
+        raise http.BadRequest("format", "format must be json or csv")
+    report = receivables_service.receivables(get_deps(), _as_of())
     if fmt == "csv":
         return Response(
-            body=billing.receivables_csv(report),
+            body=receivables_service.receivables_csv(report),
             status_code=200,
             headers={
                 "Content-Type": "text/csv; charset=utf-8",
                 "Content-Disposition": f'attachment; filename="receivables-{report["as_of"]}.csv"',
             },
         )
-    if fmt != "json":
-        raise http.BadRequest("format", "format must be json or csv")
     return http.json_response(report)
 
 

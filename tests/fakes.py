@@ -15,8 +15,17 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+from chalicelib.adapters.ledger_codec import (
+    designations_from_list,
+    designations_to_list,
+    fact_from_dict,
+    fact_to_dict,
+    invoice_from_dict,
+    invoice_to_dict,
+)
 from chalicelib.domain.audit import AuditEntry, canonical_json
 from chalicelib.domain.contract import (
     CONTRACT_TRANSITIONS,
@@ -27,16 +36,25 @@ from chalicelib.domain.contract import (
     contract_to_dict,
 )
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
-from chalicelib.domain.invoice import Invoice, invoice_from_dict, invoice_to_dict
+from chalicelib.domain.invoice import Allocation, Invoice
 from chalicelib.domain.money import money_str, to_money
 from chalicelib.domain.terms import Party, Terms
-from chalicelib.services.ports import Changes, Email, OutboxEvent, PaymentRecord, SigningToken, StoredDocument
+from chalicelib.services.ports import (
+    Changes,
+    Email,
+    LedgerBook,
+    OutboxEvent,
+    PaymentRecord,
+    SigningToken,
+    StoredDocument,
+)
 from tests.factories import contract_body
 
 # The partition values of the table's sparse indexes (docs/data-model.md).
 NEXT_INVOICE = "NEXT_INVOICE"
 OPEN_INVOICE = "OPEN_INVOICE"
 LIFECYCLE_DUE = "LIFECYCLE_DUE"
+RECEIVABLE = "RECEIVABLE"
 # DynamoDB's TransactWriteItems limit.
 MAX_TRANSACTION_ITEMS = 100
 
@@ -223,19 +241,37 @@ class FakeRepository:
     def get_payments(self, contract_id: str) -> list[PaymentRecord]:
         items = self._partition(contract_id, "PAYMENT#")
         self._read("get_payments", len(items))
-        return [
-            PaymentRecord(
-                contract_id=contract_id,
-                voucher_no=i["voucher_no"],
-                amount=to_money(i["amount"]),
-                paid_on=date.fromisoformat(i["paid_on"]),
-                method=i["method"],
-                recorded_at=i["recorded_at"],
-                recorded_by=i["recorded_by"],
-                allocations=json.loads(i["allocations"]),
-            )
-            for i in items
-        ]
+        return [_payment_from(i, contract_id) for i in items]
+
+    def load_ledger(self, contract_id: str) -> LedgerBook:
+        """One Query: the partition's items from INVOICE# to PAYMENT# (the contract and ledger facts between)."""
+        pk = contract_pk(contract_id)
+        keys = sorted(k for k in self._items if k[0] == pk and "INVOICE#" <= k[1] <= "PAYMENT#\uffff")
+        items = [(k[1], copy.deepcopy(self._items[k])) for k in keys]
+        self._read("load_ledger", len(items))
+        contract = None
+        invoices: dict[int, Invoice] = {}
+        payments: list[PaymentRecord] = []
+        facts = []
+        for sk, item in items:
+            if sk == "META":
+                contract = contract_from_dict(json.loads(item["body"]))
+                contract.version = int(item["version"])
+            elif sk.startswith("INVOICE#"):
+                inv = self._invoice_from(item)
+                invoices[inv.year] = inv
+            elif sk.startswith("PAYMENT#"):
+                payments.append(_payment_from(item, contract_id))
+            elif sk.startswith("LEDGER#"):
+                facts.append(fact_from_dict(json.loads(item["body"])))
+        if contract is None:
+            raise NotFound("contract", contract_id)
+        return LedgerBook(contract, invoices, payments, facts)
+
+    def receivable_contracts(self, as_of: date) -> Iterator[str]:
+        for item in self._index("receivable_contracts", RECEIVABLE, "s1sk", None):
+            if item["s1sk"] > f"{as_of.isoformat()}#\uffff":
+                yield str(item["contract_id"])
 
     def find_token(self, token_hash: str) -> SigningToken | None:
         item = self._items.get((f"TOKEN#{token_hash}", "TOKEN"))
@@ -392,9 +428,33 @@ class FakeRepository:
                 "recorded_at": pay.recorded_at,
                 "recorded_by": pay.recorded_by,
                 "allocations": canonical_json(pay.allocations),
+                "seq": pay.seq,
+                "applies_to": canonical_json(designations_to_list(pay.applies_to)),
             }
             key = (contract_pk(pay.contract_id), f"PAYMENT#{pay.voucher_no}")
             ops.append(_Op(key, p, _absent, "payment", pay.voucher_no, "exists"))
+        for fact in changes.facts:
+            body = fact_to_dict(fact)
+            seq = int(body["seq"])
+            if body["type"] == "refund":
+                claim = {"kind": "unique", "ref": c.id, "at": changes.audit[0].at if changes.audit else None}
+                v = body["voucher_no"]
+                ops.append(_Op((f"VOUCHER#{v}", "UNIQUE"), claim, _absent, "voucher", v, "exists"))
+            f = {"kind": "ledger", "type": body["type"], "body": canonical_json(body)}
+            ops.append(
+                _Op((contract_pk(c.id), f"LEDGER#{seq:06d}"), f, _absent, "ledger_fact", f"{c.id}#{seq}", "version")
+            )
+        if changes.receivable is not None:
+            mark = changes.receivable
+            since = None if mark.settled_since is None else mark.settled_since.isoformat()
+            state = {
+                "kind": "ledger_state",
+                "contract_id": mark.contract_id,
+                "settled_since": since,
+                "s1pk": RECEIVABLE,
+                "s1sk": f"{since or '9999-12-31'}#{mark.contract_id}",
+            }
+            ops.append(_Op((contract_pk(c.id), "LEDGERSTATE"), state, lambda _: True, "ledger_state", c.id, "version"))
         for alert in changes.alerts:
             ref = f"{alert.contract_id}#{alert.year:03d}#{alert.level}"
             mark = {"kind": "unique", "ref": alert.contract_id, "at": alert.at}
@@ -437,6 +497,21 @@ def _json_or_marker(raw: str) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {"unreadable": raw}
     return value if isinstance(value, dict) else {"unreadable": raw}
+
+
+def _payment_from(i: Item, contract_id: str) -> PaymentRecord:
+    return PaymentRecord(
+        contract_id=contract_id,
+        voucher_no=i["voucher_no"],
+        amount=to_money(i["amount"]),
+        paid_on=date.fromisoformat(i["paid_on"]),
+        method=i["method"],
+        recorded_at=i["recorded_at"],
+        recorded_by=i["recorded_by"],
+        allocations=json.loads(i["allocations"]),
+        seq=int(i.get("seq") or 0),
+        applies_to=designations_from_list(json.loads(i["applies_to"]) if i.get("applies_to") else None),
+    )
 
 
 def _event_dict(ev: OutboxEvent) -> dict[str, Any]:
@@ -639,6 +714,12 @@ def active_contract(effective: date = date(2026, 11, 22), **kw: Any) -> Contract
     contract.sign("contract", "client", signature("client", sha), effective)
     contract.sign("contract", "vendor", signature("vendor", sha), effective)
     return contract
+
+
+def cache_payment(invoice: Invoice, amount: Decimal, voucher: str, on: date) -> None:
+    """Set an invoice's cached state as the ledger would after `amount` paid to it (repository tests)."""
+    invoice.allocations.append(Allocation(voucher, on, amount))
+    invoice.status = "paid" if invoice.paid >= invoice.amount else "partially_paid"
 
 
 def issue_invoice(contract: Contract, year: int) -> Invoice:

@@ -16,17 +16,30 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.ledger_codec import (
+    designations_from_list,
+    designations_to_list,
+    fact_from_dict,
+    fact_to_dict,
+    invoice_from_dict,
+    invoice_to_dict,
+)
 from chalicelib.adapters.records import (
     ALL_RECORDS,
+    LEDGER_SK_FROM,
+    LEDGER_SK_TO,
     LIFECYCLE_DUE,
     NEXT_INVOICE,
     OPEN_INVOICE,
+    RECEIVABLE,
     ApiKeyRecord,
     AuditRecord,
     BaseRecord,
     ContractRecord,
     DocumentRecord,
     InvoiceRecord,
+    LedgerFactRecord,
+    LedgerStateRecord,
     OutboxRecord,
     PaymentItem,
     TokenRecord,
@@ -36,9 +49,16 @@ from chalicelib.adapters.records import (
 from chalicelib.domain.audit import AuditEntry, canonical_json
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract, contract_from_dict, contract_to_dict
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound, Unavailable
-from chalicelib.domain.invoice import Invoice, invoice_from_dict, invoice_to_dict
+from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import money_str, to_money
-from chalicelib.services.ports import Changes, PaymentRecord, SigningToken, StoredDocument
+from chalicelib.services.ports import (
+    Changes,
+    LedgerBook,
+    PaymentRecord,
+    ReceivableMark,
+    SigningToken,
+    StoredDocument,
+)
 from chalicelib.settings import Settings
 
 OUTBOX_TTL_SECONDS = 14 * 24 * 3600
@@ -85,6 +105,31 @@ def _invoice_record(inv: Invoice) -> InvoiceRecord:
     rec.s1pk = OPEN_INVOICE if inv.is_open else None
     rec.s1sk = f"{inv.due_on.isoformat()}#{inv.contract_id}#{inv.year:03d}" if inv.is_open else None
     return rec
+
+
+def _ledger_state_record(mark: ReceivableMark) -> LedgerStateRecord:
+    rec = LedgerStateRecord(contract_pk(mark.contract_id), "LEDGERSTATE", kind="ledger_state")
+    rec.contract_id = mark.contract_id
+    since = None if mark.settled_since is None else mark.settled_since.isoformat()
+    rec.settled_since = since
+    rec.s1pk = RECEIVABLE
+    rec.s1sk = f"{since or '9999-12-31'}#{mark.contract_id}"
+    return rec
+
+
+def _payment_from(r: PaymentItem, contract_id: str) -> PaymentRecord:
+    return PaymentRecord(
+        contract_id=contract_id,
+        voucher_no=r.voucher_no,
+        amount=to_money(r.amount),
+        paid_on=date.fromisoformat(r.paid_on),
+        method=r.method,
+        recorded_at=r.recorded_at,
+        recorded_by=r.recorded_by,
+        allocations=json.loads(r.allocations),
+        seq=int(r.seq or 0),
+        applies_to=designations_from_list(json.loads(r.applies_to) if r.applies_to else None),
+    )
 
 
 def _token_record(t: SigningToken) -> TokenRecord:
@@ -250,19 +295,51 @@ class DynamoRepository:
         records = PaymentItem.query(
             contract_pk(contract_id), PaymentItem.sk.startswith("PAYMENT#"), consistent_read=True
         )
-        return [
-            PaymentRecord(
-                contract_id=contract_id,
-                voucher_no=r.voucher_no,
-                amount=to_money(r.amount),
-                paid_on=date.fromisoformat(r.paid_on),
-                method=r.method,
-                recorded_at=r.recorded_at,
-                recorded_by=r.recorded_by,
-                allocations=json.loads(r.allocations),
+        return [_payment_from(r, contract_id) for r in records]
+
+    def load_ledger(self, contract_id: str) -> LedgerBook:
+        """One Query over the contract's partition, from its invoices to its payments (the contract item and the
+        ledger facts sort between them)."""
+        conn = self._conn()
+        pk = contract_pk(contract_id)
+        contract: Contract | None = None
+        invoices: dict[int, Invoice] = {}
+        payments: list[PaymentRecord] = []
+        facts = []
+        start: Any = None
+        while True:
+            page = conn.query(
+                self._settings.table_name,
+                pk,
+                range_key_condition=BaseRecord.sk.between(LEDGER_SK_FROM, LEDGER_SK_TO),
+                consistent_read=True,
+                exclusive_start_key=start,
             )
-            for r in records
-        ]
+            for raw in page.get("Items", []):
+                sk = raw["sk"]["S"]
+                if sk == "META":
+                    rec = ContractRecord.from_raw_data(raw)
+                    contract = contract_from_dict(json.loads(rec.body))
+                    contract.version = int(rec.version)
+                elif sk.startswith("INVOICE#"):
+                    inv = self._invoice_from(InvoiceRecord.from_raw_data(raw))
+                    invoices[inv.year] = inv
+                elif sk.startswith("PAYMENT#"):
+                    payments.append(_payment_from(PaymentItem.from_raw_data(raw), contract_id))
+                elif sk.startswith("LEDGER#"):
+                    facts.append(fact_from_dict(json.loads(LedgerFactRecord.from_raw_data(raw).body)))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        if contract is None:
+            raise NotFound("contract", contract_id)
+        return LedgerBook(contract, dict(sorted(invoices.items())), payments, facts)
+
+    def receivable_contracts(self, as_of: date) -> Iterator[str]:
+        self._conn()
+        after = f"{as_of.isoformat()}#\uffff"
+        for rec in LedgerStateRecord.schedule.query(RECEIVABLE, LedgerStateRecord.s1sk > after):
+            yield rec.contract_id
 
     def find_token(self, token_hash: str) -> SigningToken | None:
         self._conn()
@@ -396,8 +473,22 @@ class DynamoRepository:
                 recorded_at=pay.recorded_at,
                 recorded_by=pay.recorded_by,
                 allocations=canonical_json(pay.allocations),
+                seq=pay.seq,
+                applies_to=canonical_json(designations_to_list(pay.applies_to)),
             )
             items.append((p, PaymentItem.pk.does_not_exist(), "payment", pay.voucher_no, "exists"))
+        for fact in changes.facts:
+            body = fact_to_dict(fact)
+            seq = int(body["seq"])
+            if body["type"] == "refund":
+                at = changes.audit[0].at if changes.audit else None
+                claim = UniqueRecord(f"VOUCHER#{body['voucher_no']}", "UNIQUE", kind="unique", ref=c.id, at=at)
+                items.append((claim, UniqueRecord.pk.does_not_exist(), "voucher", body["voucher_no"], "exists"))
+            f = LedgerFactRecord(contract_pk(c.id), f"LEDGER#{seq:06d}", kind="ledger", type=body["type"])
+            f.body = canonical_json(body)
+            items.append((f, LedgerFactRecord.pk.does_not_exist(), "ledger_fact", f"{c.id}#{seq}", "version"))
+        if changes.receivable is not None:
+            items.append((_ledger_state_record(changes.receivable), None, "ledger_state", c.id, "version"))
         for alert in changes.alerts:
             key = f"{alert.contract_id}#{alert.year:03d}#{alert.level}"
             mark = UniqueRecord(f"ALERT#{key}", "UNIQUE", kind="unique", ref=alert.contract_id, at=alert.at)
@@ -405,7 +496,7 @@ class DynamoRepository:
         try:
             with TransactWrite(connection=self._conn()) as tx:
                 for record, condition, *_ in items:
-                    tx.save(record, condition=condition)
+                    tx.save(record, condition=condition)  # None: unconditional (guarded by the contract's version)
         except TransactWriteError as exc:
             c.version = changes.expected_version or 0
             raise self._translate(exc, items) from None

@@ -19,6 +19,11 @@ LIFECYCLE = "lifecycle"
 NEXT_INVOICE = "NEXT_INVOICE"
 OPEN_INVOICE = "OPEN_INVOICE"
 LIFECYCLE_DUE = "LIFECYCLE_DUE"
+RECEIVABLE = "RECEIVABLE"
+# A contract's ledger is every item between these sort keys (invoices, ledger facts, its state, the contract itself
+# and its payments): one Query reads it.
+LEDGER_SK_FROM = "INVOICE#"
+LEDGER_SK_TO = "PAYMENT#\uffff"
 
 
 class _Meta:
@@ -186,6 +191,41 @@ class PaymentItem(BaseRecord):
     recorded_at = UnicodeAttribute()
     recorded_by = UnicodeAttribute()
     allocations = UnicodeAttribute()
+    seq = NumberAttribute(null=True)  # recorded order; absent on payments stored before the ledger
+    applies_to = UnicodeAttribute(null=True)  # JSON list of {"year", "what"}
+
+
+class LedgerFactRecord(BaseRecord):
+    """pk CONTRACT#<id>, sk LEDGER#<seq:06d>: a fee revision, fee cancellation, waiver, set-off or refund."""
+
+    class Meta(_Meta):
+        pass
+
+    type = UnicodeAttribute()
+    body = UnicodeAttribute()
+
+
+class LedgerStateScheduleIndex(GlobalSecondaryIndex["LedgerStateRecord"]):
+    class Meta:
+        index_name = SCHEDULE
+        projection = AllProjection()
+
+    s1pk = UnicodeAttribute(hash_key=True)
+    s1sk = UnicodeAttribute(range_key=True)
+
+
+class LedgerStateRecord(BaseRecord):
+    """pk CONTRACT#<id>, sk LEDGERSTATE; s1pk RECEIVABLE, s1sk <settled since | 9999-12-31>#<id>: which contracts
+    a receivables report as of a day must read."""
+
+    class Meta(_Meta):
+        pass
+
+    contract_id = UnicodeAttribute()
+    settled_since = UnicodeAttribute(null=True)
+    s1pk = UnicodeAttribute()
+    s1sk = UnicodeAttribute()
+    schedule = LedgerStateScheduleIndex()
 
 
 class UniqueRecord(BaseRecord):
@@ -220,6 +260,8 @@ ALL_RECORDS: tuple[type[BaseRecord], ...] = (
     PaymentItem,
     UniqueRecord,
     ApiKeyRecord,
+    LedgerFactRecord,
+    LedgerStateRecord,
 )
 
 

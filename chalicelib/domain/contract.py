@@ -300,6 +300,8 @@ class Contract:
     closed_reason: str | None = None
     audit_seq: int = 0
     audit_head: str = "0" * 64
+    # The ledger's credit balance (预收) after its last write: a cache that tells invoicing to read the ledger.
+    ledger_credit: Decimal = Decimal("0.00")
 
     # ---- construction -------------------------------------------------------------------------------
     @classmethod
@@ -814,6 +816,7 @@ def contract_to_dict(c: Contract) -> dict[str, Any]:
         "closed_reason": c.closed_reason,
         "audit_seq": c.audit_seq,
         "audit_head": c.audit_head,
+        "ledger_credit": money_str(c.ledger_credit),
     }
 
 
@@ -842,4 +845,5 @@ def contract_from_dict(d: dict[str, Any]) -> Contract:
         closed_reason=d.get("closed_reason"),
         audit_seq=int(d.get("audit_seq", 0)),
         audit_head=d.get("audit_head", "0" * 64),
+        ledger_credit=Decimal(d.get("ledger_credit", "0.00")),
     )

@@ -14,12 +14,13 @@ from chalicelib.domain.documents import (
     render_supplementary_agreement,
     render_termination_notice,
 )
-from chalicelib.domain.errors import ValidationError
-from chalicelib.domain.invoice import ZERO
+from chalicelib.domain.errors import IllegalTransition, ValidationError
+from chalicelib.domain.ledger import ZERO
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str, quantize
 from chalicelib.domain.terms import LatePenalty, parse_services, pct_str
 from chalicelib.services.base import Deps, retry_on_conflict, stage_events
 from chalicelib.services.documents import TITLES
+from chalicelib.services.ledger_hooks import apply_to_issued_fees
 from chalicelib.services.ports import Changes, StoredDocument
 from chalicelib.services.signing import issue_links
 
@@ -57,6 +58,9 @@ def serve_notice(deps: Deps, contract_id: str, body: object, actor: str) -> Cont
         raise ValidationError("reason_code", f"must be one of {', '.join(REASON_CODES)}")
     details = _text(body, "details")
     notice_date = _date(body, "notice_date", deps.today())
+
+    if notice_date > deps.today():
+        raise ValidationError("notice_date", "must not be after today")
 
     def attempt() -> Contract:
         contract = deps.repo.get_contract(contract_id)
@@ -106,7 +110,8 @@ def serve_notice(deps: Deps, contract_id: str, body: object, actor: str) -> Cont
             expected_version=expected,
             documents=[StoredDocument(contract.id, f"notice:{notice.no}", html, sha)],
         )
-        stage_events(changes, [event], actor, deps.now_iso())
+        # A notice recorded after it was served may end the contract before years already invoiced.
+        stage_events(changes, [event, *apply_to_issued_fees(deps, contract, changes, actor)], actor, deps.now_iso())
         deps.repo.commit(changes)
         return contract
 
@@ -128,10 +133,19 @@ def withdraw_notice(deps: Deps, contract_id: str, body: object, actor: str) -> C
             'must list both parties, ["client", "vendor"]: withdrawing a notice needs both parties\' agreement',
         )
     on = _date(body, "withdrawn_on", deps.today())
+    if on > deps.today():
+        raise ValidationError("withdrawn_on", "must not be after today")
 
     def attempt() -> Contract:
         contract = deps.repo.get_contract(contract_id)
         expected = contract.version
+        notice = contract.pending_notice
+        if notice is not None and on < notice.notice_date:
+            raise ValidationError("withdrawn_on", "must not be before the notice date")
+        if notice is not None and deps.today() >= notice.effective_date:
+            raise IllegalTransition(
+                "notice", f"{contract.id}:{notice.no}", "served", "withdrawn", "the notice has already taken effect"
+            )
         event = contract.withdraw_notice(reason, deps.now_iso(), on)
         changes = Changes(contract=contract, expected_version=expected)
         stage_events(changes, [event], actor, deps.now_iso())
@@ -150,6 +164,8 @@ def sweep_contract(deps: Deps, contract_id: str, as_of: date) -> list[str]:
         if not events:
             return []
         changes = Changes(contract=contract, expected_version=expected)
+        if any(e.type == "ContractTerminated" for e in events):
+            events.extend(apply_to_issued_fees(deps, contract, changes, "worker:lifecycle"))
         stage_events(changes, events, "worker:lifecycle", deps.now_iso())
         deps.repo.commit(changes)
         return [e.type for e in events]

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.ledger import Designation, Fact
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,29 @@ class PaymentRecord:
     method: str
     recorded_at: str
     recorded_by: str
-    allocations: list[dict[str, Any]]
+    allocations: list[dict[str, Any]]  # where the money went when it was recorded (the ledger may move it later)
+    seq: int = 0  # recorded order within the contract (its audit sequence number)
+    applies_to: tuple[Designation, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReceivableMark:
+    """The contract's row in the receivables index: listed for any day before `settled_since` (None: still owed
+    or credited today)."""
+
+    contract_id: str
+    settled_since: date | None
+
+
+@dataclass
+class LedgerBook:
+    """Everything the ledger of one contract is made of, read with one Query: the contract, its invoices (the fee
+    facts), its payments and its other facts."""
+
+    contract: Contract
+    invoices: dict[int, Invoice]
+    payments: list[PaymentRecord]
+    facts: list[Fact]
 
 
 @dataclass(frozen=True)
@@ -89,6 +112,8 @@ class Changes:
     updated_tokens: list[tuple[SigningToken, str]] = field(default_factory=list)  # (token, expected status)
     payments: list[PaymentRecord] = field(default_factory=list)
     alerts: list[AlertMark] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)  # new ledger facts other than fees and payments
+    receivable: ReceivableMark | None = None
 
 
 class Repository(Protocol):
@@ -125,6 +150,10 @@ class Repository(Protocol):
     def contracts_for_lifecycle(self, as_of: date) -> Iterator[str]: ...
 
     def open_invoices(self) -> Iterator[Invoice]: ...
+
+    def load_ledger(self, contract_id: str) -> LedgerBook: ...
+
+    def receivable_contracts(self, as_of: date) -> Iterator[str]: ...
 
     def commit(self, changes: Changes) -> None: ...
 

@@ -14,6 +14,7 @@ from chalicelib.domain.errors import Conflict, TokenRejected, ValidationError
 from chalicelib.domain.links import link_token, new_token_id, plausible_token, token_hash
 from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.services.base import Deps, retry_on_conflict, stage_events
+from chalicelib.services.ledger_hooks import apply_to_issued_fees
 from chalicelib.services.ports import Changes, SigningToken
 
 CONSENT_VERSION = "2026-11-v1"
@@ -225,7 +226,10 @@ def sign(deps: Deps, token: str, body: object, ip_address: str, user_agent: str)
         record.status = "used"
         record.used_at = signature.signed_at
         changes = Changes(contract=contract, expected_version=expected, updated_tokens=[(record, "active")])
-        stage_events(changes, events, f"signer:{record.party}:{record.email}", signature.signed_at)
+        actor = f"signer:{record.party}:{record.email}"
+        if any(e.type == "AmendmentEffective" for e in events):
+            events.extend(apply_to_issued_fees(deps, contract, changes, actor))
+        stage_events(changes, events, actor, signature.signed_at)
         deps.repo.commit(changes)
         status = contract.subject_status(record.subject)
         return {

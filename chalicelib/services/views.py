@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from chalicelib.domain.contract import Contract
-from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import amount_in_words, money_str
 
 
@@ -71,36 +70,4 @@ def contract_response(c: Contract) -> dict[str, Any]:
         "notices": [n.to_dict() for n in c.notices],
         "closed_on": _d(c.closed_on),
         "closed_reason": c.closed_reason,
-    }
-
-
-def invoice_response(inv: Invoice, as_of: date, contract_amount: Any) -> dict[str, Any]:
-    accrued = inv.accrued_penalty(as_of, contract_amount)
-    assessed = inv.penalty_assessed
-    return {
-        "year": inv.year,
-        "period_start": inv.period_start.isoformat(),
-        "period_end": inv.period_end.isoformat(),
-        "issue_date": inv.issue_on.isoformat(),
-        "due_date": inv.due_on.isoformat(),
-        "amount": money_str(inv.amount),
-        "amount_in_words": amount_in_words(inv.amount),
-        "paid": money_str(inv.paid),
-        "outstanding": money_str(inv.outstanding),
-        "outstanding_in_words": amount_in_words(inv.outstanding),
-        "status": inv.status,
-        "overdue": inv.is_overdue(as_of),
-        "days_overdue": inv.days_overdue(as_of) if inv.is_overdue(as_of) else 0,
-        "penalties": {
-            "mode": inv.late_penalty.mode,
-            "as_of": as_of.isoformat(),
-            "accrued": money_str(accrued),
-            "accrued_in_words": amount_in_words(accrued),
-            "assessed": money_str(assessed),
-            "assessed_in_words": amount_in_words(assessed),
-            "assessments": [a.to_dict() for a in inv.assessments],
-        },
-        "allocations": [a.to_dict() for a in inv.allocations],
-        "alert_levels_sent": sorted(inv.levels_alerted),
-        "void_reason": inv.void_reason,
     }

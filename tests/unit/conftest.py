@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.billing_requests import payment_request
 from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.links import link_token
-from chalicelib.services import billing, contracts, lifecycle, signing
+from chalicelib.services import billing, contracts, lifecycle, payments, signing
 from chalicelib.services.base import Deps
 from chalicelib.settings import load_settings
 from tests.clocks import FixedClock
@@ -119,7 +120,7 @@ class Office:
         if self.deps.today() < paid_on:
             self.at(paid_on)
         body = {"amount": amount, "paid_on": paid_on.isoformat(), "voucher_no": voucher, "method": "bank_transfer"}
-        return billing.record_payment(self.deps, contract_id, body, FINANCE)
+        return payments.record_payment(self.deps, contract_id, payment_request(body), FINANCE)
 
     # ---- the scheduled jobs -------------------------------------------------------------------------
     def run_invoicing(self, as_of: date) -> dict[str, Any]:

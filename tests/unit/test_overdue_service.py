@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.services import billing
+from chalicelib.services import ledger as ledger_service
 from tests.unit.conftest import Office
 
 D = date.fromisoformat
@@ -52,7 +53,7 @@ def test_one_alert_per_level_however_often_the_job_runs(office: Office, invoiced
     assert invoice.levels_alerted == [1, 15, 30]
     # And the daily penalty is 120000.00 × 0.05 % per day: assessed at each alert, 2400.00 accrued at 40 days
     assert penalties(office, invoiced) == ["60.00", "900.00", "1800.00"]
-    assert invoice.accrued_penalty(day(40), office.contract(invoiced).contract_amount) == 2400
+    assert ledger_service.view(office.repo.load_ledger(invoiced), day(40)).fees[1].penalty_accrued == 2400
     first = office.repo.events("InvoiceOverdue", invoiced)[0].payload
     assert (first["days_overdue"], first["outstanding"], first["outstanding_in_words"]) == (
         1,
@@ -103,9 +104,9 @@ def test_detect_overdue_reads_only_the_open_invoices_due_before_as_of(office: Of
     report = office.run_overdue(D("2027-01-10"))
     # Then it queried the index once, got only A's invoice, and read only A to escalate it
     assert (report["overdue_invoices"], report["escalated"]) == (1, 1)
-    assert dict(office.repo.reads) == {"open_invoices_due_before": 1, "get_contract": 1, "get_invoice": 1}
+    assert dict(office.repo.reads) == {"open_invoices_due_before": 1, "load_ledger": 1}
     assert office.repo.items_read["open_invoices_due_before"] == 1
-    assert office.repo.items_read["get_contract"] == 1
+    assert office.repo.items_read["load_ledger"] == 2  # A's contract and its one invoice
     assert [e.contract_id for e in office.repo.events("InvoiceOverdue")] == [a]
     assert office.repo.writes["commit"] == 1
     assert {b, c}.isdisjoint(e.contract_id for e in office.repo.events("InvoiceOverdue"))

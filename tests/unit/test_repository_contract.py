@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.ledger_codec import invoice_to_dict
 from chalicelib.domain.audit import verify_chain
 from chalicelib.domain.contract import Contract, contract_to_dict
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
 from chalicelib.domain.events import DomainEvent
-from chalicelib.domain.invoice import invoice_to_dict
 from chalicelib.services.base import stage_events
 from chalicelib.services.ports import AlertMark, Changes, PaymentRecord, Repository, SigningToken, StoredDocument
 from chalicelib.settings import load_settings
-from tests.fakes import FakeRepository, active_contract, draft_contract, issue_invoice
+from tests.fakes import FakeRepository, active_contract, cache_payment, draft_contract, issue_invoice
 
 D = date.fromisoformat
 AT = "2026-11-22T02:00:00Z"
@@ -258,11 +258,11 @@ class TestRepositoryContract:
         stale = repo.get_invoices("c-1")[0]
 
         fresh = repo.get_invoices("c-1")[0]
-        fresh.allocate(Decimal("100.00"), "V-1", D("2026-12-01"))
+        cache_payment(fresh, Decimal("100.00"), "V-1", D("2026-12-01"))
         update(repo, contract, updated_invoices=[(fresh, fresh.version)])
         assert fresh.version == 2
 
-        stale.allocate(Decimal("200.00"), "V-2", D("2026-12-01"))
+        cache_payment(stale, Decimal("200.00"), "V-2", D("2026-12-01"))
         with pytest.raises(ConcurrentUpdate) as refused:
             update(repo, contract, updated_invoices=[(stale, 1)])
         assert (refused.value.entity, refused.value.key) == ("invoice", "c-1#001")
@@ -368,7 +368,7 @@ class TestRepositoryContract:
         sooner = active_contract(D("2026-11-22"), contract_id="c-2", contract_no="HT-2")
         paid = active_contract(D("2026-11-01"), contract_id="c-3", contract_no="HT-3")
         settled = issue_invoice(paid, 1)
-        settled.allocate(Decimal("120000.00"), "V-1", D("2026-11-05"))
+        cache_payment(settled, Decimal("120000.00"), "V-1", D("2026-11-05"))
         for contract, invoice in (
             (later, issue_invoice(later, 1)),
             (sooner, issue_invoice(sooner, 1)),
@@ -387,7 +387,7 @@ class TestRepositoryContract:
         assert [(i.contract_id, i.status) for i in repo.open_invoices()] == [("c-2", "open"), ("c-1", "open")]
         # When c-2's invoice is paid it leaves the index
         invoice = repo.get_invoices("c-2")[0]
-        invoice.allocate(Decimal("120000.00"), "V-2", D("2026-12-30"))
+        cache_payment(invoice, Decimal("120000.00"), "V-2", D("2026-12-30"))
         update(repo, sooner, updated_invoices=[(invoice, 1)])
         assert due_before("2027-01-01") == [("c-1", "2026-12-31")]
         assert [i.contract_id for i in repo.open_invoices()] == ["c-1"]

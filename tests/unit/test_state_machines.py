@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from chalicelib.domain.contract import Contract, contract_to_dict
 from chalicelib.domain.errors import Conflict, IllegalTransition
-from chalicelib.domain.invoice import Invoice, invoice_to_dict
-from tests.fakes import active_contract, awaiting_contract, draft_contract, issue_invoice, links, signature
+from tests.fakes import active_contract, awaiting_contract, draft_contract, links, signature
 
 D = date.fromisoformat
 AT = "2026-11-22T02:00:00Z"
@@ -272,52 +270,5 @@ def test_an_effective_notice_cannot_be_withdrawn() -> None:
 
 
 # ---- invoices -----------------------------------------------------------------------------------------------
-def _invoice(status: str) -> Invoice:
-    invoice = issue_invoice(active_contract(EFFECTIVE), 1)
-    if status == "partially_paid":
-        invoice.allocate(Decimal("20000.00"), "V-1", D("2026-12-01"))
-    elif status == "paid":
-        invoice.allocate(Decimal("120000.00"), "V-1", D("2026-12-01"))
-    elif status == "void":
-        invoice.void("开错了")
-    return invoice
-
-
-INVOICE_ACTIONS: dict[str, tuple[Callable[[Invoice], Any], set[str], str]] = {
-    "pay_part": (
-        lambda i: i.allocate(Decimal("100.00"), "V-2", D("2026-12-02")),
-        {"open", "partially_paid"},
-        "partially_paid",
-    ),
-    "pay_rest": (lambda i: i.allocate(i.outstanding, "V-2", D("2026-12-02")), {"open", "partially_paid"}, "paid"),
-    "void": (lambda i: i.void("作废"), {"open", "partially_paid"}, "void"),
-}
-
-
-@pytest.mark.parametrize("action", sorted(INVOICE_ACTIONS))
-@pytest.mark.parametrize("status", ["open", "partially_paid", "paid", "void"])
-def test_invoice_actions_follow_the_state_machine(status: str, action: str) -> None:
-    invoice = _invoice(status)
-    assert invoice.status == status
-    act, legal_from, lands_in = INVOICE_ACTIONS[action]
-    before = invoice_to_dict(invoice)
-    if status in legal_from:
-        act(invoice)
-        assert invoice.status == lands_in
-    else:
-        with pytest.raises(IllegalTransition):
-            act(invoice)
-        assert invoice_to_dict(invoice) == before
-
-
-def test_a_partially_paid_invoice_can_be_voided_by_the_operator() -> None:
-    # DESIGN: open | partially_paid → void; what was paid stays recorded against the invoice
-    invoice = _invoice("partially_paid")
-    invoice.void("双方确认豁免余款")
-    assert (invoice.status, invoice.paid, invoice.outstanding) == ("void", Decimal("20000.00"), Decimal("0.00"))
-
-
-def test_a_voided_invoice_owes_nothing() -> None:
-    invoice = _invoice("void")
-    assert (invoice.outstanding, invoice.is_open, invoice.void_reason) == (Decimal("0.00"), False, "开错了")
-    assert invoice.accrued_penalty(D("2027-06-01"), Decimal("360000.00")) == Decimal("0.00")
+# An invoice's status is the ledger's (open → partially_paid → paid; void or cancelled by a fee cancellation):
+# tests/unit/test_ledger_rules.py holds it to the rules.

@@ -1,0 +1,151 @@
+"""The receivables ledger of a contract as the use cases need it: its facts from the stored book, its figures as
+of a day, and what every write must also do — refresh the invoices' cached state, tell finance when a
+later-recorded fact moved earlier payments or lowered a penalty it was told, and keep the receivables index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.calendar import contract_year_start
+from chalicelib.domain.contract import Contract
+from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.invoice import Invoice, PenaltyAssessment
+from chalicelib.domain.ledger import ZERO, Fact, Ledger, Payment, replay, settled_since
+from chalicelib.domain.money import amount_in_words, money_str, quantize
+from chalicelib.services.ports import LedgerBook, PaymentRecord, ReceivableMark
+from chalicelib.services.unit_of_work import UnitOfWork
+
+
+def contract_amount_on(contract: Contract) -> Callable[[date], Decimal]:
+    """合同金额 as it stood on a day: only supplementary agreements in force by then count."""
+
+    def amount(day: date) -> Decimal:
+        versions = [v for v in contract.terms_versions if v.effective_from is None or v.effective_from <= day]
+        terms = versions[-1].terms
+        if contract.effective_date is None:
+            return quantize(terms.annual_fee * terms.term_years)
+        total = Decimal(0)
+        for k in range(1, terms.term_years + 1):
+            start = contract_year_start(contract.effective_date, k)
+            chosen = versions[0].terms
+            for v in versions[1:]:
+                if v.effective_from is not None and v.effective_from <= start:
+                    chosen = v.terms
+            total += chosen.annual_fee
+        return quantize(total)
+
+    return amount
+
+
+def payment_fact(p: PaymentRecord) -> Payment:
+    return Payment(p.voucher_no, p.paid_on, p.amount, p.seq, p.method, p.applies_to)
+
+
+def facts_of(book: LedgerBook) -> list[Fact]:
+    facts: list[Fact] = [inv.fee() for inv in book.invoices.values()]
+    facts.extend(payment_fact(p) for p in book.payments)
+    facts.extend(book.facts)
+    return facts
+
+
+def view(book: LedgerBook, as_of: date) -> Ledger:
+    return replay(facts_of(book), as_of, contract_amount_on(book.contract))
+
+
+def next_seq(book: LedgerBook, uow: UnitOfWork) -> int:
+    """Recorded order of a new fact: the audit sequence number of the entry its write stages for it (every fact
+    raises one event, so these never collide across writes)."""
+    staged = uow.staged
+    return book.contract.audit_seq + 1 + len(staged.facts) + len(staged.payments)
+
+
+def latest_day(book: LedgerBook, today: date) -> date:
+    return max([today, *(f.on for f in facts_of(book))])
+
+
+# ---- penalties finance was told ----------------------------------------------------------------------------
+def penalty_event(inv: Invoice, total: Decimal, delta: Decimal, on: date, why: str | None = None) -> DomainEvent:
+    data: dict[str, Any] = {
+        "year": inv.year,
+        "due_date": inv.due_on.isoformat(),
+        "as_of": on.isoformat(),
+        "days_overdue": max(0, (on - inv.due_on).days),
+        "mode": inv.late_penalty.mode,
+        "rate_pct": format(inv.late_penalty.rate_pct, "f"),
+        "penalty_total": money_str(total),
+        "penalty_total_in_words": amount_in_words(total),
+        "penalty_delta": money_str(delta),
+    }
+    if delta < 0:
+        return DomainEvent("PenaltyAdjusted", {**data, "why": why or "a later-recorded fact"})
+    return DomainEvent("PenaltyAssessed", data)
+
+
+def report_penalty(uow: UnitOfWork, inv: Invoice, ledger: Ledger, on: date) -> None:
+    """Tell finance the penalty of `inv` as of `on` when it rose above what it was last told."""
+    st = ledger.fees.get(inv.year)
+    total = ZERO if st is None else st.penalty_accrued
+    delta = quantize(total - inv.penalty_reported)
+    if delta <= 0:
+        return
+    inv.assessments.append(PenaltyAssessment(on, max(0, (on - inv.due_on).days), total, delta))
+    uow.update_invoice(inv)
+    uow.raise_event(penalty_event(inv, total, delta, on))
+
+
+def _adjust_penalties(uow: UnitOfWork, book: LedgerBook, why: str) -> None:
+    """A later-recorded fact may lower a penalty finance was told: say so (PenaltyAdjusted) with the new figure."""
+    for inv in book.invoices.values():
+        if not inv.assessments:
+            continue
+        last = inv.assessments[-1]
+        st = view(book, last.on).fees.get(inv.year)
+        now = ZERO if st is None else st.penalty_accrued
+        if now < last.total:
+            delta = quantize(now - last.total)
+            inv.assessments.append(PenaltyAssessment(last.on, last.days_overdue, now, delta))
+            uow.update_invoice(inv)
+            uow.raise_event(penalty_event(inv, now, delta, last.on, why))
+
+
+def _placements(ledger: Ledger) -> dict[str, dict[tuple[int, str], Decimal]]:
+    return {sid: ledger.placed(sid) for sid in ledger.sources}
+
+
+def placed_list(placed: dict[tuple[int, str], Decimal]) -> list[dict[str, Any]]:
+    return [{"year": y, "what": w, "amount": money_str(a)} for (y, w), a in placed.items()]
+
+
+def settle(uow: UnitOfWork, book: LedgerBook, before: Ledger, today: date, why: str) -> Ledger:
+    """What every ledger write does after adding its facts to `book` (see the module docstring)."""
+    as_of = latest_day(book, today)
+    after = view(book, as_of)
+    for year, inv in book.invoices.items():
+        st = after.fees.get(year)
+        if st is not None and inv.refresh(st, after.fee_allocations(year)):
+            uow.update_invoice(inv)
+    old, new = _placements(before), _placements(after)
+    moved = {sid: (old[sid], new.get(sid, {})) for sid in old if old[sid] != new.get(sid, {})}
+    if moved:
+        uow.raise_event(
+            DomainEvent(
+                "PaymentsReallocated",
+                {
+                    "why": why,
+                    "moves": [
+                        {"source": sid, "before": placed_list(b), "after": placed_list(a)}
+                        for sid, (b, a) in moved.items()
+                    ],
+                    "credit_after": money_str(after.credit),
+                },
+            )
+        )
+    _adjust_penalties(uow, book, why)
+    uow.staged.receivable = ReceivableMark(
+        book.contract.id, settled_since(facts_of(book), contract_amount_on(book.contract), as_of)
+    )
+    book.contract.ledger_credit = after.credit
+    return after

@@ -1,0 +1,88 @@
+"""What contract changes do to fees already issued: a supplementary agreement in force on a year's first day
+revises that year's fee (InvoiceRevised, a revised 付款通知书), and a termination cancels the fees of years that
+start on or after it takes effect (InvoiceCancelled), whenever either is recorded. Called inside the contract's own
+write, so the facts commit in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from chalicelib.domain.contract import Contract
+from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.ledger import FeeRevision
+from chalicelib.domain.money import amount_in_words, money_str
+from chalicelib.services import ledger as ledgers
+from chalicelib.services.base import Deps
+from chalicelib.services.payments import cancel_fee
+from chalicelib.services.ports import Changes
+from chalicelib.services.unit_of_work import UnitOfWork
+
+
+def termination_date(contract: Contract) -> date | None:
+    notice = next((n for n in contract.notices if n.status in ("served", "effective")), None)
+    return None if notice is None else notice.effective_date
+
+
+def touches_issued_fees(contract: Contract) -> bool:
+    """Cheap check before reading the ledger: is any issued year governed differently than when it was issued?"""
+    if contract.invoiced_years == 0 or contract.effective_date is None:
+        return False
+    last_start = contract.year_start(contract.invoiced_years)
+    ends = termination_date(contract)
+    latest_terms = contract.terms_versions[-1].effective_from
+    return (ends is not None and ends <= last_start) or (latest_terms is not None and latest_terms <= last_start)
+
+
+def apply_to_issued_fees(deps: Deps, contract: Contract, changes: Changes, actor: str) -> list[DomainEvent]:
+    """Stage the revisions and cancellations `contract` (changed, not yet committed) implies; returns the events to
+    stage after the contract's own."""
+    if not touches_issued_fees(contract):
+        return []
+    book = deps.repo.load_ledger(contract.id)
+    book.contract = contract
+    uow = UnitOfWork(deps, actor)
+    uow.changes = changes
+    uow.remember_invoices(book)
+    today = deps.today()
+    before = ledgers.view(book, ledgers.latest_day(book, today))
+    ends = termination_date(contract)
+    for year, inv in book.invoices.items():
+        st = before.fees.get(year)
+        if st is None or not st.live:
+            continue
+        if ends is not None and inv.issue_on >= ends:
+            uow.raise_event(
+                cancel_fee(uow, book, year, inv.issue_on, "cancelled", "the contract ends before this year")
+            )
+            continue
+        terms = contract.terms_on(inv.issue_on)
+        if terms.annual_fee != st.amount:
+            version = next(v for v in reversed(contract.terms_versions) if v.terms is terms)
+            on = max(version.effective_from or inv.issue_on, inv.issue_on)
+            reason = f"supplementary agreement {version.amendment_no}"
+            fact = FeeRevision(year, on, terms.annual_fee, ledgers.next_seq(book, uow), reason)
+            book.facts.append(fact)
+            uow.staged.facts.append(fact)
+            revised = ledgers.view(book, ledgers.latest_day(book, today)).fees[year]
+            uow.raise_event(
+                DomainEvent(
+                    "InvoiceRevised",
+                    {
+                        "year": year,
+                        "on": on.isoformat(),
+                        "amendment_no": version.amendment_no,
+                        "period_start": inv.period_start.isoformat(),
+                        "period_end": inv.period_end.isoformat(),
+                        "issue_date": inv.issue_on.isoformat(),
+                        "previous_amount": money_str(st.amount),
+                        "amount": money_str(revised.amount),
+                        "amount_in_words": amount_in_words(revised.amount),
+                        "due_date": revised.due_on.isoformat(),
+                        "paid": money_str(revised.paid),
+                        "outstanding": money_str(revised.outstanding),
+                    },
+                )
+            )
+    if uow.events:
+        ledgers.settle(uow, book, before, today, uow.events[0].type)
+    return uow.events

@@ -1,0 +1,189 @@
+"""Response shapes of the ledger: invoices and the ledger of a contract as of a day (JSON-ready dicts)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.ledger import (
+    Fact,
+    Fee,
+    FeeCancellation,
+    FeeRevision,
+    FeeState,
+    Ledger,
+    Payment,
+    Refund,
+    SetOff,
+    Waiver,
+)
+from chalicelib.domain.money import amount_in_words, money_str
+from chalicelib.services import ledger as ledgers
+from chalicelib.services.ports import LedgerBook
+
+
+def _penalty_split(ledger: Ledger, year: int) -> tuple[str, str]:
+    """What of a year's penalty was paid by payments and what by set-offs."""
+    paid = sum(
+        (
+            a.amount
+            for a in ledger.allocations
+            if a.year == year and a.what == "late_penalty" and a.source.startswith("payment:")
+        ),
+        start=0,
+    )
+    set_off = sum(
+        (
+            a.amount
+            for a in ledger.allocations
+            if a.year == year and a.what == "late_penalty" and a.source.startswith("set-off:")
+        ),
+        start=0,
+    )
+    return money_str(paid), money_str(set_off)  # type: ignore[arg-type]
+
+
+def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, Any]:
+    as_of = ledger.as_of
+    accrued = st.penalty_accrued
+    paid, set_off = _penalty_split(ledger, inv.year)
+    days = st.days_overdue(as_of)
+    return {
+        "year": inv.year,
+        "period_start": inv.period_start.isoformat(),
+        "period_end": inv.period_end.isoformat(),
+        "issue_date": inv.issue_on.isoformat(),
+        "due_date": st.due_on.isoformat(),
+        "amount": money_str(st.amount),
+        "amount_in_words": amount_in_words(st.amount),
+        "original_amount": money_str(st.fee.amount),
+        "paid": money_str(st.paid),
+        "outstanding": money_str(st.outstanding),
+        "outstanding_in_words": amount_in_words(st.outstanding),
+        "status": st.status,
+        "overdue": days > 0,
+        "days_overdue": days,
+        "penalties": {
+            "mode": inv.late_penalty.mode,
+            "as_of": as_of.isoformat(),
+            "accrued": money_str(accrued),
+            "accrued_in_words": amount_in_words(accrued),
+            "paid": paid,
+            "waived": money_str(st.penalty_waived),
+            "set_off": set_off,
+            "outstanding": money_str(st.penalty_outstanding),
+            "outstanding_in_words": amount_in_words(st.penalty_outstanding),
+            "assessed": money_str(inv.penalty_reported),
+            "assessed_in_words": amount_in_words(inv.penalty_reported),
+            "assessments": [
+                {
+                    "on": a.on.isoformat(),
+                    "days_overdue": a.days_overdue,
+                    "total": money_str(a.total),
+                    "delta": money_str(a.delta),
+                }
+                for a in inv.assessments
+                if a.on <= as_of
+            ],
+        },
+        "revisions": [
+            {"on": r.on.isoformat(), "amount": money_str(r.amount), "amount_in_words": amount_in_words(r.amount)}
+            for r in st.revisions
+        ],
+        "cancelled_on": None if st.cancelled_on is None else st.cancelled_on.isoformat(),
+        "allocations": [
+            {
+                "voucher_no": a.source.removeprefix("payment:"),
+                "paid_on": a.on.isoformat(),
+                "amount": money_str(a.amount),
+            }
+            for a in ledger.fee_allocations(inv.year)
+        ],
+        "alert_levels_sent": sorted(inv.levels_alerted),
+        "void_reason": inv.void_reason if st.cancelled_on is not None else None,
+    }
+
+
+def invoices_response(book: LedgerBook, as_of: date | None, today: date) -> dict[str, Any]:
+    """Every invoice issued by `as_of` with its figures as of that day (default: today, or the last fact's day)."""
+    day = as_of or ledgers.latest_day(book, today)
+    ledger = ledgers.view(book, day)
+    return {
+        "contract_id": book.contract.id,
+        "contract_no": book.contract.contract_no,
+        "as_of": day.isoformat(),
+        "items": [invoice_response(book.invoices[y], st, ledger) for y, st in ledger.fees.items()],
+    }
+
+
+def _fact(fact: Fact) -> dict[str, Any]:
+    if isinstance(fact, Fee):
+        return {"type": "fee", "year": fact.year, "amount": money_str(fact.amount), "due_date": fact.due_on.isoformat()}
+    if isinstance(fact, FeeRevision):
+        return {"type": "fee_revision", "year": fact.year, "amount": money_str(fact.amount), "reason": fact.reason}
+    if isinstance(fact, FeeCancellation):
+        return {"type": "fee_cancellation", "year": fact.year, "status": fact.status, "reason": fact.reason}
+    if isinstance(fact, Payment):
+        return {
+            "type": "payment",
+            "voucher_no": fact.voucher_no,
+            "amount": money_str(fact.amount),
+            "method": fact.method,
+            "applies_to": [{"year": d.year, "what": d.what} for d in fact.applies_to],
+        }
+    if isinstance(fact, Waiver):
+        return {"type": "waiver", "year": fact.year, "amount": money_str(fact.amount), "reason": fact.reason}
+    if isinstance(fact, SetOff):
+        return {
+            "type": "set_off",
+            "year": fact.year,
+            "amount": money_str(fact.amount),
+            "reason": fact.reason,
+            "claim": fact.claim,
+        }
+    assert isinstance(fact, Refund)
+    return {"type": "refund", "voucher_no": fact.voucher_no, "amount": money_str(fact.amount), "reason": fact.reason}
+
+
+def ledger_response(book: LedgerBook, as_of: date) -> dict[str, Any]:
+    ledger = ledgers.view(book, as_of)
+    facts = []
+    for fact in ledger.facts:
+        item = {"on": fact.on.isoformat(), **_fact(fact)}
+        if isinstance(fact, Payment | SetOff):
+            sid = f"payment:{fact.voucher_no}" if isinstance(fact, Payment) else f"set-off:{fact.seq}"
+            item["placed"] = ledgers.placed_list(ledger.placed(sid))
+            item["credit"] = money_str(ledger.sources[sid].unallocated)
+            item["moves"] = [
+                {"on": a.on.isoformat(), "year": a.year, "what": a.what, "amount": money_str(a.amount)}
+                for a in ledger.allocations
+                if a.source == sid
+            ]
+        facts.append(item)
+    return {
+        "contract_id": book.contract.id,
+        "contract_no": book.contract.contract_no,
+        "as_of": as_of.isoformat(),
+        "facts": facts,
+        "fees": [
+            {
+                "year": st.year,
+                "status": st.status,
+                "amount": money_str(st.amount),
+                "due_date": st.due_on.isoformat(),
+                "paid": money_str(st.paid),
+                "outstanding": money_str(st.outstanding),
+                "days_overdue": st.days_overdue(as_of),
+                "penalty_accrued": money_str(st.penalty_accrued),
+                "penalty_outstanding": money_str(st.penalty_outstanding),
+            }
+            for st in ledger.fees.values()
+        ],
+        "balances": {
+            "fees_outstanding": money_str(ledger.fees_outstanding),
+            "penalties_outstanding": money_str(ledger.penalties_outstanding),
+            "credit": money_str(ledger.credit),
+            "net": money_str(ledger.net),
+        },
+    }

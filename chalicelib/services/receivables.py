@@ -1,0 +1,112 @@
+"""Receivables (应收账款) as of any day, from each contract's ledger: fees not yet due, fees overdue by aging bucket,
+penalties outstanding, credit and net; and the CSV finance opens in Excel (cells neutralized against formulas)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.ledger import BUCKETS, ZERO, Ledger, aging_bucket
+from chalicelib.domain.money import money_str, quantize
+from chalicelib.services import ledger as ledgers
+from chalicelib.services.base import Deps
+from chalicelib.services.ports import LedgerBook
+
+FIGURES = ("outstanding", "not_yet_due", "overdue", *BUCKETS, "penalties", "penalties_outstanding", "credit", "net")
+
+
+def _row(book: LedgerBook, ledger: Ledger, as_of: date) -> dict[str, Any] | None:
+    fees = [st for st in ledger.fees.values() if st.live]
+    sums: dict[str, Decimal] = dict.fromkeys(FIGURES, ZERO)
+    for st in fees:
+        sums["outstanding"] += st.outstanding
+        sums["penalties"] += st.penalty_accrued
+        days = st.days_overdue(as_of)
+        if days > 0:
+            sums["overdue"] += st.outstanding
+            sums[aging_bucket(days)] += st.outstanding
+        else:
+            sums["not_yet_due"] += st.outstanding
+    sums["penalties_outstanding"] = ledger.penalties_outstanding
+    sums["credit"] = ledger.credit
+    sums["net"] = ledger.net
+    if not (sums["outstanding"] or sums["penalties_outstanding"] or sums["credit"]):
+        return None
+    c = book.contract
+    return {
+        "contract_id": c.id,
+        "contract_no": c.contract_no,
+        "client": c.client.name,
+        "status": c.status,
+        **{k: money_str(quantize(v)) for k, v in sums.items()},
+        "invoices": [
+            {
+                "year": st.year,
+                "due_date": st.due_on.isoformat(),
+                "outstanding": money_str(st.outstanding),
+                "days_overdue": st.days_overdue(as_of),
+                "penalty_outstanding": money_str(st.penalty_outstanding),
+            }
+            for st in fees
+            if st.outstanding or st.penalty_outstanding
+        ],
+    }
+
+
+def receivables(deps: Deps, as_of: date) -> dict[str, Any]:
+    """Every contract with anything owed or credited on `as_of`; reads only contracts not settled before it."""
+    rows = []
+    totals: dict[str, Decimal] = dict.fromkeys(FIGURES, ZERO)
+    for contract_id in sorted(set(deps.repo.receivable_contracts(as_of))):
+        book = deps.repo.load_ledger(contract_id)
+        row = _row(book, ledgers.view(book, as_of), as_of)
+        if row is None:
+            continue
+        rows.append(row)
+        for k in FIGURES:
+            totals[k] += Decimal(row[k])
+    return {
+        "as_of": as_of.isoformat(),
+        "buckets": list(BUCKETS),
+        "contracts": rows,
+        "totals": {k: money_str(quantize(v)) for k, v in totals.items()},
+    }
+
+
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A text cell Excel will not run: a leading formula trigger is quoted with ' (OWASP CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_TRIGGERS) else value
+
+
+def receivables_csv(report: dict[str, Any]) -> str:
+    """UTF-8 with BOM so Excel shows Chinese correctly; names and numbers of parties are neutralized text."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "合同编号 contract_no",
+            "甲方 client",
+            "状态 status",
+            "未付 outstanding",
+            "未到期 not_yet_due",
+            "逾期 overdue",
+            *[f"逾期{b}天 {b}" for b in BUCKETS],
+            "逾期违约金 penalties",
+            "未付违约金 penalties_outstanding",
+            "预收 credit",
+            "净额 net",
+        ]
+    )
+    for row in report["contracts"]:
+        writer.writerow(
+            [csv_cell(row["contract_no"]), csv_cell(row["client"]), row["status"], *[row[k] for k in FIGURES]]
+        )
+    totals = report["totals"]
+    writer.writerow(["合计 total", "", "", *[totals[k] for k in FIGURES]])
+    return "\ufeff" + buf.getvalue()

@@ -1,0 +1,83 @@
+"""One unit of work per use case: load the aggregates, remember the versions read, collect the events they
+raise, commit everything in one transaction, and run the whole use case again when another writer won the race.
+
+    def record_x(uow: UnitOfWork) -> T:
+        book = uow.ledger(contract_id)      # load
+        ...                                 # act: domain rules, uow.raise_event(...)
+        uow.commit()                        # commit
+    run(deps, actor, record_x)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from chalicelib.domain.contract import Contract
+from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.invoice import Invoice
+from chalicelib.services.base import Deps, retry_on_conflict, stage_events
+from chalicelib.services.ports import Changes, LedgerBook
+
+T = TypeVar("T")
+
+
+class UnitOfWork:
+    def __init__(self, deps: Deps, actor: str) -> None:
+        self.deps = deps
+        self.actor = actor
+        self.changes: Changes | None = None
+        self.events: list[DomainEvent] = []
+        self._invoice_versions: dict[int, int] = {}
+
+    # ---- load ----------------------------------------------------------------------------------------
+    def adopt(self, contract: Contract) -> None:
+        """Change `contract` as read elsewhere (e.g. from an index copy), at the version it carries."""
+        self.changes = Changes(contract=contract, expected_version=contract.version)
+
+    def contract(self, contract_id: str) -> Contract:
+        contract = self.deps.repo.get_contract(contract_id)
+        self.adopt(contract)
+        return contract
+
+    def ledger(self, contract_id: str) -> LedgerBook:
+        """The contract and its whole ledger (one Query); invoice versions are remembered for the commit."""
+        book = self.deps.repo.load_ledger(contract_id)
+        self.adopt(book.contract)
+        self.remember_invoices(book)
+        return book
+
+    def remember_invoices(self, book: LedgerBook) -> None:
+        self._invoice_versions = {year: inv.version for year, inv in book.invoices.items()}
+
+    # ---- act ------------------------------------------------------------------------------------------
+    @property
+    def staged(self) -> Changes:
+        if self.changes is None:
+            raise RuntimeError("load an aggregate before changing it")
+        return self.changes
+
+    def raise_event(self, *events: DomainEvent) -> None:
+        self.events.extend(events)
+
+    def add_invoice(self, invoice: Invoice) -> None:
+        self.staged.new_invoices.append(invoice)
+
+    def update_invoice(self, invoice: Invoice) -> None:
+        """Write this invoice with a condition on the version it was read at (once per commit)."""
+        changes = self.staged
+        if invoice in changes.new_invoices or any(i is invoice for i, _ in changes.updated_invoices):
+            return
+        changes.updated_invoices.append((invoice, self._invoice_versions.get(invoice.year, invoice.version)))
+
+    # ---- commit ---------------------------------------------------------------------------------------
+    def commit(self) -> None:
+        changes = self.staged
+        now = self.deps.now_iso()
+        stage_events(changes, self.events, self.actor, now)
+        self.deps.repo.commit(changes)
+
+
+def run(deps: Deps, actor: str, use_case: Callable[[UnitOfWork], T]) -> T:
+    """Run `use_case` in a fresh unit of work, again from the start when a concurrent writer won."""
+    return retry_on_conflict(lambda: use_case(UnitOfWork(deps, actor)))
