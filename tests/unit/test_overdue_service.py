@@ -106,7 +106,7 @@ def test_detect_overdue_reads_only_the_open_invoices_due_before_as_of(office: Of
     assert (report["overdue_invoices"], report["escalated"]) == (1, 1)
     assert dict(office.repo.reads) == {"open_invoices_due_before": 1, "load_ledger": 1}
     assert office.repo.items_read["open_invoices_due_before"] == 1
-    assert office.repo.items_read["load_ledger"] == 2  # A's contract and its one invoice
+    assert office.repo.items_read["load_ledger"] == 3  # A's contract, its invoice and its ledger state
     assert [e.contract_id for e in office.repo.events("InvoiceOverdue")] == [a]
     assert office.repo.writes["commit"] == 1
     assert {b, c}.isdisjoint(e.contract_id for e in office.repo.events("InvoiceOverdue"))
