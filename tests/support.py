@@ -58,4 +58,6 @@ def finance_messages(aws: dict[str, Any]) -> list[dict[str, Any]]:
     from moto.sns.models import sns_backends
 
     topic = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[aws["topics"]["FinanceTopic"]]
-    return [json.loads(m) if isinstance(m, str) else m for m in getattr(topic, "sent_notifications", [])]
+    # moto keeps (message_id, message, subject, attributes, group_id) per published message
+    sent = getattr(topic, "sent_notifications", [])
+    return [json.loads(m[1] if isinstance(m, tuple) else m) if not isinstance(m, dict) else m for m in sent]

@@ -300,7 +300,8 @@ class DynamoRepository:
     def load_ledger(self, contract_id: str) -> LedgerBook:
         """One Query over the contract's partition, from its invoices to its payments (the contract item and the
         ledger facts sort between them)."""
-        conn = self._conn()
+        self._conn()
+        table = ContractRecord._get_connection()  # knows the table's key schema (any record class would do)
         pk = contract_pk(contract_id)
         contract: Contract | None = None
         invoices: dict[int, Invoice] = {}
@@ -308,8 +309,7 @@ class DynamoRepository:
         facts = []
         start: Any = None
         while True:
-            page = conn.query(
-                self._settings.table_name,
+            page = table.query(
                 pk,
                 range_key_condition=BaseRecord.sk.between(LEDGER_SK_FROM, LEDGER_SK_TO),
                 consistent_read=True,

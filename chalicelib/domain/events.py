@@ -16,6 +16,14 @@ FINANCE_EVENTS = frozenset(
         "ContractActivated",
         "ContractTerminated",
         "NoticeServed",
+        "PenaltyAdjusted",
+        "PaymentsReallocated",
+        "InvoiceRevised",
+        "InvoiceCancelled",
+        "PenaltyWaived",
+        "SetOffRecorded",
+        "RefundRecorded",
+        "CreditApplied",
     }
 )
 

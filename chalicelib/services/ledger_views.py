@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ledger import (
+    ZERO,
     Fact,
     Fee,
     FeeCancellation,
@@ -25,23 +26,10 @@ from chalicelib.services.ports import LedgerBook
 
 def _penalty_split(ledger: Ledger, year: int) -> tuple[str, str]:
     """What of a year's penalty was paid by payments and what by set-offs."""
-    paid = sum(
-        (
-            a.amount
-            for a in ledger.allocations
-            if a.year == year and a.what == "late_penalty" and a.source.startswith("payment:")
-        ),
-        start=0,
-    )
-    set_off = sum(
-        (
-            a.amount
-            for a in ledger.allocations
-            if a.year == year and a.what == "late_penalty" and a.source.startswith("set-off:")
-        ),
-        start=0,
-    )
-    return money_str(paid), money_str(set_off)  # type: ignore[arg-type]
+    mine = [a for a in ledger.allocations if a.year == year and a.what == "late_penalty"]
+    paid = sum((a.amount for a in mine if a.source.startswith("payment:")), ZERO)
+    set_off = sum((a.amount for a in mine if a.source.startswith("set-off:")), ZERO)
+    return money_str(paid), money_str(set_off)
 
 
 def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, Any]:
