@@ -115,7 +115,6 @@ PAYMENT_CASES: list[tuple[dict[str, Any], str]] = [
     ({"amount": "-5.00"}, "amount"),
     ({"amount": "abc"}, "amount"),
     ({"amount": "1.001"}, "amount"),
-    ({"amount": "999999.00"}, "amount"),  # more than is outstanding
     ({"paid_on": "2027-02-30"}, "paid_on"),
     ({"paid_on": "2026-1-5"}, "paid_on"),
     ({"paid_on": "2099-01-01"}, "paid_on"),

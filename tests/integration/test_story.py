@@ -74,17 +74,11 @@ def test_sign_invoice_pay_overdue(world: Any) -> None:
         role="finance",
     )
     assert dup.status_code == 409 and dup.json_body["error"]["field"] == "voucher_no"
-    over = world.call(
-        "POST",
-        f"/contracts/{cid}/payments",
-        {"amount": "100000.01", "paid_on": "2027-02-01", "voucher_no": "V-002", "method": "bank_transfer"},
-        role="finance",
-    )
-    assert over.status_code == 409
+    # the rest, one cent more than the fee: the fee is paid, the cent goes to its penalty (docs/domain-rules.md)
     world.ok(
         "POST",
         f"/contracts/{cid}/payments",
-        {"amount": "100000.00", "paid_on": "2027-02-01", "voucher_no": "V-002", "method": "bank_transfer"},
+        {"amount": "100000.01", "paid_on": "2027-02-01", "voucher_no": "V-002", "method": "bank_transfer"},
         role="finance",
         status=201,
     )
@@ -121,7 +115,7 @@ def test_receivables_buckets_and_csv(world: Any) -> None:
     text = csv.body.decode("utf-8") if isinstance(csv.body, bytes) else csv.body
     assert text.startswith("\ufeff")  # BOM, so Excel shows the Chinese headers
     assert "合同编号" in text and "北京云帆科技有限公司" in text and "120000.00" in text
-    # a full payment takes it off the report
+    # a full payment leaves only the late penalty on the report (40 days × 60.00)
     world.travel(date(2027, 1, 31))
     world.ok(
         "POST",
@@ -131,4 +125,5 @@ def test_receivables_buckets_and_csv(world: Any) -> None:
         status=201,
     )
     after = world.ok("GET", "/receivables?as_of=2027-01-31", role="finance")
-    assert all(r["contract_id"] != cid for r in after["contracts"])
+    [row] = [r for r in after["contracts"] if r["contract_id"] == cid]
+    assert (row["outstanding"], row["penalties_outstanding"]) == ("0.00", "2400.00")
