@@ -4,6 +4,7 @@ that makes notices take effect, expires contracts and sends renewal reminders.""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -99,8 +100,7 @@ def serve_notice(deps: Deps, contract_id: str, body: object, actor: str) -> Cont
             served_at=deps.now_iso(),
             document_sha256=sha,
         )
-        event.data["outstanding_total"] = money_str(total)
-        event.data["outstanding_total_in_words"] = amount_in_words(total)
+        event = replace(event, outstanding_total=total)
         changes = Changes(
             contract=contract,
             expected_version=expected,

@@ -4,6 +4,7 @@ signatures and declines with their evidence, reissue and void links. One mechani
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -230,7 +231,7 @@ def sign(deps: Deps, token: str, body: object, ip_address: str, user_agent: str)
         status = contract.subject_status(record.subject)
         return {
             "receipt": {
-                **signature.to_dict(),
+                **asdict(signature),
                 "contract_id": contract.id,
                 "contract_no": contract.contract_no,
                 "subject": record.subject,

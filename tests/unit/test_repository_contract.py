@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.codec import contract_to_dict
 from chalicelib.domain.audit import verify_chain
-from chalicelib.domain.contract import Contract, contract_to_dict
+from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.invoice import invoice_to_dict
