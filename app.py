@@ -19,7 +19,7 @@ from chalicelib.services import ledger as ledger_service
 from chalicelib.services import receivables as receivables_service
 from chalicelib.services import signing as signing_service
 from chalicelib.services.auth import authorize
-from chalicelib.services.views import contract_response
+from chalicelib.services.views import contract_response, notice_response
 
 app = Chalice(app_name="hetong")
 STAFF = ("operator", "finance")
@@ -386,7 +386,7 @@ def serve_notice(contract_id: str) -> Response:
         contract = lifecycle.serve_notice(get_deps(), contract_id, body, _actor(role))
         notice = contract.notices[-1]
         return {
-            **notice.to_dict(),
+            **notice_response(notice),
             "contract_id": contract.id,
             "status": notice.status,
             "contract_status": contract.status,

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters.codec import contract_from_dict, contract_to_dict
 from chalicelib.adapters.dynamo import _contract_record, _invoice_record
 from chalicelib.adapters.records import BaseRecord, UniqueRecord
 from chalicelib.domain.calendar import contract_year_start
-from chalicelib.domain.contract import PARTIES, Contract, contract_from_dict, contract_to_dict
+from chalicelib.domain.contract import PARTIES, Contract
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.links import link_token
 from chalicelib.services.base import Deps

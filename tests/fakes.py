@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.adapters.codec import contract_from_dict, contract_listing, contract_to_dict
 from chalicelib.adapters.ledger_codec import (
     designations_from_list,
     designations_to_list,
@@ -27,14 +28,7 @@ from chalicelib.adapters.ledger_codec import (
     invoice_to_dict,
 )
 from chalicelib.domain.audit import AuditEntry, canonical_json
-from chalicelib.domain.contract import (
-    CONTRACT_TRANSITIONS,
-    Contract,
-    Signature,
-    SigningLink,
-    contract_from_dict,
-    contract_to_dict,
-)
+from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract, Signature, SigningLink
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
 from chalicelib.domain.invoice import Allocation, Invoice
 from chalicelib.domain.money import money_str, to_money
@@ -536,7 +530,7 @@ def _contract_item(c: Contract) -> Item:
         "version": c.version,
         "created_at": c.created_at,
         "body": canonical_json(contract_to_dict(c)),
-        "listing": canonical_json(c.listing()),
+        "listing": canonical_json(contract_listing(c)),
         "gsi1pk": f"STATUS#{c.status}",
         "gsi1sk": f"{c.created_at}#{c.id}",
         "s1pk": NEXT_INVOICE if next_invoice else None,

@@ -16,6 +16,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.codec import contract_from_dict, contract_listing, contract_to_dict
 from chalicelib.adapters.ledger_codec import (
     designations_from_list,
     designations_to_list,
@@ -47,7 +48,7 @@ from chalicelib.adapters.records import (
     bind_records,
 )
 from chalicelib.domain.audit import AuditEntry, canonical_json
-from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract, contract_from_dict, contract_to_dict
+from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound, Unavailable
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import money_str, to_money
@@ -80,7 +81,7 @@ def _contract_record(c: Contract) -> ContractRecord:
     rec.version = c.version
     rec.created_at = c.created_at
     rec.body = canonical_json(contract_to_dict(c))
-    rec.listing = canonical_json(c.listing())
+    rec.listing = canonical_json(contract_listing(c))
     rec.gsi1pk = f"STATUS#{c.status}"
     rec.gsi1sk = f"{c.created_at}#{c.id}"
     next_invoice = c.next_invoice_on()

@@ -1,21 +1,314 @@
-"""Domain events: what happened, recorded in the audit chain and published through the outbox."""
+"""Domain events: what happened to a contract, recorded in its audit chain and published through the outbox.
+
+One frozen dataclass per event type; the class name is the event's `type`. Money fields are `Decimal` (on the
+wire a two-place string); a money field named in `in_words` is also carried in Chinese capitals as
+`<field>_in_words`. `event_payload` is the one JSON shape of an event (audit entry and outbox payload alike),
+`event_from_payload` reads it back."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
 
-# Event types finance subscribes to on the SNS topic (message attribute `event_type`).
-FINANCE_EVENTS = frozenset(
+from chalicelib.domain.event_codec import decode_fields, encode_fields
+from chalicelib.domain.money import amount_in_words
+from chalicelib.domain.signing import Signature
+from chalicelib.domain.terms import Party, Terms
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+class UnknownEvent(KeyError):
+    """An outbox or audit record names an event type this code does not know."""
+
+
+class Event:
+    """Base of every typed event. Subclass with `finance=True` for events finance gets on the SNS topic."""
+
+    type: ClassVar[str]
+    finance: ClassVar[bool] = False
+    in_words: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, *, finance: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.type = cls.__name__
+        cls.finance = finance
+        EVENT_TYPES[cls.__name__] = cls
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """The untyped event of before: `type` and a JSON-ready `data`. Kept while billing moves to typed events."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_finance(self) -> bool:
+        return self.type in FINANCE_EVENTS
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    """Who and what, carried by every outbox event so messages render without another read."""
+
+    contract_id: str
+    contract_no: str
+    template: str
+    client: Party
+    vendor: Party
+
+    def party(self, which: str) -> Party:
+        return self.client if which == "client" else self.vendor
+
+
+@dataclass(frozen=True)
+class LinkSent:
+    """A signing link as the notifier needs it: the token id (the token is derived), address and expiry."""
+
+    token_id: str
+    email: str
+    expires_at: str
+
+
+# ---- contract and signing ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ContractDrafted(Event):
+    document_sha256: str
+    terms: Terms
+    template: str
+
+
+@dataclass(frozen=True)
+class ContractSent(Event):
+    document_sha256: str
+    links: dict[str, LinkSent]
+
+
+@dataclass(frozen=True)
+class SigningLinkReissued(Event):
+    subject: str
+    party: str
+    token_id: str
+    email: str
+    expires_at: str
+    revoked_token_id: str
+
+
+@dataclass(frozen=True)
+class SignatureRecorded(Event):
+    """The evidence of one signature, flat: `subject` plus every field of `Signature`."""
+
+    subject: str
+    party: str
+    signer_name: str
+    signer_email: str
+    signed_at: str
+    ip_address: str
+    user_agent: str
+    document_sha256: str
+    consent_version: str
+    consent_sha256: str
+    prev_audit_hash: str
+
+    @classmethod
+    def of(cls, subject: str, s: Signature) -> SignatureRecorded:
+        return cls(
+            subject=subject,
+            party=s.party,
+            signer_name=s.signer_name,
+            signer_email=s.signer_email,
+            signed_at=s.signed_at,
+            ip_address=s.ip_address,
+            user_agent=s.user_agent,
+            document_sha256=s.document_sha256,
+            consent_version=s.consent_version,
+            consent_sha256=s.consent_sha256,
+            prev_audit_hash=s.prev_audit_hash,
+        )
+
+
+@dataclass(frozen=True)
+class ContractActivated(Event, finance=True):
+    in_words = ("contract_amount",)
+    effective_date: date
+    end_date: date
+    document_sha256: str
+    contract_amount: Decimal
+    signatures: dict[str, Signature]
+
+
+@dataclass(frozen=True)
+class SignatureDeclined(Event):
+    subject: str
+    party: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SigningVoided(Event):
+    subject: str
+    reason: str
+
+
+# ---- supplementary agreements (补充协议) -----------------------------------------------------------------
+@dataclass(frozen=True)
+class AmendmentProposed(Event):
+    amendment_no: int
+    changes: dict[str, Any]
+    reason: str
+    document_sha256: str
+
+
+@dataclass(frozen=True)
+class AmendmentSent(Event):
+    amendment_no: int
+    subject: str
+    document_sha256: str
+    links: dict[str, LinkSent]
+
+
+@dataclass(frozen=True)
+class AmendmentEffective(Event):
+    in_words = ("contract_amount",)
+    amendment_no: int
+    effective_date: date
+    terms_version: int
+    changes: dict[str, Any]
+    end_date: date | None
+    contract_amount: Decimal
+    signatures: dict[str, Signature]
+    document_sha256: str
+
+
+# ---- termination, expiry, reminders --------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoticeServed(Event, finance=True):
+    """解除合同通知书 served; `outstanding_total` is what the client owed on the day (set by the service)."""
+
+    in_words = ("outstanding_total",)
+    no: int
+    by: str
+    reason_code: str
+    details: str
+    notice_date: date
+    effective_date: date
+    status: str
+    served_at: str
+    document_sha256: str
+    withdrawn_at: str | None
+    withdrawal_reason: str | None
+    clause: str
+    outstanding_total: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class NoticeWithdrawn(Event):
+    notice_no: int
+    reason: str
+    effective_date: date
+
+
+@dataclass(frozen=True)
+class ContractTerminated(Event, finance=True):
+    notice_no: int
+    effective_date: date
+    reason_code: str
+    invoiced_years: int
+
+
+@dataclass(frozen=True)
+class ContractExpired(Event):
+    end_date: date
+    invoiced_years: int
+
+
+@dataclass(frozen=True)
+class RenewalReminder(Event):
+    days_before_end: int
+    end_date: date
+
+
+# ---- invoices and payments -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InvoiceIssued(Event, finance=True):
+    in_words = ("amount",)
+    year: int
+    period_start: date
+    period_end: date
+    issue_date: date
+    due_date: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    """Where part of a payment went: contract year `year`'s invoice, and what that invoice still owes."""
+
+    year: int
+    amount: Decimal
+    status: str
+    outstanding: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentReceived(Event, finance=True):
+    in_words = ("amount",)
+    amount: Decimal
+    paid_on: date
+    voucher_no: str
+    method: str
+    allocations: tuple[AllocationLine, ...]
+    outstanding_after: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceOverdue(Event, finance=True):
+    in_words = ("outstanding", "penalty_accrued")
+    level: int
+    levels_skipped: tuple[int, ...]
+    year: int
+    due_date: date
+    as_of: date
+    days_overdue: int
+    amount: Decimal
+    outstanding: Decimal
+    penalty_accrued: Decimal
+    client: str
+    contract_no: str
+
+
+@dataclass(frozen=True)
+class PenaltyAssessed(Event, finance=True):
+    """逾期违约金 assessed: the total so far and what this assessment added; `rate_pct` as the terms write it."""
+
+    in_words = ("penalty_total",)
+    year: int
+    due_date: date
+    as_of: date
+    days_overdue: int
+    mode: str
+    rate_pct: str
+    penalty_total: Decimal
+    penalty_delta: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceVoided(Event, finance=True):
+    year: int
+    amount: Decimal
+    paid: Decimal
+    reason: str
+
+
+# Kept for subscribers of the old name: the event types finance gets on the SNS topic.
+# The receivables ledger's events (services/ledger.py, payments.py, billing.py) are still untyped DomainEvents;
+# finance gets them on the topic.
+LEDGER_EVENTS = frozenset(
     {
-        "InvoiceIssued",
-        "InvoiceOverdue",
-        "PenaltyAssessed",
-        "PaymentReceived",
-        "InvoiceVoided",
-        "ContractActivated",
-        "ContractTerminated",
-        "NoticeServed",
         "PenaltyAdjusted",
         "PaymentsReallocated",
         "InvoiceRevised",
@@ -26,15 +319,27 @@ FINANCE_EVENTS = frozenset(
         "CreditApplied",
     }
 )
+FINANCE_EVENTS = frozenset(name for name, cls in EVENT_TYPES.items() if cls.finance) | LEDGER_EVENTS
 
 
-@dataclass(frozen=True)
-class DomainEvent:
-    """`type` names the event (ContractActivated, InvoiceIssued, ...); `data` is JSON-ready (strings for money)."""
+def event_payload(event: Event) -> dict[str, Any]:
+    """The JSON-ready shape of `event`: its fields (money as strings, dates ISO), plus each `in_words` amount."""
+    data = encode_fields(event)
+    for name in event.in_words:
+        amount = getattr(event, name)
+        data[f"{name}_in_words"] = None if amount is None else amount_in_words(amount)
+    return data
 
-    type: str
-    data: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def is_finance(self) -> bool:
-        return self.type in FINANCE_EVENTS
+def event_from_payload(type_: str, payload: Mapping[str, Any]) -> Event:
+    """The typed event of a stored payload (keys it does not know, e.g. `contract`, `seq`, are ignored)."""
+    cls = EVENT_TYPES.get(type_)
+    if cls is None:
+        raise UnknownEvent(type_)
+    event: Event = decode_fields(cls, payload)
+    return event
+
+
+def summary_from_payload(payload: Mapping[str, Any]) -> ContractSummary:
+    summary: ContractSummary = decode_fields(ContractSummary, payload["contract"])
+    return summary

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypeVar
@@ -15,7 +15,8 @@ from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.calendar import iso_utc, today_shanghai, utc_now
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import ConcurrentUpdate
-from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.event_codec import encode_fields
+from chalicelib.domain.events import DomainEvent, Event, event_payload
 from chalicelib.services.ports import Changes, OutboxEvent, Repository
 from chalicelib.settings import Settings
 
@@ -49,12 +50,15 @@ def event_id(contract_id: str, seq: int) -> str:
     return f"{contract_id}-{seq:06d}"
 
 
-def stage_events(changes: Changes, events: list[DomainEvent], actor: str, at: str) -> None:
-    """Append each event to the contract's hash chain and to the outbox of the same transaction."""
+def stage_events(changes: Changes, events: Sequence[Event | DomainEvent], actor: str, at: str) -> None:
+    """Append each event to the contract's hash chain and to the outbox of the same transaction. Takes typed
+    events and, until billing moves over, the untyped DomainEvent: both store the same JSON payload."""
     c: Contract = changes.contract
+    summary = encode_fields(c.summary())
     for ev in events:
         seq = c.audit_seq + 1
-        entry = AuditEntry.make(c.id, seq, at, actor, ev.type, ev.data, c.audit_head)
+        data = ev.data if isinstance(ev, DomainEvent) else event_payload(ev)
+        entry = AuditEntry.make(c.id, seq, at, actor, ev.type, data, c.audit_head)
         c.audit_seq, c.audit_head = seq, entry.hash
         changes.audit.append(entry)
         changes.outbox.append(
@@ -64,7 +68,7 @@ def stage_events(changes: Changes, events: list[DomainEvent], actor: str, at: st
                 contract_id=c.id,
                 at=at,
                 actor=actor,
-                payload={**ev.data, "contract": c.summary(), "seq": seq},
+                payload={**data, "contract": summary, "seq": seq},
             )
         )
 

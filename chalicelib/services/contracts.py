@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from chalicelib.domain.audit import sha256_hex, verify_chain
@@ -124,7 +125,7 @@ def audit_report(deps: Deps, contract_id: str) -> dict[str, Any]:
                 }
             )
         for party, sig in sigset.signatures.items():
-            if signed.get((subject, party)) != sig.to_dict():
+            if signed.get((subject, party)) != asdict(sig):
                 problems.append(
                     {
                         "seq": None,

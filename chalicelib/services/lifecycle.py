@@ -4,6 +4,7 @@ that makes notices take effect, expires contracts and sends renewal reminders.""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -103,8 +104,7 @@ def serve_notice(deps: Deps, contract_id: str, body: object, actor: str) -> Cont
             served_at=deps.now_iso(),
             document_sha256=sha,
         )
-        event.data["outstanding_total"] = money_str(total)
-        event.data["outstanding_total_in_words"] = amount_in_words(total)
+        event = replace(event, outstanding_total=total)
         changes = Changes(
             contract=contract,
             expected_version=expected,
@@ -164,9 +164,10 @@ def sweep_contract(deps: Deps, contract_id: str, as_of: date) -> list[str]:
         if not events:
             return []
         changes = Changes(contract=contract, expected_version=expected)
+        staged: list[Any] = list(events)
         if any(e.type == "ContractTerminated" for e in events):
-            events.extend(apply_to_issued_fees(deps, contract, changes, "worker:lifecycle"))
-        stage_events(changes, events, "worker:lifecycle", deps.now_iso())
+            staged.extend(apply_to_issued_fees(deps, contract, changes, "worker:lifecycle"))
+        stage_events(changes, staged, "worker:lifecycle", deps.now_iso())
         deps.repo.commit(changes)
         return [e.type for e in events]
 

@@ -1,21 +1,51 @@
 """Turns outbox events into the messages people get: SES emails (zh first, en beside) and SNS finance alerts.
-`deliver_event` sends each message at most once per event id (idempotency records), so a redelivered stream
-record sends nothing twice."""
+Each outbox payload is read back into its typed event; `BUILDERS` says, for every event type, which messages
+it sends (the text of each lives in templates/emails/<event>.j2). `Delivery` sends each message at most once
+per event id (idempotency records), so a redelivered stream record sends nothing twice."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from chalicelib.domain.contract import PARTY_LABELS, REASON_CLAUSES
-from chalicelib.domain.events import FINANCE_EVENTS
+from chalicelib.domain.events import (
+    EVENT_TYPES,
+    LEDGER_EVENTS,
+    AmendmentEffective,
+    AmendmentProposed,
+    AmendmentSent,
+    ContractActivated,
+    ContractDrafted,
+    ContractExpired,
+    ContractSent,
+    ContractSummary,
+    ContractTerminated,
+    Event,
+    InvoiceIssued,
+    InvoiceOverdue,
+    InvoiceVoided,
+    LinkSent,
+    NoticeServed,
+    NoticeWithdrawn,
+    PaymentReceived,
+    PenaltyAssessed,
+    RenewalReminder,
+    SignatureDeclined,
+    SignatureRecorded,
+    SigningLinkReissued,
+    SigningVoided,
+    event_from_payload,
+    summary_from_payload,
+)
 from chalicelib.domain.links import link_token
-from chalicelib.domain.money import amount_in_figures, amount_in_words
+from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str
+from chalicelib.domain.notices import REASON_CLAUSES
+from chalicelib.domain.signing import PARTY_LABELS
 from chalicelib.services.ports import Email, Mailer, OutboxEvent, Publisher
 from chalicelib.settings import Settings
 
@@ -39,72 +69,171 @@ class Outgoing:
     alert: Alert | None = None
 
 
-@dataclass
-class Spec:
-    to: tuple[str, ...]
-    title_zh: str
-    title_en: str
-    paragraphs: list[tuple[str, str]] = field(default_factory=list)
-    facts: list[tuple[str, str, str]] = field(default_factory=list)
-    greeting: tuple[str, str] = ("您好：", "Hello,")
-    link: str | None = None
-    link_label: tuple[str, str] = ("打开", "Open")
-    certificate: str | None = None
+# ---- rendering -----------------------------------------------------------------------------------------
+def money(value: Decimal | str | int) -> str:
+    d = Decimal(str(value))
+    return f"{amount_in_figures(d)}（{amount_in_words(d)}）"
 
 
 @lru_cache(maxsize=1)
 def _env() -> Any:
+    """Layouts (message.html escapes, message.txt does not) and the event templates, which set the text."""
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    # The event templates only compute text; escaping happens once, in the HTML layout.
+    text = env.overlay(autoescape=False)
+    text.filters.update(money=money, plain=money_str)
+    text.globals.update(labels=PARTY_LABELS, clauses=REASON_CLAUSES)
+    return env, text
 
 
-def render_email(spec: Spec, contract: dict[str, Any], reply_to: str | None = None) -> Email:
-    subject = (
-        f"[{contract['contract_no']}] {spec.title_zh} / {spec.title_en} — "
-        f"{contract['client']['name']} · {contract['vendor']['name']}"
-    )
+def _text(module: Any, name: str, default: str | None = None) -> str | None:
+    value = getattr(module, name, default)
+    return None if value is None else str(value).strip()
+
+
+def render_email(template: str, to: str, contract: ContractSummary, url: str | None = None, **context: Any) -> Email:
+    """The email `template` (templates/emails/<template>.j2) sets for this contract and event, in both layouts."""
+    env, text_env = _env()
+    parties = [("甲方", "Client", contract.client.name), ("乙方", "Vendor", contract.vendor.name)]
+    m = text_env.get_template(f"{template}.j2").make_module({"c": contract, "parties": parties, **context})
+    title_zh, title_en = _text(m, "title_zh"), _text(m, "title_en")
+    body = (_text(m, "body_zh"), _text(m, "body_en"))
+    subject = f"[{contract.contract_no}] {title_zh} / {title_en} — {contract.client.name} · {contract.vendor.name}"
     ctx = {
         "subject": subject,
-        "contract_no": contract["contract_no"],
-        "title_zh": spec.title_zh,
-        "title_en": spec.title_en,
-        "greeting_zh": spec.greeting[0],
-        "greeting_en": spec.greeting[1],
-        "paragraphs": spec.paragraphs,
-        "facts": spec.facts,
-        "link": spec.link,
-        "link_label_zh": spec.link_label[0],
-        "link_label_en": spec.link_label[1],
-        "certificate": spec.certificate,
+        "contract_no": contract.contract_no,
+        "title_zh": title_zh,
+        "title_en": title_en,
+        "greeting_zh": _text(m, "greeting_zh", "您好："),
+        "greeting_en": _text(m, "greeting_en", "Hello,"),
+        "paragraphs": [body] if body[0] else [],
+        "facts": getattr(m, "facts", []),
+        "link": url,
+        "link_label_zh": _text(m, "link_label_zh", "打开"),
+        "link_label_en": _text(m, "link_label_en", "Open"),
+        "certificate": _text(m, "certificate"),
     }
-    env = _env()
-    text_env = env.overlay(autoescape=False)
     return Email(
-        to=spec.to,
+        to=(to,),
         subject=subject,
         html=env.get_template("message.html").render(ctx),
         text=text_env.get_template("message.txt").render(ctx),
-        reply_to=reply_to,
     )
 
 
-def money(value: str) -> str:
-    d = Decimal(value)
-    return f"{amount_in_figures(d)}（{amount_in_words(d)}）"
+# ---- what each event sends ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Envelope:
+    """The outbox record around a typed event: ids, the contract summary, and the payload as stored."""
+
+    event: OutboxEvent
+    contract: ContractSummary
+
+    @property
+    def payload(self) -> Mapping[str, Any]:
+        return self.event.payload
 
 
-def _parties(c: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [("甲方", "Client", c["client"]["name"]), ("乙方", "Vendor", c["vendor"]["name"])]
+Builder = Callable[["MessageBuilder", Envelope, Any], list[Outgoing]]
 
 
-def _both(c: dict[str, Any]) -> dict[str, str]:
-    return {"client": c["client"]["email"], "vendor": c["vendor"]["email"]}
+def _invitations(template: str) -> Builder:
+    """One email per party with that party's own signing link."""
+
+    def build(mb: MessageBuilder, env: Envelope, ev: Any) -> list[Outgoing]:
+        if isinstance(ev, SigningLinkReissued):
+            links = {ev.party: LinkSent(ev.token_id, ev.email, ev.expires_at)}
+            sha = ""  # the reissue event does not carry the document hash
+        else:
+            links, sha = ev.links, ev.document_sha256
+        return [
+            Outgoing(
+                f"email:{party}",
+                email=render_email(
+                    template,
+                    link.email,
+                    env.contract,
+                    url=mb.sign_url(link.token_id),
+                    ev=ev,
+                    party=party,
+                    link=link,
+                    document_sha256=sha,
+                ),
+            )
+            for party, link in links.items()
+        ]
+
+    return build
+
+
+def _to_client(template: str) -> Builder:
+    def build(mb: MessageBuilder, env: Envelope, ev: Any) -> list[Outgoing]:
+        c = env.contract
+        return [Outgoing("email:client", email=render_email(template, c.client.email, c, ev=ev))]
+
+    return build
+
+
+def _to_parties(template: str, operator: bool = False) -> Builder:
+    """The same notice to client and vendor (and the operator)."""
+
+    def build(mb: MessageBuilder, env: Envelope, ev: Any) -> list[Outgoing]:
+        c = env.contract
+        recipients = {"client": c.client.email, "vendor": c.vendor.email}
+        if operator:
+            recipients["operator"] = mb.settings.operator_email
+        return [
+            Outgoing(f"email:{who}", email=render_email(template, addr, c, ev=ev))
+            for who, addr in recipients.items()
+            if addr
+        ]
+
+    return build
+
+
+def _overdue(mb: MessageBuilder, env: Envelope, ev: Any) -> list[Outgoing]:
+    """The 催款函 to the client and the overdue alert to finance."""
+    c = env.contract
+    return [
+        Outgoing("email:client", email=render_email("invoice-overdue", c.client.email, c, ev=ev, who="client")),
+        Outgoing(
+            "email:finance",
+            email=render_email("invoice-overdue", mb.settings.finance_email, c, ev=ev, who="finance"),
+        ),
+    ]
+
+
+# Every event type has an entry (tests/unit/test_notifications.py checks it); None sends no email on purpose.
+# Finance events (Event.finance) also go to the SNS topic, whatever their entry says.
+BUILDERS: dict[type[Event], Builder | None] = {
+    ContractDrafted: None,  # nothing to tell anyone until the contract is sent
+    ContractSent: _invitations("contract-sent"),
+    SigningLinkReissued: _invitations("signing-link-reissued"),
+    SignatureRecorded: None,  # the signer has the receipt; both hear when the document takes effect
+    ContractActivated: _to_parties("contract-activated"),
+    SignatureDeclined: _to_parties("signature-declined", operator=True),
+    SigningVoided: _to_parties("signing-voided"),
+    AmendmentProposed: None,  # AmendmentSent follows in the same transaction
+    AmendmentSent: _invitations("amendment-sent"),
+    AmendmentEffective: _to_parties("amendment-effective"),
+    NoticeServed: _to_parties("notice-served"),
+    NoticeWithdrawn: _to_parties("notice-withdrawn"),
+    ContractTerminated: _to_parties("contract-terminated"),
+    ContractExpired: _to_parties("contract-expired"),
+    RenewalReminder: _to_parties("renewal-reminder", operator=True),
+    InvoiceIssued: _to_client("invoice-issued"),
+    PaymentReceived: _to_client("payment-received"),
+    InvoiceOverdue: _overdue,
+    PenaltyAssessed: None,  # finance's SNS alert only; the client reads penalties in the 催款函
+    InvoiceVoided: _to_client("invoice-voided"),
+}
 
 
 class MessageBuilder:
@@ -116,22 +245,21 @@ class MessageBuilder:
         return f"{self.base}/sign/{link_token(self.settings.link_secret, token_id)}"
 
     def build(self, event: OutboxEvent) -> list[Outgoing]:
-        handler: Callable[[OutboxEvent], list[Outgoing]] | None = getattr(self, f"_on_{event.type}", None)
-        out = handler(event) if handler else []
-        if event.type in FINANCE_EVENTS:
+        if event.type in LEDGER_EVENTS:  # untyped ledger events: finance is told on the topic
+            return [Outgoing("sns", alert=self._alert(event))]
+        cls = EVENT_TYPES.get(event.type)
+        if cls is None:
+            logger.warning("no messages for unknown event type %s (%s)", event.type, event.event_id)
+            return []
+        typed = event_from_payload(event.type, event.payload)
+        builder = BUILDERS[cls]
+        out = [] if builder is None else builder(self, Envelope(event, summary_from_payload(event.payload)), typed)
+        if cls.finance:
             out.append(Outgoing("sns", alert=self._alert(event)))
         return out
 
-    # ---- helpers ----------------------------------------------------------------------------------------
-    def _emails(
-        self, event: OutboxEvent, recipients: dict[str, str], spec_for: Callable[[str], Spec]
-    ) -> list[Outgoing]:
-        c = event.payload["contract"]
-        return [
-            Outgoing(f"email:{who}", email=render_email(spec_for(who), c)) for who, addr in recipients.items() if addr
-        ]
-
     def _alert(self, event: OutboxEvent) -> Alert:
+        """The stored payload as finance subscribers have always had it, less the contract and signing links."""
         c = event.payload["contract"]
         body = {k: v for k, v in event.payload.items() if k not in ("contract", "links")}
         message = {
@@ -145,336 +273,6 @@ class MessageBuilder:
             **body,
         }
         return Alert(event.type, f"[{c['contract_no']}] {event.type}", message)
-
-    def _signing_links(self, event: OutboxEvent, what_zh: str, what_en: str) -> list[Outgoing]:
-        c = event.payload["contract"]
-        out = []
-        for party, link in event.payload["links"].items():
-            spec = Spec(
-                to=(link["email"],),
-                title_zh=f"请签署{what_zh}",
-                title_en=f"Please sign the {what_en}",
-                greeting=(f"{c[party]['contact_person']} 您好：", f"Dear {c[party]['contact_person']},"),
-                paragraphs=[
-                    (
-                        f"您作为{PARTY_LABELS[party]}（{c[party]['name']}）的签署人，收到《{what_zh}》的签署邀请。"
-                        "请点击下方链接阅读全文并签署或拒签。此链接仅供您本人使用。",
-                        f"You are invited to sign the {what_en} for the {party} ({c[party]['name']}). "
-                        "Open the link to read the whole document, then sign or decline. The link is yours "
-                        "alone.",
-                    )
-                ],
-                facts=[
-                    *_parties(c),
-                    ("文件摘要", "Document SHA-256", event.payload["document_sha256"]),
-                    ("链接有效期至", "Link expires", link["expires_at"]),
-                ],
-                link=self.sign_url(link["token_id"]),
-                link_label=("阅读并签署", "Read and sign"),
-            )
-            out.append(Outgoing(f"email:{party}", email=render_email(spec, c)))
-        return out
-
-    # ---- events -----------------------------------------------------------------------------------------
-    def _on_ContractSent(self, event: OutboxEvent) -> list[Outgoing]:
-        return self._signing_links(event, "合同", "contract")
-
-    def _on_AmendmentSent(self, event: OutboxEvent) -> list[Outgoing]:
-        no = event.payload["amendment_no"]
-        return self._signing_links(event, f"补充协议（第{no}号）", f"supplementary agreement no. {no}")
-
-    def _on_SigningLinkReissued(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        subject = p["subject"]
-        what = ("合同", "contract") if subject == "contract" else ("补充协议", "supplementary agreement")
-        links = {
-            "links": {p["party"]: {"token_id": p["token_id"], "email": p["email"], "expires_at": p["expires_at"]}},
-            "document_sha256": p.get("document_sha256", ""),
-            "contract": p["contract"],
-        }
-        return self._signing_links(
-            OutboxEvent(event.event_id, event.type, event.contract_id, event.at, event.actor, links), *what
-        )
-
-    def _certificate(self, payload: dict[str, Any]) -> str:
-        lines = [f"文件 SHA-256 / Document SHA-256: {payload['document_sha256']}"]
-        for party, sig in sorted(payload["signatures"].items()):
-            lines.append(
-                f"{PARTY_LABELS[party]} {party}: {sig['signer_name']} <{sig['signer_email']}> "
-                f"于 {sig['signed_at']} (UTC) 签署; IP {sig['ip_address']}; UA {sig['user_agent'][:80]}; "
-                f"consent {sig['consent_version']} {sig['consent_sha256'][:16]}…"
-            )
-        return "\n".join(lines)
-
-    def _on_InvoiceIssued(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        return [
-            Outgoing(
-                "email:client",
-                email=render_email(
-                    Spec(
-                        to=(c["client"]["email"],),
-                        title_zh="付款通知书",
-                        title_en="Payment notice",
-                        greeting=(f"{c['client']['name']}：", f"To {c['client']['name']},"),
-                        paragraphs=[
-                            (
-                                f"根据合同约定，第{p['year']}个合同年度的服务费用已到期开票，请于付款期限前支付至乙方。",
-                                f"Under the contract, the service fee of contract year {p['year']} is now invoiced; "
-                                "please pay the vendor by the due date.",
-                            )
-                        ],
-                        facts=[
-                            ("收款方", "Payee", c["vendor"]["name"]),
-                            ("合同年度", "Contract year", str(p["year"])),
-                            ("服务期间", "Period", f"{p['period_start']} — {p['period_end']}"),
-                            ("金额", "Amount", money(p["amount"])),
-                            ("开票日期", "Issue date", p["issue_date"]),
-                            ("付款期限", "Due date", p["due_date"]),
-                        ],
-                    ),
-                    c,
-                ),
-            )
-        ]
-
-    def _on_PaymentReceived(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        alloc = "; ".join(f"第{a['year']}年度 {a['amount']}" for a in p["allocations"])
-        return [
-            Outgoing(
-                "email:client",
-                email=render_email(
-                    Spec(
-                        to=(c["client"]["email"],),
-                        title_zh="收款确认",
-                        title_en="Payment receipt",
-                        greeting=(f"{c['client']['name']}：", f"To {c['client']['name']},"),
-                        paragraphs=[("我方已收到以下款项，谢谢。", "We have received the payment below. Thank you.")],
-                        facts=[
-                            ("金额", "Amount", money(p["amount"])),
-                            ("支付凭证号", "Voucher no.", p["voucher_no"]),
-                            ("付款日期", "Paid on", p["paid_on"]),
-                            ("支付方式", "Method", p["method"]),
-                            ("冲抵", "Applied to", alloc),
-                            ("尚欠", "Still outstanding", money(p["outstanding_after"])),
-                        ],
-                    ),
-                    c,
-                ),
-            )
-        ]
-
-    def _on_InvoiceOverdue(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        facts = [
-            ("合同年度", "Contract year", str(p["year"])),
-            ("付款期限", "Due date", p["due_date"]),
-            ("逾期天数", "Days overdue", str(p["days_overdue"])),
-            ("未付金额", "Outstanding", money(p["outstanding"])),
-            ("逾期违约金", "Late penalty accrued", money(p["penalty_accrued"])),
-        ]
-        letter = Spec(
-            to=(c["client"]["email"],),
-            title_zh="催款函",
-            title_en="Payment reminder",
-            greeting=(f"{c['client']['name']}：", f"To {c['client']['name']},"),
-            paragraphs=[
-                (
-                    f"贵方第{p['year']}个合同年度的服务费用已逾期{p['days_overdue']}日，请尽快支付。"
-                    "逾期付款将依合同约定计收逾期违约金。",
-                    f"The service fee of contract year {p['year']} is {p['days_overdue']} days overdue. "
-                    "Please pay promptly; late payment accrues the contractual late penalty.",
-                )
-            ],
-            facts=[("收款方", "Payee", c["vendor"]["name"]), *facts],
-        )
-        finance = Spec(
-            to=(self.settings.finance_email,),
-            title_zh=f"逾期提醒（逾期{p['level']}日）",
-            title_en=f"Invoice overdue ({p['level']} days)",
-            greeting=("财务同事：", "Finance,"),
-            facts=[*_parties(c), *facts],
-        )
-        return [
-            Outgoing("email:client", email=render_email(letter, c)),
-            Outgoing("email:finance", email=render_email(finance, c)),
-        ]
-
-    def _on_InvoiceVoided(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        c = p["contract"]
-        return [
-            Outgoing(
-                "email:client",
-                email=render_email(
-                    Spec(
-                        to=(c["client"]["email"],),
-                        title_zh="付款通知书作废",
-                        title_en="Invoice voided",
-                        paragraphs=[
-                            (
-                                f"第{p['year']}个合同年度的付款通知书已作废，理由：{p['reason']}",
-                                f"The invoice of contract year {p['year']} was voided. Reason: {p['reason']}",
-                            )
-                        ],
-                        facts=[("金额", "Amount", money(p["amount"]))],
-                    ),
-                    c,
-                ),
-            )
-        ]
-
-    def _to_parties(
-        self,
-        event: OutboxEvent,
-        title: tuple[str, str],
-        text: tuple[str, str],
-        facts: list[tuple[str, str, str]] | None = None,
-        certificate: str | None = None,
-        operator: bool = False,
-    ) -> list[Outgoing]:
-        """One email each to client and vendor (and the operator), the same notice for all."""
-        c = event.payload["contract"]
-        recipients = {**_both(c), **({"operator": self.settings.operator_email} if operator else {})}
-        return self._emails(
-            event,
-            recipients,
-            lambda who: Spec(
-                to=(recipients[who],),
-                title_zh=title[0],
-                title_en=title[1],
-                paragraphs=[text],
-                facts=facts if facts is not None else _parties(c),
-                certificate=certificate,
-            ),
-        )
-
-    def _on_ContractActivated(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        return self._to_parties(
-            event,
-            ("合同已生效", "The contract is in force"),
-            (
-                "双方均已签署，合同自签署完成之日起生效。签署证书附后。",
-                "Both parties have signed; the contract takes effect on the day the second party signed. "
-                "The completion certificate follows.",
-            ),
-            facts=[
-                *_parties(p["contract"]),
-                ("生效日期", "Effective date", p["effective_date"]),
-                ("期限届满", "End of term", p["end_date"]),
-                ("合同金额", "Contract amount", money(p["contract_amount"])),
-            ],
-            certificate=self._certificate(p),
-        )
-
-    def _on_SignatureDeclined(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        return self._to_parties(
-            event,
-            ("签署被拒绝", "Signature declined"),
-            (
-                f"{PARTY_LABELS[p['party']]}拒绝签署（{p['subject']}），理由：{p['reason']}",
-                f"The {p['party']} declined to sign ({p['subject']}). Reason: {p['reason']}",
-            ),
-            operator=True,
-        )
-
-    def _on_SigningVoided(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        return self._to_parties(
-            event,
-            ("签署已撤销", "Signing withdrawn"),
-            (
-                f"经办人已撤销（{p['subject']}）的签署，原签署链接已失效。理由：{p['reason']}",
-                f"The operator voided {p['subject']}; earlier signing links no longer work. Reason: {p['reason']}",
-            ),
-        )
-
-    def _on_NoticeServed(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        sender = p["contract"][p["by"]]["name"]
-        return self._to_parties(
-            event,
-            ("解除合同通知书", "Notice of termination"),
-            (
-                f"{PARTY_LABELS[p['by']]}（{sender}）依据合同约定发出解除合同通知，合同将于 {p['effective_date']} 解除。",
-                f"The {p['by']} ({sender}) gives notice of termination; the contract ends on {p['effective_date']}.",
-            ),
-            facts=[
-                ("通知日期", "Notice date", p["notice_date"]),
-                ("生效日期", "Effective date", p["effective_date"]),
-                ("解除事由", "Grounds", REASON_CLAUSES.get(p["reason_code"], p["reason_code"])),
-                ("说明", "Details", p["details"]),
-                ("尚欠款项", "Outstanding", money(p.get("outstanding_total", "0.00"))),
-            ],
-        )
-
-    def _on_NoticeWithdrawn(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        return self._to_parties(
-            event,
-            ("解除通知已撤回", "Termination notice withdrawn"),
-            (
-                f"原定于 {p['effective_date']} 生效的解除通知已撤回，合同继续履行。理由：{p['reason']}",
-                f"The notice that would have taken effect on {p['effective_date']} is withdrawn; the contract "
-                f"continues. Reason: {p['reason']}",
-            ),
-        )
-
-    def _on_ContractTerminated(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        return self._to_parties(
-            event,
-            ("合同已解除", "The contract is terminated"),
-            (
-                f"解除通知已于 {p['effective_date']} 生效，合同解除。已开具的款项仍应支付。",
-                f"The termination notice took effect on {p['effective_date']}. Invoices already issued remain payable.",
-            ),
-        )
-
-    def _on_ContractExpired(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        return self._to_parties(
-            event,
-            ("合同期限届满", "The contract has expired"),
-            (f"合同服务期限已于 {p['end_date']} 届满。", f"The term ended on {p['end_date']}."),
-        )
-
-    def _on_RenewalReminder(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        return self._to_parties(
-            event,
-            ("续约提醒", "Renewal reminder"),
-            (
-                f"合同将于 {p['end_date']} 期满（{p['days_before_end']}日后），如需续约请及时联系。",
-                f"The contract ends on {p['end_date']} ({p['days_before_end']} days from the reminder). "
-                "Contact us if you wish to renew.",
-            ),
-            operator=True,
-        )
-
-    def _on_AmendmentEffective(self, event: OutboxEvent) -> list[Outgoing]:
-        p = event.payload
-        no = p["amendment_no"]
-        return self._to_parties(
-            event,
-            (f"补充协议（第{no}号）已生效", f"Supplementary agreement no. {no} is in force"),
-            (
-                "双方均已签署补充协议，自签署完成之日起生效。",
-                "Both parties signed the supplementary agreement; it takes effect today.",
-            ),
-            facts=[
-                ("生效日期", "Effective date", p["effective_date"]),
-                ("期限届满", "End of term", str(p["end_date"])),
-                ("合同金额", "Contract amount", money(p["contract_amount"])),
-            ],
-            certificate=self._certificate(p),
-        )
 
 
 class Delivery:

@@ -4,6 +4,7 @@ signatures and declines with their evidence, reissue and void links. One mechani
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -227,14 +228,15 @@ def sign(deps: Deps, token: str, body: object, ip_address: str, user_agent: str)
         record.used_at = signature.signed_at
         changes = Changes(contract=contract, expected_version=expected, updated_tokens=[(record, "active")])
         actor = f"signer:{record.party}:{record.email}"
+        staged: list[Any] = list(events)
         if any(e.type == "AmendmentEffective" for e in events):
-            events.extend(apply_to_issued_fees(deps, contract, changes, actor))
-        stage_events(changes, events, actor, signature.signed_at)
+            staged.extend(apply_to_issued_fees(deps, contract, changes, actor))
+        stage_events(changes, staged, actor, signature.signed_at)
         deps.repo.commit(changes)
         status = contract.subject_status(record.subject)
         return {
             "receipt": {
-                **signature.to_dict(),
+                **asdict(signature),
                 "contract_id": contract.id,
                 "contract_no": contract.contract_no,
                 "subject": record.subject,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.contract import Contract
+from chalicelib.domain.contract import Contract, TerminationNotice
 from chalicelib.domain.money import amount_in_words, money_str
 
 
@@ -44,7 +45,7 @@ def contract_response(c: Contract) -> dict[str, Any]:
         "document_sha256": c.signing.document_sha256,
         "document_frozen": c.signing.frozen,
         "signatures": [
-            {"party": p, **{k: v for k, v in s.to_dict().items() if k != "party"}}
+            {"party": p, **{k: v for k, v in asdict(s).items() if k != "party"}}
             for p, s in sorted(c.signing.signatures.items())
         ],
         "awaiting": [
@@ -67,7 +68,23 @@ def contract_response(c: Contract) -> dict[str, Any]:
             }
             for a in c.amendments
         ],
-        "notices": [n.to_dict() for n in c.notices],
+        "notices": [notice_response(n) for n in c.notices],
         "closed_on": _d(c.closed_on),
         "closed_reason": c.closed_reason,
+    }
+
+
+def notice_response(n: TerminationNotice) -> dict[str, Any]:
+    return {
+        "no": n.no,
+        "by": n.by,
+        "reason_code": n.reason_code,
+        "details": n.details,
+        "notice_date": n.notice_date.isoformat(),
+        "effective_date": n.effective_date.isoformat(),
+        "status": n.status,
+        "served_at": n.served_at,
+        "document_sha256": n.document_sha256,
+        "withdrawn_at": n.withdrawn_at,
+        "withdrawal_reason": n.withdrawal_reason,
     }

@@ -129,7 +129,7 @@ def test_a_fee_amendment_applies_to_years_starting_after_it(office: Office) -> N
     office.amend(cid, D("2027-03-02"), annual_fee="150000.00")
     effective = office.repo.events("AmendmentEffective", cid)[-1].payload
     assert (effective["effective_date"], effective["contract_amount"]) == ("2027-03-02", "420000.00")
-    assert effective["contract_amount_words"] == "人民币肆拾贰万元整"
+    assert effective["contract_amount_in_words"] == "人民币肆拾贰万元整"
     # Then the issued invoice is unchanged and the following years use the new fee
     office.run_invoicing(D("2028-11-22"))
     assert [(i.year, i.amount, i.version) for i in office.invoices(cid)] == [

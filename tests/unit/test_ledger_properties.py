@@ -53,9 +53,7 @@ def histories(draw: st.DrawFn) -> list[Fact]:
         issue = START + timedelta(days=120 * (k - 1))
         amount = Decimal(draw(st.integers(1000, 50000))) * 10
         facts.append(Fee(k, issue, issue + timedelta(days=due_days), q(amount), due_days, clause))
-    seq = 0
-    for _ in range(draw(st.integers(0, 9))):
-        seq += 1
+    for seq in range(1, draw(st.integers(0, 9)) + 1):
         kind = draw(st.sampled_from(["pay", "pay", "pay", "waive", "set_off", "refund", "revise", "cancel"]))
         on = START + timedelta(days=draw(st.integers(0, 400)))
         year = draw(st.integers(1, years))

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.codec import contract_to_dict
 from chalicelib.adapters.ledger_codec import invoice_to_dict
 from chalicelib.domain.audit import verify_chain
-from chalicelib.domain.contract import Contract, contract_to_dict
+from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
 from chalicelib.domain.events import DomainEvent
 from chalicelib.services.base import stage_events

@@ -46,7 +46,7 @@ def test_a_contract_is_in_force_from_the_shanghai_date_of_the_second_signature(o
     ]
     activated = office.repo.events("ContractActivated", cid)[0].payload
     assert (activated["effective_date"], activated["contract_amount"]) == ("2026-11-22", "360000.00")
-    assert activated["contract_amount_words"] == "人民币叁拾陆万元整"
+    assert activated["contract_amount_in_words"] == "人民币叁拾陆万元整"
     for raw in tokens.values():
         stored = office.repo.find_token(token_hash(raw))
         assert stored is not None and stored.status == "used"

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.contract import Contract, contract_to_dict
+from chalicelib.adapters.codec import contract_to_dict
+from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import Conflict, IllegalTransition
+from chalicelib.domain.events import event_payload
 from tests.fakes import active_contract, awaiting_contract, draft_contract, links, signature
 
 D = date.fromisoformat
@@ -122,7 +124,7 @@ def test_active_only_once_both_parties_have_signed() -> None:
     events = contract.sign("contract", "client", signature("client", sha), D("2026-11-22"))
     assert [e.type for e in events] == ["SignatureRecorded", "ContractActivated"]
     assert (contract.status, contract.effective_date) == ("active", D("2026-11-22"))
-    assert events[1].data["end_date"] == "2029-11-21"
+    assert event_payload(events[1])["end_date"] == "2029-11-21"
 
 
 def test_a_signature_over_another_document_is_refused() -> None:

@@ -1,0 +1,137 @@
+"""Supplementary agreements (补充协议): proposed by the operator, signed by both parties like the contract, and
+in force from the day the second party signs, for contract years that start on or after that day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.errors import Conflict, IllegalTransition
+from chalicelib.domain.events import AmendmentEffective, AmendmentProposed, AmendmentSent, LinkSent
+from chalicelib.domain.signing import SignatureSet, SigningLink
+from chalicelib.domain.states import AMENDMENT_TRANSITIONS, check_transition
+from chalicelib.domain.terms import LatePenalty, Terms
+
+if TYPE_CHECKING:
+    from chalicelib.domain.contract import Contract
+
+AMENDABLE_FIELDS = (
+    "annual_fee",
+    "extend_years",
+    "services",
+    "payment_due_days",
+    "breach_penalty_pct",
+    "late_penalty",
+    "notice_period_days",
+)
+
+
+@dataclass(frozen=True)
+class TermsVersion:
+    """One version of the terms: the original (no 1) or the result of supplementary agreement `amendment_no`."""
+
+    no: int
+    terms: Terms
+    effective_from: date | None  # None: from the contract's effective date
+    amendment_no: int | None
+    made_at: str
+
+
+@dataclass
+class Amendment:
+    """补充协议 number `no` of the contract: proposed changes, signed like the contract itself."""
+
+    no: int
+    status: str
+    changes: dict[str, Any]
+    reason: str
+    created_at: str
+    signing: SignatureSet
+    effective_date: date | None = None
+    closed_reason: str | None = None
+
+
+def links_sent(links: dict[str, SigningLink]) -> dict[str, LinkSent]:
+    return {p: LinkSent(link.token_id, link.email, link.expires_at) for p, link in links.items()}
+
+
+def apply_changes(terms: Terms, changes: dict[str, Any]) -> Terms:
+    """The terms after applying `changes` (already validated)."""
+    updates: dict[str, Any] = {}
+    if "annual_fee" in changes:
+        updates["annual_fee"] = Decimal(changes["annual_fee"])
+    if "extend_years" in changes:
+        updates["term_years"] = terms.term_years + int(changes["extend_years"])
+    if "services" in changes:
+        updates["services"] = tuple(changes["services"])
+    if "payment_due_days" in changes:
+        updates["payment_due_days"] = int(changes["payment_due_days"])
+    if "breach_penalty_pct" in changes:
+        updates["breach_penalty_pct"] = Decimal(changes["breach_penalty_pct"])
+    if "late_penalty" in changes:
+        updates["late_penalty"] = LatePenalty.from_dict(changes["late_penalty"])
+    if "notice_period_days" in changes:
+        updates["notice_period_days"] = int(changes["notice_period_days"])
+    return terms.with_changes(**updates)
+
+
+def propose(
+    c: Contract, changes: dict[str, Any], reason: str, now: str, document_sha256: str
+) -> tuple[Amendment, AmendmentProposed]:
+    if c.status != "active":
+        raise IllegalTransition("contract", c.id, c.status, "amended", "only an active contract can be amended")
+    if c.pending_amendment is not None:
+        raise Conflict(f"supplementary agreement {c.pending_amendment.no} is still pending")
+    if c.pending_notice is not None:
+        raise Conflict("a termination notice is pending; withdraw it before amending the contract")
+    amendment = Amendment(
+        no=len(c.amendments) + 1,
+        status="draft",
+        changes=changes,
+        reason=reason,
+        created_at=now,
+        signing=SignatureSet(document_sha256=document_sha256),
+    )
+    c.amendments.append(amendment)
+    return amendment, AmendmentProposed(amendment.no, changes, reason, document_sha256)
+
+
+def send(c: Contract, no: int, links: dict[str, SigningLink]) -> AmendmentSent:
+    amendment = c.amendment(no)
+    check_transition(AMENDMENT_TRANSITIONS, "amendment", f"{c.id}:{no}", amendment.status, "awaiting_signatures")
+    amendment.status = "awaiting_signatures"
+    amendment.signing.frozen = True
+    amendment.signing.links = dict(links)
+    return AmendmentSent(
+        amendment_no=no,
+        subject=f"amendment:{no}",
+        document_sha256=amendment.signing.document_sha256,
+        links=links_sent(links),
+    )
+
+
+def take_effect(c: Contract, no: int, today: date, at: str) -> AmendmentEffective:
+    amendment = c.amendment(no)
+    check_transition(AMENDMENT_TRANSITIONS, "amendment", f"{c.id}:{no}", amendment.status, "effective")
+    if c.status not in ("active",):
+        raise IllegalTransition("contract", c.id, c.status, "amended", "the contract is no longer active")
+    old_end = c.end_date
+    new_terms = apply_changes(c.current_terms, amendment.changes)
+    amendment.status = "effective"
+    amendment.effective_date = today
+    c.terms_versions.append(TermsVersion(len(c.terms_versions) + 1, new_terms, today, no, at))
+    # A changed end of term re-arms the renewal reminders that were counted against the old end.
+    if c.end_date != old_end:
+        c.reminders_sent = []
+    return AmendmentEffective(
+        amendment_no=no,
+        effective_date=today,
+        terms_version=len(c.terms_versions),
+        changes=amendment.changes,
+        end_date=c.end_date,
+        contract_amount=c.contract_amount,
+        signatures=dict(amendment.signing.signatures),
+        document_sha256=amendment.signing.document_sha256,
+    )
