@@ -56,9 +56,56 @@ def parse_json_body(raw: bytes | None, content_type: str | None) -> Any:
     if content_type and "json" not in content_type.lower():
         raise BadRequest("body", "Content-Type must be application/json", status=415, code="unsupported_media_type")
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest("body", f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("body", f"body is nested more than {MAX_DEPTH} levels deep") from None
+    if _depth(data) > MAX_DEPTH:
+        raise BadRequest("body", f"body is nested more than {MAX_DEPTH} levels deep")
+    return data
+
+
+# Hostile bodies get a 400, never a 5xx: no request here needs more nesting or longer numbers than these.
+MAX_DEPTH = 32
+MAX_NUMBER_CHARS = 40
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BadRequest("body", f"a number in the body is longer than {MAX_NUMBER_CHARS} characters")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BadRequest("body", f"a number in the body is longer than {MAX_NUMBER_CHARS} characters")
+    return float(text)
+
+
+def _no_constant(text: str) -> Any:
+    raise BadRequest("body", f"{text} is not a JSON number")
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:
+            children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+            stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def int_param(raw: str, name: str, lo: int, hi: int, message: str) -> int:
+    """A query or path parameter that must be a plain ASCII whole number in [lo, hi] (str.isdigit() also
+    accepts '²' and other Unicode digits that int() then refuses)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(hi)) or not lo <= int(raw) <= hi:
+        raise BadRequest(name, message)
+    return int(raw)
 
 
 def map_exception(exc: Exception) -> Response:

@@ -42,3 +42,10 @@ def contract_body(template: str = "outbound-call-outsourcing", **terms: Any) -> 
     }
     body["terms"].update(terms)
     return copy.deepcopy(body)
+
+
+def command(model: type[Any], body: Any) -> Any:
+    """A request body parsed as the API does (`model` from chalicelib.api.requests) into its service command."""
+    from chalicelib.api.body import parse
+
+    return parse(model, body).command()
