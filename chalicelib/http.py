@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 from chalice.app import Response
@@ -81,7 +82,10 @@ def _int(text: str) -> int:
 def _float(text: str) -> float:
     if len(text) > MAX_NUMBER_CHARS:
         raise BadRequest("body", f"a number in the body is longer than {MAX_NUMBER_CHARS} characters")
-    return float(text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadRequest("body", f"{text} is out of range for a number")
+    return value
 
 
 def _no_constant(text: str) -> Any:
@@ -108,30 +112,29 @@ def int_param(raw: str, name: str, lo: int, hi: int, message: str) -> int:
     return int(raw)
 
 
+# Domain error class → HTTP status; any other DomainError is a 400.
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (ValidationError, 400),
+    (NotFound, 404),
+    (IllegalTransition, 409),
+    (AlreadyExists, 409),
+    (ConcurrentUpdate, 409),
+    (Unavailable, 503),
+)
+
+
 def map_exception(exc: Exception) -> Response:
     """Domain and request errors → 4xx with the field named; anything else → 500 logged with its stack."""
     if isinstance(exc, BadRequest):
         return error(exc.status, exc.code, exc.message, exc.field)
-    if isinstance(exc, Unauthorized):
-        return error(401, "unauthorized", str(exc))
-    if isinstance(exc, Forbidden):
-        return error(403, "forbidden", str(exc))
-    if isinstance(exc, ValidationError):
-        return error(400, exc.code, exc.message, exc.field)
-    if isinstance(exc, NotFound):
-        return error(404, exc.code, exc.message)
+    if isinstance(exc, (Unauthorized, Forbidden)):
+        return error(401 if isinstance(exc, Unauthorized) else 403, type(exc).__name__.lower(), str(exc))
     if isinstance(exc, TokenRejected):
         return error(exc.status, exc.code, exc.message)
     if isinstance(exc, Conflict):
-        status = 422 if exc.code == "idempotency_key_reused" else 409
-        return error(status, exc.code, exc.message, exc.field)
-    if isinstance(exc, (IllegalTransition, AlreadyExists)):
-        return error(409, exc.code, exc.message)
-    if isinstance(exc, ConcurrentUpdate):
-        return error(409, exc.code, exc.message)
-    if isinstance(exc, Unavailable):
-        return error(503, exc.code, exc.message)
+        return error(422 if exc.code == "idempotency_key_reused" else 409, exc.code, exc.message, exc.field)
     if isinstance(exc, DomainError):
-        return error(400, exc.code, exc.message)
+        status = next((code for cls, code in _STATUS if isinstance(exc, cls)), 400)
+        return error(status, exc.code, exc.message, exc.field if isinstance(exc, ValidationError) else None)
     logger.exception("unhandled error")
     return error(500, "internal_error", "internal error; it has been logged")

@@ -45,26 +45,21 @@ def model_schemas(models: list[type[RequestBody]]) -> tuple[list[dict[str, Any]]
     return list(refs), dict(components)
 
 
+def _paths(ref_of: dict[type[RequestBody], dict[str, Any]]) -> dict[str, Any]:
+    """PATHS with each body model replaced by the $ref to its schema."""
+    paths = copy.deepcopy({p: {m: dict(o) for m, o in ms.items()} for p, ms in PATHS.items()})
+    for methods in paths.values():
+        for operation in methods.values():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content is not None and isinstance(content["schema"], type):
+                content["schema"] = ref_of[content["schema"]]
+    return paths
+
+
 @functools.cache
 def _document() -> str:
-    models = body_models()
-    ordered = list(dict.fromkeys(models.values()))
-    refs, components = model_schemas(ordered)
-    ref_of = dict(zip(ordered, refs, strict=True))
-    paths = copy.deepcopy(
-        {p: {m: {k: v for k, v in o.items() if k != "requestBody"} for m, o in ms.items()} for p, ms in PATHS.items()}
-    )
-    for path, methods in PATHS.items():
-        for method, operation in methods.items():
-            if "requestBody" not in operation:
-                continue
-            body = operation["requestBody"]
-            schema = body["content"]["application/json"]["schema"]
-            model = models.get((method.upper(), path))
-            paths[path][method]["requestBody"] = {
-                "required": body["required"],
-                "content": {"application/json": {"schema": ref_of[model] if model else copy.deepcopy(schema)}},
-            }
+    models = list(dict.fromkeys(body_models().values()))
+    refs, components = model_schemas(models)
     document = {
         "openapi": "3.1.0",
         "info": INFO,
@@ -72,7 +67,7 @@ def _document() -> str:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {**SCHEMAS, **components},
         },
-        "paths": paths,
+        "paths": _paths(dict(zip(models, refs, strict=True))),
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 

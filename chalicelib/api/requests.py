@@ -7,7 +7,7 @@ and on the operation in chalicelib/api/operations.py; /openapi.json then carries
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
@@ -210,12 +210,19 @@ class ServeNoticeRequest(RequestBody):
 
 class WithdrawNoticeRequest(RequestBody):
     reason: Reason
-    agreed_by: Annotated[list[PartyName], Meta(description='both parties: ["client", "vendor"]')]
+    # Judged whole (an error names `agreed_by`, not an item): the schema states what command() checks.
+    agreed_by: Annotated[
+        list[Any],
+        Meta(
+            description='both parties: ["client", "vendor"]',
+            extra_json_schema={"items": {"enum": ["client", "vendor"]}, "minItems": 2},
+        ),
+    ]
     withdrawn_on: IsoDate | None = None
 
     def command(self) -> commands.WithdrawNotice:
         reason = text(self.reason, "reason", MAX_REASON, multiline=True)
-        if sorted(set(self.agreed_by)) != ["client", "vendor"]:
+        if not all(isinstance(p, str) for p in self.agreed_by) or sorted(set(self.agreed_by)) != ["client", "vendor"]:
             raise ValidationError(
                 "agreed_by",
                 'must list both parties, ["client", "vendor"]: withdrawing a notice needs both parties\' agreement',

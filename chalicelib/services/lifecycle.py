@@ -3,6 +3,7 @@ that makes notices take effect, expires contracts and sends renewal reminders.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,7 @@ from chalicelib.domain.documents import (
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.invoice import ZERO
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str, quantize
-from chalicelib.domain.terms import MAX_TERM_YEARS, LatePenalty, pct_str
+from chalicelib.domain.terms import MAX_TERM_YEARS, Terms, pct_str
 from chalicelib.services.base import Deps, retry_on_conflict, stage_events
 from chalicelib.services.commands import ProposeAmendment, ServeNotice, TermsChanges, WithdrawNotice
 from chalicelib.services.documents import TITLES
@@ -148,39 +149,39 @@ def check_changes(contract: Contract, changes: TermsChanges) -> dict[str, Any]:
     return out
 
 
+def _fee(terms: Terms) -> str:
+    return f"人民币{amount_in_figures(terms.annual_fee)[1:]}元（大写：{amount_in_words(terms.annual_fee)}）"
+
+
+def _late_penalty(terms: Terms) -> str:
+    lp = terms.late_penalty
+    cap = f"，累计不超过逾期金额的{pct_str(lp.cap_pct)}%" if lp.cap_pct is not None else ""
+    if lp.mode == "daily_pct":
+        return f"按逾期金额每日{pct_str(lp.rate_pct)}%计付{cap}"
+    return f"每笔逾期款项按合同金额的{pct_str(lp.rate_pct)}%计付{cap}"
+
+
+# How the supplementary agreement words each amendable term, before and after.
+_WORDING: dict[str, Callable[[Terms], str]] = {
+    "annual_fee": _fee,
+    "extend_years": lambda t: f"{t.term_years}年",
+    "services": lambda t: "、".join(t.services),
+    "payment_due_days": lambda t: f"{t.payment_due_days}日",
+    "notice_period_days": lambda t: f"{t.notice_period_days}日",
+    "breach_penalty_pct": lambda t: f"合同金额的{pct_str(t.breach_penalty_pct)}%",
+    "late_penalty": _late_penalty,
+}
+
+
 def _describe(contract: Contract, changes: dict[str, Any]) -> list[dict[str, str]]:
     terms = contract.current_terms
     after = contract.amended_terms(changes)
     rows = []
-
-    def fee(v: Any) -> str:
-        return f"人民币{amount_in_figures(v)[1:]}元（大写：{amount_in_words(v)}）"
-
-    def penalty(lp: LatePenalty) -> str:
-        cap = f"，累计不超过逾期金额的{pct_str(lp.cap_pct)}%" if lp.cap_pct is not None else ""
-        if lp.mode == "daily_pct":
-            return f"按逾期金额每日{pct_str(lp.rate_pct)}%计付{cap}"
-        return f"每笔逾期款项按合同金额的{pct_str(lp.rate_pct)}%计付{cap}"
-
     for key in changes:
-        if key == "annual_fee":
-            before, now = fee(terms.annual_fee), fee(after.annual_fee)
-        elif key == "extend_years":
-            before, now = f"{terms.term_years}年", f"{after.term_years}年（延长{changes[key]}年）"
-        elif key == "services":
-            before, now = "、".join(terms.services), "、".join(after.services)
-        elif key == "payment_due_days":
-            before, now = f"{terms.payment_due_days}日", f"{after.payment_due_days}日"
-        elif key == "notice_period_days":
-            before, now = f"{terms.notice_period_days}日", f"{after.notice_period_days}日"
-        elif key == "breach_penalty_pct":
-            before, now = (
-                f"合同金额的{pct_str(terms.breach_penalty_pct)}%",
-                f"合同金额的{pct_str(after.breach_penalty_pct)}%",
-            )
-        else:
-            before, now = penalty(terms.late_penalty), penalty(after.late_penalty)
-        rows.append({"field": key, "label": LABELS[key], "before": before, "after": now})
+        now = _WORDING[key](after)
+        if key == "extend_years":
+            now += f"（延长{changes[key]}年）"
+        rows.append({"field": key, "label": LABELS[key], "before": _WORDING[key](terms), "after": now})
     return rows
 
 
