@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 STAGE ?= dev
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv browser run test lint types unit integration e2e demo bench package deploy clean
+.PHONY: help venv browser run test lint types unit integration e2e demo bench openapi package deploy clean
 
 help:
 	@echo "make run      start moto, the API on 127.0.0.1:8000 and the workers (Ctrl-C stops)"
 	@echo "make test     lint, types and every test (unit, integration, e2e) — what CI runs"
 	@echo "make demo     a contract's whole life over HTTP, printed as a timeline"
 	@echo "make bench    benchmarks → bench/results.json and bench/results.md"
+	@echo "make openapi  regenerate docs/openapi.json from the request models and the operations table"
 	@echo "make package  STAGE=dev: build/<stage>/sam.yaml + deployment.zip (offline from AWS)"
 	@echo "make deploy   STAGE=dev: deploy the packaged stack (needs AWS credentials)"
 
@@ -59,6 +60,9 @@ demo: venv
 
 bench: venv
 	$(PY) -m bench
+
+openapi: venv
+	$(PY) -m chalicelib.openapi
 
 package: venv
 	$(PY) -m infra.build --stage $(STAGE) --out build/$(STAGE)

@@ -10,6 +10,8 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import billing_requests, http, pages
+from chalicelib.api import requests as rq
+from chalicelib.api.body import Body, RequestBody
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.calendar import InvalidDate, parse_date
 from chalicelib.openapi import openapi_document
@@ -29,14 +31,25 @@ FINANCE = ("finance",)
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream"]
 
 
-def route(path: str, **kwargs: Any) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+# (method, path) → the model its body parses into; tests/unit/test_openapi.py holds /openapi.json to these.
+BODY_MODELS: dict[tuple[str, str], type[RequestBody]] = {}
+
+
+def route(
+    path: str, *, body: type[RequestBody] | None = None, **kwargs: Any
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """app.route with the one error mapping: Chalice turns view exceptions into 500s before middleware sees
-    them, so each view is wrapped here instead."""
+    them, so each view is wrapped here instead. With `body=Model` the view gets `body: Body[Model]`."""
+    if body is not None:
+        kwargs.setdefault("content_types", BODY_TYPES)
+        BODY_MODELS.update({(method, path): body for method in kwargs.get("methods", ["GET"])})
 
     def register(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def wrapped(*args: Any, **kw: Any) -> Response:
             try:
+                if body is not None:
+                    kw["body"] = _request_body(body)
                 return view(*args, **kw)
             except Exception as exc:  # noqa: BLE001 - the one place exceptions become HTTP errors
                 return http.map_exception(exc)
@@ -57,10 +70,17 @@ def _staff(allowed: tuple[str, ...]) -> str:
     return authorize(get_deps(), _request().headers.get("authorization"), allowed)
 
 
+def _raw_body() -> bytes | None:
+    raw = _request().raw_body
+    return raw.encode() if isinstance(raw, str) else raw
+
+
 def _body() -> Any:
-    request = _request()
-    raw = request.raw_body
-    return http.parse_json_body(raw.encode() if isinstance(raw, str) else raw, request.headers.get("content-type"))
+    return http.parse_json_body(_raw_body(), _request().headers.get("content-type"))
+
+
+def _request_body(model: type[RequestBody]) -> Body[Any]:
+    return Body(model, _raw_body(), _request().headers.get("content-type"))
 
 
 def _once(scope: str, body: Any, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -85,17 +105,17 @@ def _int_query(name: str, default: int) -> int:
     raw = _query(name)
     if raw is None:
         return default
-    if not raw.isdigit():
-        raise http.BadRequest(name, f"{name} must be a positive integer")
-    return int(raw)
+    return http.int_param(raw, name, 0, 10**6, f"{name} must be a positive integer")
 
 
-@route("/contracts", methods=["POST"], content_types=BODY_TYPES)
-def draft_contract() -> Response:
+@route("/contracts", methods=["POST"], body=rq.DraftContractRequest)
+def draft_contract(body: Body[rq.DraftContractRequest]) -> Response:
     role = _staff(OPERATOR)
-    body = _body()
+    command = body.parse().command()
     reply = _once(
-        "draft", body, lambda: contract_response(contract_service.draft_contract(get_deps(), body, _actor(role)))
+        "draft",
+        body.json,
+        lambda: contract_response(contract_service.draft_contract(get_deps(), command, _actor(role))),
     )
     return http.json_response(reply, 201, {"Location": f"/contracts/{reply['id']}"})
 
@@ -138,41 +158,42 @@ def openapi() -> Response:
 
 
 # ---- signing ---------------------------------------------------------------------------------------------
-@route("/contracts/{contract_id}/send", methods=["POST"], content_types=BODY_TYPES)
-def send_contract(contract_id: str) -> Response:
+@route("/contracts/{contract_id}/send", methods=["POST"], body=rq.SendRequest)
+def send_contract(contract_id: str, body: Body[rq.SendRequest]) -> Response:
     role = _staff(OPERATOR)
+    body.parse().command()  # no options yet; an unknown field is still refused
     return http.json_response(
         _once(
             f"send:{contract_id}",
-            None,
+            body.json,
             lambda: contract_response(signing_service.send_for_signature(get_deps(), contract_id, _actor(role))),
         )
     )
 
 
-@route("/contracts/{contract_id}/resend", methods=["POST"], content_types=BODY_TYPES)
-def resend_link(contract_id: str) -> Response:
+@route("/contracts/{contract_id}/resend", methods=["POST"], body=rq.ResendRequest)
+def resend_link(contract_id: str, body: Body[rq.ResendRequest]) -> Response:
     role = _staff(OPERATOR)
-    body = _body()
+    command = body.parse().command()
     return http.json_response(
         _once(
             f"resend:{contract_id}",
-            body,
-            lambda: contract_response(signing_service.resend_link(get_deps(), contract_id, body, _actor(role))),
+            body.json,
+            lambda: contract_response(signing_service.resend_link(get_deps(), contract_id, command, _actor(role))),
         )
     )
 
 
-@route("/contracts/{contract_id}/void", methods=["POST"], content_types=BODY_TYPES)
-def void_contract(contract_id: str) -> Response:
+@route("/contracts/{contract_id}/void", methods=["POST"], body=rq.VoidRequest)
+def void_contract(contract_id: str, body: Body[rq.VoidRequest]) -> Response:
     role = _staff(OPERATOR)
-    body = _body()
+    command = body.parse().command()
     return http.json_response(
         _once(
             f"void:{contract_id}",
-            body,
+            body.json,
             lambda: contract_response(
-                signing_service.void_signing(get_deps(), contract_id, "contract", body, _actor(role))
+                signing_service.void_signing(get_deps(), contract_id, "contract", command, _actor(role))
             ),
         )
     )
@@ -208,17 +229,17 @@ def signing_page(token: str) -> Response:
     )
 
 
-@route("/sign/{token}", methods=["POST"], content_types=BODY_TYPES)
-def sign(token: str) -> Response:
+@route("/sign/{token}", methods=["POST"], body=rq.SignRequest)
+def sign(token: str, body: Body[rq.SignRequest]) -> Response:
     ip, agent = _client_info()
-    receipt = signing_service.sign(get_deps(), token, _body(), ip, agent)
+    receipt = signing_service.sign(get_deps(), token, body.parse().command(), ip, agent)
     return http.json_response(receipt, 201)
 
 
-@route("/sign/{token}/decline", methods=["POST"], content_types=BODY_TYPES)
-def decline(token: str) -> Response:
+@route("/sign/{token}/decline", methods=["POST"], body=rq.DeclineRequest)
+def decline(token: str, body: Body[rq.DeclineRequest]) -> Response:
     ip, agent = _client_info()
-    return http.json_response(signing_service.decline(get_deps(), token, _body(), ip, agent))
+    return http.json_response(signing_service.decline(get_deps(), token, body.parse().command(), ip, agent))
 
 
 # ---- billing -----------------------------------------------------------------------------------------------
@@ -340,13 +361,13 @@ def receivables() -> Response:
 
 
 # ---- amendments and notices ----------------------------------------------------------------------------------
-@route("/contracts/{contract_id}/amendments", methods=["POST"], content_types=BODY_TYPES)
-def propose_amendment(contract_id: str) -> Response:
+@route("/contracts/{contract_id}/amendments", methods=["POST"], body=rq.ProposeAmendmentRequest)
+def propose_amendment(contract_id: str, body: Body[rq.ProposeAmendmentRequest]) -> Response:
     role = _staff(OPERATOR)
-    body = _body()
+    command = body.parse().command()
 
     def propose() -> dict[str, Any]:
-        contract = lifecycle.propose_amendment(get_deps(), contract_id, body, _actor(role))
+        contract = lifecycle.propose_amendment(get_deps(), contract_id, command, _actor(role))
         amendment = contract.amendments[-1]
         return {
             "contract_id": contract.id,
@@ -357,33 +378,32 @@ def propose_amendment(contract_id: str) -> Response:
             "contract": contract_response(contract),
         }
 
-    return http.json_response(_once(f"amend:{contract_id}", body, propose), 201)
+    return http.json_response(_once(f"amend:{contract_id}", body.json, propose), 201)
 
 
-@route("/contracts/{contract_id}/amendments/{no}/void", methods=["POST"], content_types=BODY_TYPES)
-def void_amendment(contract_id: str, no: str) -> Response:
+@route("/contracts/{contract_id}/amendments/{no}/void", methods=["POST"], body=rq.VoidRequest)
+def void_amendment(contract_id: str, no: str, body: Body[rq.VoidRequest]) -> Response:
     role = _staff(OPERATOR)
-    if not no.isdigit():
-        raise http.BadRequest("no", "amendment number must be a positive integer")
-    body = _body()
+    number = http.int_param(no, "no", 1, 999, "amendment number must be a positive integer")
+    command = body.parse().command()
     return http.json_response(
         _once(
-            f"void-amendment:{contract_id}:{int(no)}",
-            body,
+            f"void-amendment:{contract_id}:{number}",
+            body.json,
             lambda: contract_response(
-                signing_service.void_signing(get_deps(), contract_id, f"amendment:{int(no)}", body, _actor(role))
+                signing_service.void_signing(get_deps(), contract_id, f"amendment:{number}", command, _actor(role))
             ),
         )
     )
 
 
-@route("/contracts/{contract_id}/termination", methods=["POST"], content_types=BODY_TYPES)
-def serve_notice(contract_id: str) -> Response:
+@route("/contracts/{contract_id}/termination", methods=["POST"], body=rq.ServeNoticeRequest)
+def serve_notice(contract_id: str, body: Body[rq.ServeNoticeRequest]) -> Response:
     role = _staff(OPERATOR)
-    body = _body()
+    command = body.parse().command()
 
     def serve() -> dict[str, Any]:
-        contract = lifecycle.serve_notice(get_deps(), contract_id, body, _actor(role))
+        contract = lifecycle.serve_notice(get_deps(), contract_id, command, _actor(role))
         notice = contract.notices[-1]
         return {
             **notice_response(notice),
@@ -392,17 +412,17 @@ def serve_notice(contract_id: str) -> Response:
             "contract_status": contract.status,
         }
 
-    return http.json_response(_once(f"notice:{contract_id}", body, serve), 201)
+    return http.json_response(_once(f"notice:{contract_id}", body.json, serve), 201)
 
 
-@route("/contracts/{contract_id}/termination/withdraw", methods=["POST"], content_types=BODY_TYPES)
-def withdraw_notice(contract_id: str) -> Response:
+@route("/contracts/{contract_id}/termination/withdraw", methods=["POST"], body=rq.WithdrawNoticeRequest)
+def withdraw_notice(contract_id: str, body: Body[rq.WithdrawNoticeRequest]) -> Response:
     role = _staff(OPERATOR)
-    body = _body()
+    command = body.parse().command()
     return http.json_response(
         _once(
             f"withdraw:{contract_id}",
-            body,
-            lambda: contract_response(lifecycle.withdraw_notice(get_deps(), contract_id, body, _actor(role))),
+            body.json,
+            lambda: contract_response(lifecycle.withdraw_notice(get_deps(), contract_id, command, _actor(role))),
         )
     )

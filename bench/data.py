@@ -60,15 +60,18 @@ def clock(deps: Deps, day: date) -> BenchClock:
 
 def template_contract(deps: Deps, day: date) -> dict[str, Any]:
     """One contract through the real services, signed by both parties on `day`; its stored form."""
+    from chalicelib.api.body import parse
+    from chalicelib.api.requests import DraftContractRequest, SignRequest
     from chalicelib.services.contracts import draft_contract
     from chalicelib.services.signing import send_for_signature, sign
 
     clock(deps, day)
-    drafted = draft_contract(deps, contract_body(), "staff:operator")
+    drafted = draft_contract(deps, parse(DraftContractRequest, contract_body()).command(), "staff:operator")
     sent = send_for_signature(deps, drafted.id, "staff:operator")
     for who in PARTIES:
         token = link_token(deps.settings.link_secret, sent.signing.links[who].token_id)
-        sign(deps, token, {"signer_name": "张伟", "consent": True}, SIGNER_IP, SIGNER_AGENT)
+        signer = parse(SignRequest, {"signer_name": "张伟", "consent": True}).command()
+        sign(deps, token, signer, SIGNER_IP, SIGNER_AGENT)
     return contract_to_dict(deps.repo.get_contract(drafted.id))
 
 

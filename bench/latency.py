@@ -80,6 +80,8 @@ def minimal_app(table: str) -> Any:
 def run() -> dict[str, Any]:
     from chalice.test import Client
 
+    from chalicelib.api.body import parse
+    from chalicelib.api.requests import DraftContractRequest
     from chalicelib.bootstrap import get_deps
     from chalicelib.domain.contract import PARTIES
     from chalicelib.domain.links import link_token
@@ -95,7 +97,7 @@ def run() -> dict[str, Any]:
         tokens: list[str] = []
         with METER.pause():
             for _ in range(WARMUP_CONTRACTS + CONTRACTS):
-                drafted = draft_contract(deps, contract_body(), "staff:operator")
+                drafted = draft_contract(deps, parse(DraftContractRequest, contract_body()).command(), "staff:operator")
                 sent = send_for_signature(deps, drafted.id, "staff:operator")
                 tokens.extend(link_token(deps.settings.link_secret, sent.signing.links[p].token_id) for p in PARTIES)
         from app import app

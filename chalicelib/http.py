@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 from chalice.app import Response
@@ -56,35 +57,84 @@ def parse_json_body(raw: bytes | None, content_type: str | None) -> Any:
     if content_type and "json" not in content_type.lower():
         raise BadRequest("body", "Content-Type must be application/json", status=415, code="unsupported_media_type")
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest("body", f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("body", f"body is nested more than {MAX_DEPTH} levels deep") from None
+    if _depth(data) > MAX_DEPTH:
+        raise BadRequest("body", f"body is nested more than {MAX_DEPTH} levels deep")
+    return data
+
+
+# Hostile bodies get a 400, never a 5xx: no request here needs more nesting or longer numbers than these.
+MAX_DEPTH = 32
+MAX_NUMBER_CHARS = 40
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BadRequest("body", f"a number in the body is longer than {MAX_NUMBER_CHARS} characters")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BadRequest("body", f"a number in the body is longer than {MAX_NUMBER_CHARS} characters")
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadRequest("body", f"{text} is out of range for a number")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise BadRequest("body", f"{text} is not a JSON number")
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:
+            children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+            stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def int_param(raw: str, name: str, lo: int, hi: int, message: str) -> int:
+    """A query or path parameter that must be a plain ASCII whole number in [lo, hi] (str.isdigit() also
+    accepts '²' and other Unicode digits that int() then refuses)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(hi)) or not lo <= int(raw) <= hi:
+        raise BadRequest(name, message)
+    return int(raw)
+
+
+# Domain error class → HTTP status; any other DomainError is a 400.
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (ValidationError, 400),
+    (NotFound, 404),
+    (IllegalTransition, 409),
+    (AlreadyExists, 409),
+    (ConcurrentUpdate, 409),
+    (Unavailable, 503),
+)
 
 
 def map_exception(exc: Exception) -> Response:
     """Domain and request errors → 4xx with the field named; anything else → 500 logged with its stack."""
     if isinstance(exc, BadRequest):
         return error(exc.status, exc.code, exc.message, exc.field)
-    if isinstance(exc, Unauthorized):
-        return error(401, "unauthorized", str(exc))
-    if isinstance(exc, Forbidden):
-        return error(403, "forbidden", str(exc))
-    if isinstance(exc, ValidationError):
-        return error(400, exc.code, exc.message, exc.field)
-    if isinstance(exc, NotFound):
-        return error(404, exc.code, exc.message)
+    if isinstance(exc, (Unauthorized, Forbidden)):
+        return error(401 if isinstance(exc, Unauthorized) else 403, type(exc).__name__.lower(), str(exc))
     if isinstance(exc, TokenRejected):
         return error(exc.status, exc.code, exc.message)
     if isinstance(exc, Conflict):
-        status = 422 if exc.code == "idempotency_key_reused" else 409
-        return error(status, exc.code, exc.message, exc.field)
-    if isinstance(exc, (IllegalTransition, AlreadyExists)):
-        return error(409, exc.code, exc.message)
-    if isinstance(exc, ConcurrentUpdate):
-        return error(409, exc.code, exc.message)
-    if isinstance(exc, Unavailable):
-        return error(503, exc.code, exc.message)
+        return error(422 if exc.code == "idempotency_key_reused" else 409, exc.code, exc.message, exc.field)
     if isinstance(exc, DomainError):
-        return error(400, exc.code, exc.message)
+        status = next((code for cls, code in _STATUS if isinstance(exc, cls)), 400)
+        return error(status, exc.code, exc.message, exc.field if isinstance(exc, ValidationError) else None)
     logger.exception("unhandled error")
     return error(500, "internal_error", "internal error; it has been logged")

@@ -14,13 +14,30 @@ from typing import Any, Literal
 
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.money import InvalidAmount, money_str, to_money
+from chalicelib.domain.text import has_control_chars
 from chalicelib.domain.uscc import InvalidCreditCode, validate_uscc
 
 TEMPLATES = ("customer-service-management", "outbound-call-outsourcing")
 LATE_PENALTY_MODES = ("contract_pct", "daily_pct")
 DISPUTE_METHODS = ("court", "arbitration")
 MAX_TERM_YEARS = 30
+MAX_EXTEND_YEARS = 10  # one supplementary agreement extends the term by at most this many years
 MAX_ANNUAL_FEE = Decimal("1000000000000.00")
+PAYMENT_DUE_DAYS = (0, 365)
+NOTICE_PERIOD_DAYS = (1, 365)
+MAX_SERVICES = 50
+# Longest text per party or terms field (characters, after stripping).
+MAX_LEN = {
+    "name": 200,
+    "credit_code": 18,
+    "contact_person": 100,
+    "phone": 24,
+    "email": 254,
+    "address": 300,
+    "service": 200,
+    "signing_place": 100,
+    "dispute_body": 200,
+}
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}[0-9]$")
@@ -43,13 +60,16 @@ def _text(data: Mapping[str, Any], key: str, field: str, *, max_len: int = 200, 
         raise ValidationError(field, "must not be empty")
     if len(value) > max_len:
         raise ValidationError(field, f"must be at most {max_len} characters")
-    if any(ord(ch) < 32 for ch in value):
+    if has_control_chars(value):
         raise ValidationError(field, "must not contain control characters")
     return value
 
 
 def _int(data: Mapping[str, Any], key: str, field: str, lo: int, hi: int) -> int:
-    value = data.get(key)
+    return parse_int(data.get(key), field, lo, hi)
+
+
+def parse_int(value: object, field: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, f"is required and must be an integer between {lo} and {hi}")
     if not lo <= value <= hi:
@@ -83,6 +103,20 @@ def _money(value: object, field: str) -> Decimal:
         raise ValidationError(field, f"is not a valid amount: {value!r}") from None
 
 
+def parse_annual_fee(value: object, field: str) -> Decimal:
+    fee = _money(value, field)
+    if fee <= 0:
+        raise ValidationError(field, "must be greater than 0")
+    if fee > MAX_ANNUAL_FEE:
+        raise ValidationError(field, f"must be at most {money_str(MAX_ANNUAL_FEE)}")
+    return fee
+
+
+def parse_breach_penalty_pct(value: object, field: str) -> Decimal:
+    """违约金, % of the contract amount."""
+    return _pct(value, field, lo=Decimal(0), hi=Decimal(100))
+
+
 def pct_str(value: Decimal) -> str:
     return format(value, "f")
 
@@ -101,24 +135,24 @@ class Party:
     @classmethod
     def parse(cls, data: object, field: str) -> Party:
         obj = _obj(data, field)
-        code_raw = _text(obj, "credit_code", f"{field}.credit_code", max_len=18)
+        code_raw = _text(obj, "credit_code", f"{field}.credit_code", max_len=MAX_LEN["credit_code"])
         try:
             code = validate_uscc(code_raw)
         except InvalidCreditCode as exc:
             raise ValidationError(f"{field}.credit_code", exc.reason) from None
-        email = _text(obj, "email", f"{field}.email", max_len=254)
+        email = _text(obj, "email", f"{field}.email", max_len=MAX_LEN["email"])
         if not _EMAIL.match(email):
             raise ValidationError(f"{field}.email", "is not a valid email address")
-        phone = _text(obj, "phone", f"{field}.phone", max_len=24)
+        phone = _text(obj, "phone", f"{field}.phone", max_len=MAX_LEN["phone"])
         if not _PHONE.match(phone):
             raise ValidationError(f"{field}.phone", "must be a phone number of digits, spaces, '-' or a leading '+'")
         return cls(
-            name=_text(obj, "name", f"{field}.name"),
+            name=_text(obj, "name", f"{field}.name", max_len=MAX_LEN["name"]),
             credit_code=code,
-            contact_person=_text(obj, "contact_person", f"{field}.contact_person", max_len=100),
+            contact_person=_text(obj, "contact_person", f"{field}.contact_person", max_len=MAX_LEN["contact_person"]),
             phone=phone,
             email=email.lower(),
-            address=_text(obj, "address", f"{field}.address", max_len=300),
+            address=_text(obj, "address", f"{field}.address", max_len=MAX_LEN["address"]),
         )
 
     def to_dict(self) -> dict[str, str]:
@@ -188,8 +222,8 @@ class DisputeResolution:
         method = obj.get("method")
         if method not in DISPUTE_METHODS:
             raise ValidationError(f"{field}.method", "must be court or arbitration")
-        body = _text(obj, "body", f"{field}.body", required=method == "arbitration") or None
-        return cls(method=method, body=body)
+        body = _text(obj, "body", f"{field}.body", max_len=MAX_LEN["dispute_body"], required=method == "arbitration")
+        return cls(method=method, body=body or None)
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "body": self.body}
@@ -234,14 +268,14 @@ class ServiceStandards:
 def parse_services(value: object, field: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ValidationError(field, "must be a non-empty list of service descriptions")
-    if len(value) > 50:
-        raise ValidationError(field, "must list at most 50 services")
+    if len(value) > MAX_SERVICES:
+        raise ValidationError(field, f"must list at most {MAX_SERVICES} services")
     out = []
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
             raise ValidationError(f"{field}[{i}]", "must be a non-empty string")
-        if len(item) > 200 or any(ord(ch) < 32 for ch in item):
-            raise ValidationError(f"{field}[{i}]", "must be at most 200 printable characters")
+        if len(item) > MAX_LEN["service"] or has_control_chars(item):
+            raise ValidationError(f"{field}[{i}]", f"must be at most {MAX_LEN['service']} printable characters")
         out.append(item.strip())
     return tuple(out)
 
@@ -264,23 +298,17 @@ class Terms:
     @classmethod
     def parse(cls, data: object, field: str = "terms") -> Terms:
         obj = _obj(data, field)
-        fee = _money(obj.get("annual_fee"), f"{field}.annual_fee")
-        if fee <= 0:
-            raise ValidationError(f"{field}.annual_fee", "must be greater than 0")
-        if fee > MAX_ANNUAL_FEE:
-            raise ValidationError(f"{field}.annual_fee", f"must be at most {money_str(MAX_ANNUAL_FEE)}")
+        fee = parse_annual_fee(obj.get("annual_fee"), f"{field}.annual_fee")
         return cls(
             services=parse_services(obj.get("services"), f"{field}.services"),
             term_years=_int(obj, "term_years", f"{field}.term_years", 1, MAX_TERM_YEARS),
             annual_fee=fee,
-            payment_due_days=_int(obj, "payment_due_days", f"{field}.payment_due_days", 0, 365),
-            breach_penalty_pct=_pct(
-                obj.get("breach_penalty_pct"), f"{field}.breach_penalty_pct", lo=Decimal(0), hi=Decimal(100)
-            ),
+            payment_due_days=_int(obj, "payment_due_days", f"{field}.payment_due_days", *PAYMENT_DUE_DAYS),
+            breach_penalty_pct=parse_breach_penalty_pct(obj.get("breach_penalty_pct"), f"{field}.breach_penalty_pct"),
             late_penalty=LatePenalty.parse(obj.get("late_penalty"), f"{field}.late_penalty"),
-            notice_period_days=_int(obj, "notice_period_days", f"{field}.notice_period_days", 1, 365),
+            notice_period_days=_int(obj, "notice_period_days", f"{field}.notice_period_days", *NOTICE_PERIOD_DAYS),
             dispute_resolution=DisputeResolution.parse(obj.get("dispute_resolution"), f"{field}.dispute_resolution"),
-            signing_place=_text(obj, "signing_place", f"{field}.signing_place", max_len=100),
+            signing_place=_text(obj, "signing_place", f"{field}.signing_place", max_len=MAX_LEN["signing_place"]),
             service_standards=ServiceStandards.parse(obj.get("service_standards"), f"{field}.service_standards"),
         )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -12,37 +11,25 @@ from chalicelib.domain.audit import sha256_hex, verify_chain
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
 from chalicelib.domain.documents import document_sha256, render_contract_document
 from chalicelib.domain.errors import ValidationError
-from chalicelib.domain.terms import TEMPLATES, Party, Terms
 from chalicelib.services.base import Deps, stage_events
+from chalicelib.services.commands import DraftContract
 from chalicelib.services.documents import contract_context
 from chalicelib.services.ports import Changes, StoredDocument
 
 
-def _require_object(body: object) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ValidationError("body", "must be a JSON object")
-    return body
-
-
-def draft_contract(deps: Deps, body: object, actor: str) -> Contract:
-    data = _require_object(body)
-    template = data.get("template")
-    if template not in TEMPLATES:
-        raise ValidationError("template", f"must be one of {', '.join(TEMPLATES)}")
-    client = Party.parse(data.get("client"), "client")
-    vendor = Party.parse(data.get("vendor"), "vendor")
-    terms = Terms.parse(data.get("terms"), "terms")
+def draft_contract(deps: Deps, command: DraftContract, actor: str) -> Contract:
+    template, client, vendor, terms = command.template, command.client, command.vendor, command.terms
     now = deps.now_iso()
     contract_id = str(uuid.uuid4())
     contract_no = f"HT-{deps.today().year}-{secrets.token_hex(4).upper()}"
     html = render_contract_document(
-        contract_context(template=str(template), contract_no=contract_no, client=client, vendor=vendor, terms=terms)
+        contract_context(template=template, contract_no=contract_no, client=client, vendor=vendor, terms=terms)
     )
     sha = document_sha256(html)
     contract, event = Contract.draft(
         contract_id=contract_id,
         contract_no=contract_no,
-        template=str(template),
+        template=template,
         client=client,
         vendor=vendor,
         terms=terms,

@@ -3,7 +3,6 @@ signatures and declines with their evidence, reissue and void links. One mechani
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,10 +10,11 @@ from typing import Any
 from chalicelib.domain.audit import sha256_hex
 from chalicelib.domain.calendar import iso_utc
 from chalicelib.domain.contract import PARTIES, PARTY_LABELS, Contract, Signature, SigningLink
-from chalicelib.domain.errors import Conflict, TokenRejected, ValidationError
+from chalicelib.domain.errors import Conflict, TokenRejected
 from chalicelib.domain.links import link_token, new_token_id, plausible_token, token_hash
 from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.services.base import Deps, retry_on_conflict, stage_events
+from chalicelib.services.commands import Decline, ResendLink, Sign, VoidSigning
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
 from chalicelib.services.ports import Changes, SigningToken
 
@@ -80,21 +80,15 @@ def _revocations(deps: Deps, contract: Contract, subject: str) -> list[tuple[Sig
     return out
 
 
-def resend_link(deps: Deps, contract_id: str, body: object, actor: str) -> Contract:
-    data = body if isinstance(body, Mapping) else {}
-    party = data.get("party")
-    if party not in PARTIES:
-        raise ValidationError("party", "must be client or vendor")
-    subject = str(data.get("subject", "contract"))
-    if subject != "contract" and not (subject.startswith("amendment:") and subject[10:].isdigit()):
-        raise ValidationError("subject", "must be contract or amendment:<no>")
+def resend_link(deps: Deps, contract_id: str, command: ResendLink, actor: str) -> Contract:
+    party, subject = command.party, command.subject
 
     def attempt() -> Contract:
         contract = deps.repo.get_contract(contract_id)
         expected = contract.version
         sigset = contract.signature_set(subject)
-        links, tokens = issue_links(deps, contract, subject, sigset.document_sha256, (str(party),))
-        old, event = contract.reissue_link(subject, str(party), links[str(party)])
+        links, tokens = issue_links(deps, contract, subject, sigset.document_sha256, (party,))
+        old, event = contract.reissue_link(subject, party, links[party])
         revoked = []
         old_token = deps.repo.find_token(old.token_hash)
         if old_token is not None and old_token.status == "active":
@@ -108,16 +102,13 @@ def resend_link(deps: Deps, contract_id: str, body: object, actor: str) -> Contr
     return retry_on_conflict(attempt)
 
 
-def void_signing(deps: Deps, contract_id: str, subject: str, body: object, actor: str) -> Contract:
-    data = body if isinstance(body, Mapping) else {}
-    reason = data.get("reason")
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
-        raise ValidationError("reason", "is required (1–1000 characters)")
+def void_signing(deps: Deps, contract_id: str, subject: str, command: VoidSigning, actor: str) -> Contract:
+    reason = command.reason
 
     def attempt() -> Contract:
         contract = deps.repo.get_contract(contract_id)
         expected = contract.version
-        event = contract.void(subject, reason.strip())
+        event = contract.void(subject, reason)
         changes = Changes(
             contract=contract, expected_version=expected, updated_tokens=_revocations(deps, contract, subject)
         )
@@ -183,25 +174,8 @@ def signing_view(deps: Deps, token: str) -> dict[str, Any]:
     }
 
 
-def _signer_name(data: Mapping[str, Any]) -> str:
-    name = data.get("signer_name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError("signer_name", "is required: type your full name")
-    name = name.strip()
-    if len(name) > 100 or any(ord(ch) < 32 for ch in name):
-        raise ValidationError("signer_name", "must be at most 100 printable characters")
-    return name
-
-
-def sign(deps: Deps, token: str, body: object, ip_address: str, user_agent: str) -> dict[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ValidationError("body", "must be a JSON object")
-    name = _signer_name(body)
-    if body.get("consent") is not True:
-        raise ValidationError("consent", "must be true: tick the consent box to sign")
-    shown = body.get("document_sha256")
-    if shown is not None and not isinstance(shown, str):
-        raise ValidationError("document_sha256", "must be the hex SHA-256 shown on the signing page")
+def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str) -> dict[str, Any]:
+    name, shown = command.signer_name, command.document_sha256
 
     def attempt() -> dict[str, Any]:
         record, contract = resolve_token(deps, token)
@@ -249,18 +223,14 @@ def sign(deps: Deps, token: str, body: object, ip_address: str, user_agent: str)
     return retry_on_conflict(attempt)
 
 
-def decline(deps: Deps, token: str, body: object, ip_address: str, user_agent: str) -> dict[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ValidationError("body", "must be a JSON object")
-    reason = body.get("reason")
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
-        raise ValidationError("reason", "is required (1–1000 characters)")
+def decline(deps: Deps, token: str, command: Decline, ip_address: str, user_agent: str) -> dict[str, Any]:
+    reason = command.reason
 
     def attempt() -> dict[str, Any]:
         record, contract = resolve_token(deps, token)
         expected = contract.version
         at = deps.now_iso()
-        event = contract.decline(record.subject, record.party, reason.strip(), at)
+        event = contract.decline(record.subject, record.party, reason, at)
         record.status = "used"
         record.used_at = at
         revoked = [(t, s) for t, s in _revocations(deps, contract, record.subject) if t.token_hash != record.token_hash]
@@ -270,7 +240,7 @@ def decline(deps: Deps, token: str, body: object, ip_address: str, user_agent: s
         return {
             "status": contract.subject_status(record.subject),
             "declined_by": record.party,
-            "reason": reason.strip(),
+            "reason": reason,
             "at": at,
             "ip_address": ip_address[:64],
             "user_agent": user_agent[:300],

@@ -196,3 +196,40 @@ def test_query_parameters(world: Any) -> None:
     assert world.call("GET", "/contracts/does-not-exist").status_code == 404
     assert world.call("POST", f"/contracts/{cid}/invoices/abc/void", {"reason": "x"}).status_code == 400
     assert json.loads(world.call("GET", f"/contracts/{cid}").body)["status"] == "draft"
+
+
+def test_hostile_bodies_and_parameters_are_4xx_never_5xx(world: Any) -> None:
+    # Given a drafted contract and a client that sends what no honest one would
+    cid = world.draft()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {world.keys['operator']}"}
+    before = audit_len(world, cid)
+    for raw in (
+        b"[" * 30000 + b"]" * 30000,  # nesting under the size limit that would blow the parser's stack
+        b'{"reason": ' + b"9" * 5000 + b"}",  # a 5,000-digit number
+        b'{"reason": 1e99999}',
+        b'{"reason": NaN}',
+    ):
+        resp = world.api.http.post(f"/contracts/{cid}/void", headers=headers, body=raw)
+        assert resp.status_code == 400 and resp.json_body["error"]["field"] == "body", raw[:40]
+    # Unicode digits pass str.isdigit() but are not numbers here
+    for path, field in [("/contracts?limit=²", "limit"), ("/contracts?limit=١٠", "limit")]:
+        resp = world.call("GET", path)
+        assert resp.status_code == 400 and resp.json_body["error"]["field"] == field, (path, resp.body)
+    resp = world.call("POST", f"/contracts/{cid}/amendments/¹/void", {"reason": "x"})
+    assert resp.status_code == 400 and resp.json_body["error"]["field"] == "no"
+    # Control characters in free text are refused by field; line breaks in multi-line text are not
+    resp = world.call("POST", f"/contracts/{cid}/void", {"reason": "作废\x1b[2J"})
+    assert resp.status_code == 400 and resp.json_body["error"]["field"] == "reason"
+    # A field the API does not know is refused by name, never dropped
+    resp = world.call("POST", f"/contracts/{cid}/void", {"reason": "作废", "reasn": "typo"})
+    assert resp.status_code == 400 and resp.json_body["error"]["field"] == "reasn"
+    resp = world.call("POST", f"/contracts/{cid}/send", {"signing_ordr": "any"})
+    assert resp.status_code == 400 and resp.json_body["error"]["field"] == "signing_ordr"
+    assert audit_len(world, cid) == before
+    assert world.call("POST", f"/contracts/{cid}/void", {"reason": "条款需重拟\n另行起草"}).status_code == 200
+
+
+def test_send_takes_no_body_or_an_empty_object(world: Any) -> None:
+    first, second = world.draft(), world.draft()
+    assert world.call("POST", f"/contracts/{first}/send").status_code == 200
+    assert world.call("POST", f"/contracts/{second}/send", {}).status_code == 200

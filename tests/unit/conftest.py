@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.api import requests as rq
 from chalicelib.billing_requests import payment_request
 from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.domain.contract import Contract
@@ -22,7 +23,7 @@ from chalicelib.services import billing, contracts, lifecycle, payments, signing
 from chalicelib.services.base import Deps
 from chalicelib.settings import load_settings
 from tests.clocks import FixedClock
-from tests.factories import contract_body
+from tests.factories import command, contract_body
 from tests.fakes import FakeRepository
 
 OPERATOR = "operator:test"
@@ -70,7 +71,9 @@ class Office:
 
     # ---- contract and signing -----------------------------------------------------------------------
     def draft(self, **terms: Any) -> str:
-        return contracts.draft_contract(self.deps, contract_body(**terms), OPERATOR).id
+        return contracts.draft_contract(
+            self.deps, command(rq.DraftContractRequest, contract_body(**terms)), OPERATOR
+        ).id
 
     def tokens(self, contract_id: str, event_type: str = "ContractSent") -> dict[str, str]:
         """The raw signing tokens of the newest `event_type` event, as the emailed links carry them."""
@@ -85,7 +88,9 @@ class Office:
         return self.tokens(contract_id)
 
     def sign(self, token: str, name: str = "李雷") -> dict[str, Any]:
-        return signing.sign(self.deps, token, {"signer_name": name, "consent": True}, "203.0.113.7", "pytest")
+        return signing.sign(
+            self.deps, token, command(rq.SignRequest, {"signer_name": name, "consent": True}), "203.0.113.7", "pytest"
+        )
 
     def activate(self, effective: date = date(2026, 11, 22), **terms: Any) -> str:
         """Drafted and sent two days before `effective`; both parties sign on `effective` (Shanghai)."""
@@ -102,7 +107,10 @@ class Office:
         """A supplementary agreement proposed and signed by both parties on `on`."""
         self.at(shanghai(on, 9))
         contract = lifecycle.propose_amendment(
-            self.deps, contract_id, {"changes": changes, "reason": "双方协商变更"}, OPERATOR
+            self.deps,
+            contract_id,
+            command(rq.ProposeAmendmentRequest, {"changes": changes, "reason": "双方协商变更"}),
+            OPERATOR,
         )
         tokens = self.tokens(contract_id, "AmendmentSent")
         self.at(shanghai(on, 10))
@@ -113,7 +121,7 @@ class Office:
     def serve_notice(self, contract_id: str, notice_date: date, by: str = "client") -> Contract:
         self.at(notice_date)
         body = {"by": by, "reason_code": "convenience", "details": "经营调整", "notice_date": notice_date.isoformat()}
-        return lifecycle.serve_notice(self.deps, contract_id, body, OPERATOR)
+        return lifecycle.serve_notice(self.deps, contract_id, command(rq.ServeNoticeRequest, body), OPERATOR)
 
     # ---- finance ------------------------------------------------------------------------------------
     def pay(self, contract_id: str, amount: str, paid_on: date, voucher: str = "V-0001") -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from chalicelib.api import requests as rq
 from chalicelib.domain.audit import canonical_json
 from chalicelib.domain.events import (
     EVENT_TYPES,
@@ -16,6 +17,7 @@ from chalicelib.domain.events import (
 )
 from chalicelib.services import payments, signing
 from chalicelib.services.notifications import BUILDERS
+from tests.factories import command
 from tests.unit.conftest import OPERATOR, Office
 
 D = date.fromisoformat
@@ -58,7 +60,7 @@ def test_every_stored_payload_reads_back_into_its_typed_event_and_writes_out_the
     office.at(D("2026-11-20"))
     other = office.draft()
     office.send(other)
-    signing.resend_link(office.deps, other, {"party": "vendor"}, OPERATOR)
+    signing.resend_link(office.deps, other, command(rq.ResendRequest, {"party": "vendor"}), OPERATOR)
     events = office.repo.events()
     assert {"PaymentReceived", "PenaltyAssessed", "InvoiceVoided", "SigningLinkReissued"} <= {e.type for e in events}
     # The ledger's payloads (its own events, and the receipt and void that gained where-the-money-went fields) are

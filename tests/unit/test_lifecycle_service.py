@@ -8,8 +8,10 @@ from datetime import date
 
 import pytest
 
+from chalicelib.api import requests as rq
 from chalicelib.domain.errors import IllegalTransition, ValidationError
 from chalicelib.services import lifecycle
+from tests.factories import command
 from tests.unit.conftest import OPERATOR, Office
 
 D = date.fromisoformat
@@ -28,7 +30,7 @@ def withdraw(office: Office, cid: str, on: date, agreed_by: list[str] | None = N
         "withdrawn_on": on.isoformat(),
     }
     office.at(on)
-    lifecycle.withdraw_notice(office.deps, cid, body, OPERATOR)
+    lifecycle.withdraw_notice(office.deps, cid, command(rq.WithdrawNoticeRequest, body), OPERATOR)
 
 
 def test_a_notice_terminates_the_contract_when_its_period_ends(office: Office, cid: str) -> None:
@@ -175,7 +177,9 @@ def test_a_bad_supplementary_agreement_is_refused_by_name(
     office.at(D("2027-03-01"))
     before = office.repo.snapshot()
     with pytest.raises(ValidationError) as refused:
-        lifecycle.propose_amendment(office.deps, cid, {"changes": changes, "reason": "调整"}, OPERATOR)
+        lifecycle.propose_amendment(
+            office.deps, cid, command(rq.ProposeAmendmentRequest, {"changes": changes, "reason": "调整"}), OPERATOR
+        )
     assert refused.value.field == field
     assert office.repo.snapshot() == before
 
@@ -184,5 +188,10 @@ def test_no_supplementary_agreement_while_a_notice_is_pending(office: Office, ci
     office.serve_notice(cid, D("2027-06-01"))
     before = office.repo.snapshot()
     with pytest.raises(IllegalTransition):
-        lifecycle.propose_amendment(office.deps, cid, {"changes": {"extend_years": 1}, "reason": "延期"}, OPERATOR)
+        lifecycle.propose_amendment(
+            office.deps,
+            cid,
+            command(rq.ProposeAmendmentRequest, {"changes": {"extend_years": 1}, "reason": "延期"}),
+            OPERATOR,
+        )
     assert office.repo.snapshot() == before

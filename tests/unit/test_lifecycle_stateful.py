@@ -16,11 +16,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from chalicelib.api import requests as rq
 from chalicelib.billing_requests import payment_request
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS
 from chalicelib.domain.errors import DomainError
 from chalicelib.services import contracts, lifecycle, payments, signing
 from chalicelib.services import ledger as ledger_service
+from tests.factories import command
 from tests.unit.conftest import OPERATOR, Office
 
 EXAMPLES = int(os.environ.get("HETONG_STATEFUL_EXAMPLES", "150"))
@@ -74,7 +76,11 @@ class ContractLife(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.tokens))
     @rule(party=st.sampled_from(["client", "vendor"]))
     def decline(self, party: str) -> None:
-        self.attempt(lambda: signing.decline(self.office.deps, self.tokens[party], {"reason": "不同意"}, "ip", "ua"))
+        self.attempt(
+            lambda: signing.decline(
+                self.office.deps, self.tokens[party], command(rq.DeclineRequest, {"reason": "不同意"}), "ip", "ua"
+            )
+        )
 
     @precondition(lambda self: self.status != "draft")
     @rule(cents=st.integers(1, 40_000_000))
@@ -99,7 +105,10 @@ class ContractLife(RuleBasedStateMachine):
             changes["extend_years"] = 1
         done = self.attempt(
             lambda: lifecycle.propose_amendment(
-                self.office.deps, self.cid, {"changes": changes, "reason": "调整"}, OPERATOR
+                self.office.deps,
+                self.cid,
+                command(rq.ProposeAmendmentRequest, {"changes": changes, "reason": "调整"}),
+                OPERATOR,
             )
         )
         if done is not None:
@@ -114,12 +123,18 @@ class ContractLife(RuleBasedStateMachine):
     @rule(by=st.sampled_from(["client", "vendor"]))
     def terminate(self, by: str) -> None:
         body = {"by": by, "reason_code": "convenience", "details": "调整"}
-        self.attempt(lambda: lifecycle.serve_notice(self.office.deps, self.cid, body, OPERATOR))
+        self.attempt(
+            lambda: lifecycle.serve_notice(self.office.deps, self.cid, command(rq.ServeNoticeRequest, body), OPERATOR)
+        )
 
     @rule()
     def withdraw(self) -> None:
         body = {"reason": "继续合作", "agreed_by": ["client", "vendor"]}
-        self.attempt(lambda: lifecycle.withdraw_notice(self.office.deps, self.cid, body, OPERATOR))
+        self.attempt(
+            lambda: lifecycle.withdraw_notice(
+                self.office.deps, self.cid, command(rq.WithdrawNoticeRequest, body), OPERATOR
+            )
+        )
 
     @rule(days=st.integers(1, 400))
     def advance(self, days: int) -> None:

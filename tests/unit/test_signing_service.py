@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.api import requests as rq
 from chalicelib.domain.errors import Conflict, TokenRejected, ValidationError
 from chalicelib.domain.links import link_token, token_hash
 from chalicelib.services import contracts, signing
 from chalicelib.services.ports import Changes, SigningToken
+from tests.factories import command
 from tests.unit.conftest import OPERATOR, Office, utc
 
 D = date.fromisoformat
@@ -99,7 +101,7 @@ def _expired(office: Office, cid: str, tokens: dict[str, str]) -> str:
 
 
 def _revoked(office: Office, cid: str, tokens: dict[str, str]) -> str:
-    signing.resend_link(office.deps, cid, {"party": "client"}, OPERATOR)
+    signing.resend_link(office.deps, cid, command(rq.ResendRequest, {"party": "client"}), OPERATOR)
     return tokens["client"]
 
 
@@ -123,7 +125,7 @@ def _not_the_partys_link(office: Office, cid: str, tokens: dict[str, str]) -> st
 
 
 def _voided_contract(office: Office, cid: str, tokens: dict[str, str]) -> str:
-    signing.void_signing(office.deps, cid, "contract", {"reason": "条款需重拟"}, OPERATOR)
+    signing.void_signing(office.deps, cid, "contract", command(rq.VoidRequest, {"reason": "条款需重拟"}), OPERATOR)
     return tokens["vendor"]
 
 
@@ -149,7 +151,9 @@ def test_a_bad_link_is_refused_and_nothing_is_written(office: Office, kind: str)
     # When someone signs, declines or merely opens the page with it
     attempts: list[Callable[[], Any]] = [
         lambda: office.sign(token),
-        lambda: signing.decline(office.deps, token, {"reason": "不签"}, "203.0.113.7", "pytest"),
+        lambda: signing.decline(
+            office.deps, token, command(rq.DeclineRequest, {"reason": "不签"}), "203.0.113.7", "pytest"
+        ),
         lambda: signing.signing_view(office.deps, token),
     ]
     for attempt in attempts:
@@ -172,7 +176,7 @@ def test_resending_a_link_revokes_the_old_one(office: Office) -> None:
     cid, tokens = _sent(office)
     # When the operator resends the client's link
     office.at("2026-11-21T02:00:00Z")
-    signing.resend_link(office.deps, cid, {"party": "client"}, OPERATOR)
+    signing.resend_link(office.deps, cid, command(rq.ResendRequest, {"party": "client"}), OPERATOR)
     # Then the old link is revoked and the new one, from the SigningLinkReissued event, signs
     old = office.repo.find_token(token_hash(tokens["client"]))
     assert old is not None and old.status == "revoked"
@@ -194,7 +198,7 @@ def test_a_party_that_signed_gets_no_new_link(office: Office) -> None:
     office.sign(tokens["client"])
     before = office.repo.snapshot()
     with pytest.raises(Conflict) as refused:
-        signing.resend_link(office.deps, cid, {"party": "client"}, OPERATOR)
+        signing.resend_link(office.deps, cid, command(rq.ResendRequest, {"party": "client"}), OPERATOR)
     assert refused.value.field == "party"
     assert office.repo.snapshot() == before
 
@@ -202,7 +206,9 @@ def test_a_party_that_signed_gets_no_new_link(office: Office) -> None:
 def test_a_decline_closes_the_contract_and_revokes_the_other_link(office: Office) -> None:
     cid, tokens = _sent(office)
     office.at("2026-11-21T02:00:00Z")
-    result = signing.decline(office.deps, tokens["vendor"], {"reason": "价格不合适"}, "203.0.113.7", "pytest")
+    result = signing.decline(
+        office.deps, tokens["vendor"], command(rq.DeclineRequest, {"reason": "价格不合适"}), "203.0.113.7", "pytest"
+    )
     assert (result["status"], result["declined_by"]) == ("declined", "vendor")
     contract = office.contract(cid)
     assert (contract.status, contract.closed_reason) == ("declined", "价格不合适")
@@ -214,7 +220,7 @@ def test_a_decline_closes_the_contract_and_revokes_the_other_link(office: Office
 def test_voiding_revokes_every_open_link(office: Office) -> None:
     cid, tokens = _sent(office)
     office.sign(tokens["client"])
-    signing.void_signing(office.deps, cid, "contract", {"reason": "条款需重拟"}, OPERATOR)
+    signing.void_signing(office.deps, cid, "contract", command(rq.VoidRequest, {"reason": "条款需重拟"}), OPERATOR)
     assert office.contract(cid).status == "voided"
     statuses = {p: office.repo.find_token(token_hash(t)).status for p, t in tokens.items()}  # type: ignore[union-attr]
     assert statuses == {"client": "used", "vendor": "revoked"}
@@ -233,7 +239,7 @@ def test_a_signature_needs_a_name_and_consent(office: Office, body: dict[str, An
     cid, tokens = _sent(office)
     before = office.repo.snapshot()
     with pytest.raises(ValidationError) as refused:
-        signing.sign(office.deps, tokens["client"], body, "203.0.113.7", "pytest")
+        signing.sign(office.deps, tokens["client"], command(rq.SignRequest, body), "203.0.113.7", "pytest")
     assert refused.value.field == field
     assert office.repo.snapshot() == before
 
@@ -243,7 +249,7 @@ def test_signing_a_document_other_than_the_one_shown_is_refused(office: Office) 
     before = office.repo.snapshot()
     body = {"signer_name": "李雷", "consent": True, "document_sha256": "0" * 64}
     with pytest.raises(Conflict) as refused:
-        signing.sign(office.deps, tokens["client"], body, "203.0.113.7", "pytest")
+        signing.sign(office.deps, tokens["client"], command(rq.SignRequest, body), "203.0.113.7", "pytest")
     assert refused.value.field == "document_sha256"
     assert office.repo.snapshot() == before
 

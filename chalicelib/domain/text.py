@@ -1,0 +1,29 @@
+"""Free text from outside: the one rule for what a name, address or reason may contain."""
+
+from __future__ import annotations
+
+from chalicelib.domain.errors import ValidationError
+
+# Multi-line text (a notice's details, a reason) may keep line breaks and tabs; nothing else below 0x20.
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def has_control_chars(value: str, *, multiline: bool = False) -> bool:
+    """True if `value` holds a C0 or C1 control character (or DEL); tabs and line breaks pass if multiline."""
+    for ch in value:
+        code = ord(ch)
+        if (code < 0x20 or 0x7F <= code <= 0x9F) and not (multiline and ch in _LINE_BREAKS):
+            return True
+    return False
+
+
+def clean_text(value: str, field: str, *, max_len: int, multiline: bool = False) -> str:
+    """`value` stripped; ValidationError naming `field` if it is then empty, too long or holds control characters."""
+    text = value.strip()
+    if not text:
+        raise ValidationError(field, "must not be empty")
+    if len(text) > max_len:
+        raise ValidationError(field, f"must be at most {max_len} characters")
+    if has_control_chars(text, multiline=multiline):
+        raise ValidationError(field, "must not contain control characters")
+    return text
