@@ -132,7 +132,9 @@ def _integer_words(n: int) -> str:
     """1 <= n < 10**16. Sections of four digits under 万 and 亿; 万亿 above that."""
     if n >= 100_000_000:
         high, low = divmod(n, 100_000_000)
-        return _integer_words(high) + "亿" + _lower_part(low, 10_000_000)
+        # 壹万亿零壹仟万: when the whole 亿 section under 万亿 is zero, the gap needs its 零 too.
+        empty_section = high >= 10_000 and high % 10_000 == 0
+        return _integer_words(high) + "亿" + _lower_part(low, 10**9 if empty_section else 10_000_000)
     if n >= 10_000:
         high, low = divmod(n, 10_000)
         return _section_words(high) + "万" + _lower_part(low, 1000)

@@ -225,7 +225,7 @@ WORDS = [
     ("1000000000000", "人民币壹万亿元整"),
     ("1000100000000", "人民币壹万零壹亿元整"),
     ("1000000000001", "人民币壹万亿零壹元整"),
-    ("1000010000000", "人民币壹万亿壹仟万元整"),
+    ("1000010000000", "人民币壹万亿零壹仟万元整"),
     ("9999999999999.99", "人民币玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
 ]
 
@@ -363,3 +363,9 @@ def test_quantize_rounds_to_nearest_cent_half_up(value: Decimal) -> None:
     if abs(q - value) == Decimal("0.005"):
         assert abs(q) > abs(value)  # ties go away from zero
     assert quantize(q) == q
+
+
+def test_a_zero_yi_section_under_wan_yi_keeps_its_ling() -> None:
+    assert amount_in_words(Decimal("1000010000000")) == "人民币壹万亿零壹仟万元整"
+    assert amount_in_words(Decimal("1000100000000")) == "人民币壹万零壹亿元整"
+    assert amount_in_words(Decimal("2030000000")) == "人民币贰拾亿叁仟万元整"
