@@ -32,9 +32,6 @@ def serve_notice(deps: Deps, contract_id: str, command: ServeNotice, actor: str)
     by, reason_code, details = command.by, command.reason_code, command.details
     notice_date = command.notice_date or deps.today()
 
-    if notice_date > deps.today():
-        raise ValidationError("notice_date", "must not be after today")
-
     def attempt() -> Contract:
         contract = deps.repo.get_contract(contract_id)
         expected = contract.version
