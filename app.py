@@ -9,7 +9,8 @@ from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
-from chalicelib import billing_requests, http, pages
+from chalicelib import http, pages
+from chalicelib.api import money_requests as mq
 from chalicelib.api import requests as rq
 from chalicelib.api.body import Body, RequestBody
 from chalicelib.bootstrap import get_deps
@@ -17,7 +18,6 @@ from chalicelib.domain.calendar import InvalidDate, parse_date
 from chalicelib.openapi import openapi_document
 from chalicelib.services import billing, idempotency, ledger_views, lifecycle, payments
 from chalicelib.services import contracts as contract_service
-from chalicelib.services import ledger as ledger_service
 from chalicelib.services import receivables as receivables_service
 from chalicelib.services import signing as signing_service
 from chalicelib.services.auth import authorize
@@ -257,6 +257,10 @@ def _as_of_given() -> date | None:
     return None if _query("as_of") is None else _as_of()
 
 
+def _path_year(raw: str) -> int:
+    return http.int_param(raw, "year", 1, mq.MAX_YEAR, "year must be a contract year number (1, 2, ...)")
+
+
 @route("/contracts/{contract_id}/invoices", methods=["GET"])
 def list_invoices(contract_id: str) -> Response:
     _staff(STAFF)
@@ -270,34 +274,28 @@ def get_ledger(contract_id: str) -> Response:
     _staff(STAFF)
     as_of = _as_of_given()
     book = billing.list_invoices(get_deps(), contract_id)
-    day = as_of or ledger_service.latest_day(book, get_deps().today())
-    return http.json_response(ledger_views.ledger_response(book, day))
+    return http.json_response(ledger_views.ledger_response(book, as_of, get_deps().today()))
 
 
-@route("/contracts/{contract_id}/invoices/{year}/void", methods=["POST"], content_types=BODY_TYPES)
-def void_invoice(contract_id: str, year: str) -> Response:
+@route("/contracts/{contract_id}/invoices/{year}/void", methods=["POST"], body=mq.VoidInvoiceRequest)
+def void_invoice(contract_id: str, year: str, body: Body[mq.VoidInvoiceRequest]) -> Response:
     role = _staff(OPERATOR)
-    number = billing_requests.path_year(year)
-    body = _body()
-    reason = billing_requests.void_reason(body)
+    number = _path_year(year)
+    command = body.parse().command()
 
     def void() -> dict[str, Any]:
-        book = payments.void_invoice(get_deps(), contract_id, number, reason, _actor(role))
-        reply = ledger_views.invoices_response(book, None, get_deps().today())
-        return next(i for i in reply["items"] if i["year"] == number)
+        book = payments.void_invoice(get_deps(), contract_id, number, command.reason, _actor(role))
+        return ledger_views.invoice_of(book, number, get_deps().today())
 
-    return http.json_response(_once(f"void-invoice:{contract_id}:{number}", body, void))
+    return http.json_response(_once(f"void-invoice:{contract_id}:{number}", body.json, void))
 
 
-@route("/contracts/{contract_id}/payments", methods=["POST"], content_types=BODY_TYPES)
-def record_payment(contract_id: str) -> Response:
+@route("/contracts/{contract_id}/payments", methods=["POST"], body=mq.RecordPaymentRequest)
+def record_payment(contract_id: str, body: Body[mq.RecordPaymentRequest]) -> Response:
     role = _staff(FINANCE)
-    body = _body()
-    cmd = billing_requests.payment_request(body)
-    reply = _once(
-        f"payments:{contract_id}", body, lambda: payments.record_payment(get_deps(), contract_id, cmd, _actor(role))
-    )
-    return http.json_response(reply, 201)
+    command = body.parse().command()
+    record = lambda: payments.record_payment(get_deps(), contract_id, command, _actor(role))  # noqa: E731
+    return http.json_response(_once(f"payments:{contract_id}", body.json, record), 201)
 
 
 @route("/contracts/{contract_id}/payments", methods=["GET"])
@@ -306,39 +304,28 @@ def list_payments(contract_id: str) -> Response:
     return http.json_response({"items": payments.list_payments(get_deps(), contract_id)})
 
 
-@route("/contracts/{contract_id}/penalties/{year}/waive", methods=["POST"], content_types=BODY_TYPES)
-def waive_penalty(contract_id: str, year: str) -> Response:
+@route("/contracts/{contract_id}/penalties/{year}/waive", methods=["POST"], body=mq.WaivePenaltyRequest)
+def waive_penalty(contract_id: str, year: str, body: Body[mq.WaivePenaltyRequest]) -> Response:
     role = _staff(FINANCE)
-    body = _body()
-    cmd = billing_requests.waiver_request(year, body)
-    reply = _once(
-        f"waive:{contract_id}:{cmd.year}",
-        body,
-        lambda: payments.waive_penalty(get_deps(), contract_id, cmd, _actor(role)),
-    )
-    return http.json_response(reply, 201)
+    command = body.parse().command(_path_year(year))
+    waive = lambda: payments.waive_penalty(get_deps(), contract_id, command, _actor(role))  # noqa: E731
+    return http.json_response(_once(f"waive:{contract_id}:{command.year}", body.json, waive), 201)
 
 
-@route("/contracts/{contract_id}/set-offs", methods=["POST"], content_types=BODY_TYPES)
-def record_set_off(contract_id: str) -> Response:
+@route("/contracts/{contract_id}/set-offs", methods=["POST"], body=mq.SetOffRequest)
+def record_set_off(contract_id: str, body: Body[mq.SetOffRequest]) -> Response:
     role = _staff(FINANCE)
-    body = _body()
-    cmd = billing_requests.set_off_request(body)
-    reply = _once(
-        f"set-off:{contract_id}", body, lambda: payments.record_set_off(get_deps(), contract_id, cmd, _actor(role))
-    )
-    return http.json_response(reply, 201)
+    command = body.parse().command()
+    record = lambda: payments.record_set_off(get_deps(), contract_id, command, _actor(role))  # noqa: E731
+    return http.json_response(_once(f"set-off:{contract_id}", body.json, record), 201)
 
 
-@route("/contracts/{contract_id}/refunds", methods=["POST"], content_types=BODY_TYPES)
-def record_refund(contract_id: str) -> Response:
+@route("/contracts/{contract_id}/refunds", methods=["POST"], body=mq.RefundRequest)
+def record_refund(contract_id: str, body: Body[mq.RefundRequest]) -> Response:
     role = _staff(FINANCE)
-    body = _body()
-    cmd = billing_requests.refund_request(body)
-    reply = _once(
-        f"refund:{contract_id}", body, lambda: payments.record_refund(get_deps(), contract_id, cmd, _actor(role))
-    )
-    return http.json_response(reply, 201)
+    command = body.parse().command()
+    record = lambda: payments.record_refund(get_deps(), contract_id, command, _actor(role))  # noqa: E731
+    return http.json_response(_once(f"refund:{contract_id}", body.json, record), 201)
 
 
 @route("/receivables", methods=["GET"])

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from chalicelib.adapters.codec import contract_from_dict, contract_listing, contract_to_dict
 from chalicelib.adapters.ledger_codec import (
@@ -708,6 +708,16 @@ def active_contract(effective: date = date(2026, 11, 22), **kw: Any) -> Contract
     contract.sign("contract", "client", signature("client", sha), effective)
     contract.sign("contract", "vendor", signature("vendor", sha), effective)
     return contract
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """A stand-in event for storage tests: any type name with a small payload. Not an Event subclass, so it is
+    not registered as an event type the notifier must know."""
+
+    type: str
+    n: int
+    in_words: ClassVar[tuple[str, ...]] = ()
 
 
 def cache_payment(invoice: Invoice, amount: Decimal, voucher: str, on: date) -> None:

@@ -2,14 +2,14 @@
 chalicelib/openapi.py turns this table into /openapi.json; request schemas come from the body models.
 
 To add an operation: one entry in PATHS built with `op(...)`; give it `body=SomeRequest` (a RequestBody) and
-declare the same model on the route in app.py. `body_schema=` (a hand-written schema) is only for the billing
-routes until they move to models.
+declare the same model on the route in app.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.api import money_requests as mq
 from chalicelib.api import requests as rq
 from chalicelib.api.body import RequestBody
 
@@ -101,7 +101,6 @@ def op(
     role: str | None = None,
     params: tuple[dict[str, Any], ...] = (ID,),
     body: type[RequestBody] | None = None,
-    body_schema: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One operation. `role` set: a staff call (bearer key). `body`: the model the route parses (its class
     stands in the table; the generator replaces it with a $ref to its schema)."""
@@ -109,9 +108,8 @@ def op(
     if role:
         out["security"] = [{"bearer": []}]
     out["parameters"] = list(params)
-    if body is not None or body_schema is not None:
-        required = body.body_required if body is not None else True
-        out["requestBody"] = {"required": required, "content": {"application/json": {"schema": body or body_schema}}}
+    if body is not None:
+        out["requestBody"] = {"required": body.body_required, "content": {"application/json": {"schema": body}}}
     out["responses"] = {**responses, **(STAFF_ERRORS if role else {})}
     return out
 
@@ -131,22 +129,6 @@ def _reads(summary: str, done: dict[str, Any], *params: dict[str, Any], role: st
 def _bad_query(params: tuple[dict[str, Any], ...]) -> dict[str, Any]:
     return {"400": err("invalid query")} if any(p["in"] == "query" for p in params) else {}
 
-
-PAYMENT_BODY = {
-    "type": "object",
-    "required": ["amount", "paid_on", "voucher_no", "method"],
-    "properties": {
-        "amount": MONEY,
-        "paid_on": DATE,
-        "voucher_no": {"type": "string"},
-        "method": {"type": "string", "enum": ["bank_transfer", "cheque", "cash", "online", "other"]},
-    },
-}
-REASON_BODY = {
-    "type": "object",
-    "required": ["reason"],
-    "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 1000}},
-}
 
 LIST_QUERY = (
     {"name": "status", "in": "query", "schema": {"type": "string"}},
@@ -272,16 +254,53 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
             "operator",
             ok("voided", obj()),
             params=(ID, IDEMPOTENCY_KEY, YEAR),
-            body_schema=REASON_BODY,
+            body=mq.VoidInvoiceRequest,
+        )
+    },
+    "/contracts/{contract_id}/ledger": {
+        "get": _reads(
+            "The receivables ledger as of a day: facts in date order, where each payment went, and the balances",
+            ok("ledger", obj("facts", "fees", "balances")),
+            ID,
+            AS_OF,
+        )
+    },
+    "/contracts/{contract_id}/penalties/{year}/waive": {
+        "post": staff_change(
+            "Waive (减免) part of a year's late penalty, at most what is outstanding on its date",
+            "finance",
+            ok("waived", obj("penalty_outstanding")),
+            created=True,
+            params=(ID, IDEMPOTENCY_KEY, YEAR),
+            body=mq.WaivePenaltyRequest,
+        )
+    },
+    "/contracts/{contract_id}/set-offs": {
+        "post": staff_change(
+            "Record a set-off (抵销): the client deducted what the vendor owes it from a year's fee or penalty",
+            "finance",
+            ok("recorded", obj("placed")),
+            created=True,
+            body=mq.SetOffRequest,
+        )
+    },
+    "/contracts/{contract_id}/refunds": {
+        "post": staff_change(
+            "Record a refund out of the credit balance (409 naming amount beyond it)",
+            "finance",
+            ok("recorded", obj("credit_after")),
+            created=True,
+            body=mq.RefundRequest,
         )
     },
     "/contracts/{contract_id}/payments": {
         "post": staff_change(
-            "Record a payment against a voucher; allocated oldest invoice first",
+            "Record a payment against a voucher: where designated, else matured fees first (Civil Code art. 560),"
+            " then penalties; the rest is credit",
             "finance",
-            ok("recorded", obj("allocations")),
+            ok("recorded", obj("allocations", "penalty_allocations", "to_credit")),
             created=True,
-            body_schema=PAYMENT_BODY,
+            body=mq.RecordPaymentRequest,
         ),
         "get": _reads("Payments", ok("payments", obj("items")), ID),
     },

@@ -312,7 +312,7 @@ class Contract:
     # ---- invoicing ----------------------------------------------------------------------------------
     def invoice_for_year(self, year: int) -> Invoice:
         """The invoice of contract year `year`: issued on the year's start date, for the annual fee of the terms
-        in force on that date, due payment_due_days later (DESIGN.md)."""
+        in force on that date, due payment_due_days later (docs/domain-rules.md)."""
         if self.effective_date is None:
             raise IllegalTransition("contract", self.id, self.status, "invoiced", "the contract is not in force")
         terms = self.terms_on(self.year_start(year))

@@ -8,47 +8,60 @@ wire a two-place string); a money field named in `in_words` is also carried in C
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
-from chalicelib.domain.event_codec import decode_fields, encode_fields
-from chalicelib.domain.money import amount_in_words
+from chalicelib.domain.event_base import (
+    EVENT_TYPES,
+    Event,
+    UnknownEvent,
+    event_from_payload,
+    event_payload,
+)
+from chalicelib.domain.event_codec import decode_fields
+from chalicelib.domain.money_events import (
+    AllocationLine,
+    CreditApplied,
+    InvoiceCancelled,
+    InvoiceIssued,
+    InvoiceOverdue,
+    InvoiceRevised,
+    InvoiceVoided,
+    PaymentReceived,
+    PaymentsReallocated,
+    PenaltyAdjusted,
+    PenaltyAssessed,
+    PenaltyWaived,
+    RefundRecorded,
+    SetOffRecorded,
+)
 from chalicelib.domain.signing import Signature
 from chalicelib.domain.terms import Party, Terms
 
-EVENT_TYPES: dict[str, type[Event]] = {}
-
-
-class UnknownEvent(KeyError):
-    """An outbox or audit record names an event type this code does not know."""
-
-
-class Event:
-    """Base of every typed event. Subclass with `finance=True` for events finance gets on the SNS topic."""
-
-    type: ClassVar[str]
-    finance: ClassVar[bool] = False
-    in_words: ClassVar[tuple[str, ...]] = ()
-
-    def __init_subclass__(cls, *, finance: bool = False, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.type = cls.__name__
-        cls.finance = finance
-        EVENT_TYPES[cls.__name__] = cls
-
-
-@dataclass(frozen=True)
-class DomainEvent:
-    """The untyped event of before: `type` and a JSON-ready `data`. Kept while billing moves to typed events."""
-
-    type: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_finance(self) -> bool:
-        return self.type in FINANCE_EVENTS
+__all__ = [  # re-exported from event_base and money_events, so every event type is importable from here
+    "EVENT_TYPES",
+    "FINANCE_EVENTS",
+    "AllocationLine",
+    "CreditApplied",
+    "Event",
+    "InvoiceCancelled",
+    "InvoiceIssued",
+    "InvoiceOverdue",
+    "InvoiceRevised",
+    "InvoiceVoided",
+    "PaymentReceived",
+    "PaymentsReallocated",
+    "PenaltyAdjusted",
+    "PenaltyAssessed",
+    "PenaltyWaived",
+    "RefundRecorded",
+    "SetOffRecorded",
+    "UnknownEvent",
+    "event_from_payload",
+    "event_payload",
+]
 
 
 @dataclass(frozen=True)
@@ -232,112 +245,7 @@ class RenewalReminder(Event):
     end_date: date
 
 
-# ---- invoices and payments -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class InvoiceIssued(Event, finance=True):
-    in_words = ("amount",)
-    year: int
-    period_start: date
-    period_end: date
-    issue_date: date
-    due_date: date
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class AllocationLine:
-    """Where part of a payment went: contract year `year`'s invoice, and what that invoice still owes."""
-
-    year: int
-    amount: Decimal
-    status: str
-    outstanding: Decimal
-
-
-@dataclass(frozen=True)
-class PaymentReceived(Event, finance=True):
-    in_words = ("amount",)
-    amount: Decimal
-    paid_on: date
-    voucher_no: str
-    method: str
-    allocations: tuple[AllocationLine, ...]
-    outstanding_after: Decimal
-
-
-@dataclass(frozen=True)
-class InvoiceOverdue(Event, finance=True):
-    in_words = ("outstanding", "penalty_accrued")
-    level: int
-    levels_skipped: tuple[int, ...]
-    year: int
-    due_date: date
-    as_of: date
-    days_overdue: int
-    amount: Decimal
-    outstanding: Decimal
-    penalty_accrued: Decimal
-    client: str
-    contract_no: str
-
-
-@dataclass(frozen=True)
-class PenaltyAssessed(Event, finance=True):
-    """逾期违约金 assessed: the total so far and what this assessment added; `rate_pct` as the terms write it."""
-
-    in_words = ("penalty_total",)
-    year: int
-    due_date: date
-    as_of: date
-    days_overdue: int
-    mode: str
-    rate_pct: str
-    penalty_total: Decimal
-    penalty_delta: Decimal
-
-
-@dataclass(frozen=True)
-class InvoiceVoided(Event, finance=True):
-    year: int
-    amount: Decimal
-    paid: Decimal
-    reason: str
-
-
-# Kept for subscribers of the old name: the event types finance gets on the SNS topic.
-# The receivables ledger's events (services/ledger.py, payments.py, billing.py) are still untyped DomainEvents;
-# finance gets them on the topic.
-LEDGER_EVENTS = frozenset(
-    {
-        "PenaltyAdjusted",
-        "PaymentsReallocated",
-        "InvoiceRevised",
-        "InvoiceCancelled",
-        "PenaltyWaived",
-        "SetOffRecorded",
-        "RefundRecorded",
-        "CreditApplied",
-    }
-)
-FINANCE_EVENTS = frozenset(name for name, cls in EVENT_TYPES.items() if cls.finance) | LEDGER_EVENTS
-
-
-def event_payload(event: Event) -> dict[str, Any]:
-    """The JSON-ready shape of `event`: its fields (money as strings, dates ISO), plus each `in_words` amount."""
-    data = encode_fields(event)
-    for name in event.in_words:
-        amount = getattr(event, name)
-        data[f"{name}_in_words"] = None if amount is None else amount_in_words(amount)
-    return data
-
-
-def event_from_payload(type_: str, payload: Mapping[str, Any]) -> Event:
-    """The typed event of a stored payload (keys it does not know, e.g. `contract`, `seq`, are ignored)."""
-    cls = EVENT_TYPES.get(type_)
-    if cls is None:
-        raise UnknownEvent(type_)
-    event: Event = decode_fields(cls, payload)
-    return event
+FINANCE_EVENTS = frozenset(name for name, cls in EVENT_TYPES.items() if cls.finance)
 
 
 def summary_from_payload(payload: Mapping[str, Any]) -> ContractSummary:

@@ -457,9 +457,9 @@ def aging_bucket(days_overdue: int) -> str:
 BUCKETS = ("0-30", "31-60", "61-90", "90+")
 
 
-def settled_since(facts: Sequence[Fact], contract_amount_on: ContractAmountOn, today: date) -> date | None:
-    """The day since which nothing is owed or credited (None while something is): the receivables index key."""
-    ledger = replay(facts, today, contract_amount_on)
+def settled_since(ledger: Ledger) -> date | None:
+    """The day since which nothing is owed or credited (None while something is), from the ledger of the latest
+    day: balances change only on a fact's day, so once they are all zero they stay so after the last fact."""
     if ledger.fees_outstanding or ledger.penalties_outstanding or ledger.credit:
         return None
-    return max((f.on for f in facts), default=today)
+    return max((f.on for f in ledger.facts), default=ledger.as_of)

@@ -16,7 +16,7 @@ from chalicelib.domain.calendar import iso_utc, today_shanghai, utc_now
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.event_codec import encode_fields
-from chalicelib.domain.events import DomainEvent, Event, event_payload
+from chalicelib.domain.events import Event, event_payload
 from chalicelib.services.ports import Changes, OutboxEvent, Repository
 from chalicelib.settings import Settings
 
@@ -50,14 +50,13 @@ def event_id(contract_id: str, seq: int) -> str:
     return f"{contract_id}-{seq:06d}"
 
 
-def stage_events(changes: Changes, events: Sequence[Event | DomainEvent], actor: str, at: str) -> None:
-    """Append each event to the contract's hash chain and to the outbox of the same transaction. Takes typed
-    events and, until billing moves over, the untyped DomainEvent: both store the same JSON payload."""
+def stage_events(changes: Changes, events: Sequence[Event], actor: str, at: str) -> None:
+    """Append each event to the contract's hash chain and to the outbox of the same transaction."""
     c: Contract = changes.contract
     summary = encode_fields(c.summary())
     for ev in events:
         seq = c.audit_seq + 1
-        data = ev.data if isinstance(ev, DomainEvent) else event_payload(ev)
+        data = event_payload(ev)
         entry = AuditEntry.make(c.id, seq, at, actor, ev.type, data, c.audit_head)
         c.audit_seq, c.audit_head = seq, entry.hash
         changes.audit.append(entry)

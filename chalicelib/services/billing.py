@@ -8,27 +8,22 @@ from typing import Any
 
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate
-from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.invoice import Invoice
-from chalicelib.domain.money import amount_in_words, money_str
+from chalicelib.domain.money_events import CreditApplied, InvoiceIssued, InvoiceOverdue
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
 from chalicelib.services.ports import AlertMark, LedgerBook, ReceivableMark
 from chalicelib.services.unit_of_work import UnitOfWork, run
 
 
-def _invoice_event(inv: Invoice) -> DomainEvent:
-    return DomainEvent(
-        "InvoiceIssued",
-        {
-            "year": inv.year,
-            "period_start": inv.period_start.isoformat(),
-            "period_end": inv.period_end.isoformat(),
-            "issue_date": inv.issue_on.isoformat(),
-            "due_date": inv.due_on.isoformat(),
-            "amount": money_str(inv.amount),
-            "amount_in_words": amount_in_words(inv.amount),
-        },
+def _invoice_event(inv: Invoice) -> InvoiceIssued:
+    return InvoiceIssued(
+        year=inv.year,
+        period_start=inv.period_start,
+        period_end=inv.period_end,
+        issue_date=inv.issue_on,
+        due_date=inv.due_on,
+        amount=inv.amount,
     )
 
 
@@ -59,17 +54,9 @@ def _issue_one(deps: Deps, contract: Contract, year: int) -> None:
         after = ledgers.settle(uow, book, before, today, f"invoice of year {year} issued")
         applied = after.fees[year].paid
         if applied > 0:
+            st = after.fees[year]
             uow.raise_event(
-                DomainEvent(
-                    "CreditApplied",
-                    {
-                        "year": year,
-                        "amount": money_str(applied),
-                        "amount_in_words": amount_in_words(applied),
-                        "fee_outstanding": money_str(after.fees[year].outstanding),
-                        "credit_after": money_str(after.credit),
-                    },
-                )
+                CreditApplied(year=year, amount=applied, fee_outstanding=st.outstanding, credit_after=after.credit)
             )
     uow.commit()
 
@@ -137,25 +124,19 @@ def escalate_invoice(deps: Deps, contract_id: str, year: int, as_of: date) -> bo
         invoice.levels_alerted = sorted(set(invoice.levels_alerted) | set(reached))
         uow.update_invoice(invoice)
         top = max(reached)
-        accrued = st.penalty_accrued
         uow.raise_event(
-            DomainEvent(
-                "InvoiceOverdue",
-                {
-                    "level": top,
-                    "levels_skipped": sorted(lv for lv in reached if lv != top),
-                    "year": year,
-                    "due_date": st.due_on.isoformat(),
-                    "as_of": as_of.isoformat(),
-                    "days_overdue": days,
-                    "amount": money_str(st.amount),
-                    "outstanding": money_str(st.outstanding),
-                    "outstanding_in_words": amount_in_words(st.outstanding),
-                    "penalty_accrued": money_str(accrued),
-                    "penalty_accrued_in_words": amount_in_words(accrued),
-                    "client": book.contract.client.name,
-                    "contract_no": book.contract.contract_no,
-                },
+            InvoiceOverdue(
+                level=top,
+                levels_skipped=tuple(sorted(lv for lv in reached if lv != top)),
+                year=year,
+                due_date=st.due_on,
+                as_of=as_of,
+                days_overdue=days,
+                amount=st.amount,
+                outstanding=st.outstanding,
+                penalty_accrued=st.penalty_accrued,
+                client=book.contract.client.name,
+                contract_no=book.contract.contract_no,
             )
         )
         ledgers.report_penalty(uow, invoice, ledger, as_of)

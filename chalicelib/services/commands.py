@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from chalicelib.domain.ledger import Designation
 from chalicelib.domain.money import money_str
 from chalicelib.domain.terms import LatePenalty, Party, Terms, pct_str
 
@@ -102,4 +103,44 @@ class TermsChanges:
 @dataclass(frozen=True)
 class ProposeAmendment:
     changes: TermsChanges
+    reason: str
+
+
+# ---- money (the receivables ledger) -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordPayment:
+    amount: Decimal
+    paid_on: date
+    voucher_no: str
+    method: str
+    applies_to: tuple[Designation, ...] = ()
+
+
+@dataclass(frozen=True)
+class WaivePenalty:
+    year: int
+    amount: Decimal
+    reason: str
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class RecordSetOff:
+    year: int
+    amount: Decimal
+    reason: str
+    on: date | None = None
+    claim: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordRefund:
+    amount: Decimal
+    paid_on: date
+    voucher_no: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VoidInvoice:
     reason: str

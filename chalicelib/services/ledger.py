@@ -5,16 +5,16 @@ later-recorded fact moved earlier payments or lowered a penalty it was told, and
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from chalicelib.domain.calendar import contract_year_start
 from chalicelib.domain.contract import Contract
-from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.invoice import Invoice, PenaltyAssessment
 from chalicelib.domain.ledger import ZERO, Fact, Ledger, Payment, replay, settled_since
-from chalicelib.domain.money import amount_in_words, money_str, quantize
+from chalicelib.domain.money import quantize
+from chalicelib.domain.money_events import Move, PaymentsReallocated, PenaltyAdjusted, PenaltyAssessed, Placement
 from chalicelib.services.ports import LedgerBook, PaymentRecord, ReceivableMark
 from chalicelib.services.unit_of_work import UnitOfWork
 
@@ -67,21 +67,21 @@ def latest_day(book: LedgerBook, today: date) -> date:
 
 
 # ---- penalties finance was told ----------------------------------------------------------------------------
-def penalty_event(inv: Invoice, total: Decimal, delta: Decimal, on: date, why: str | None = None) -> DomainEvent:
-    data: dict[str, Any] = {
-        "year": inv.year,
-        "due_date": inv.due_on.isoformat(),
-        "as_of": on.isoformat(),
-        "days_overdue": max(0, (on - inv.due_on).days),
-        "mode": inv.late_penalty.mode,
-        "rate_pct": format(inv.late_penalty.rate_pct, "f"),
-        "penalty_total": money_str(total),
-        "penalty_total_in_words": amount_in_words(total),
-        "penalty_delta": money_str(delta),
-    }
-    if delta < 0:
-        return DomainEvent("PenaltyAdjusted", {**data, "why": why or "a later-recorded fact"})
-    return DomainEvent("PenaltyAssessed", data)
+def _tell_penalty(uow: UnitOfWork, inv: Invoice, on: date, days: int, total: Decimal, delta: Decimal, why: str) -> None:
+    """Record on the invoice what finance is told of its penalty, and tell it (assessed when up, adjusted when down)."""
+    inv.assessments.append(PenaltyAssessment(on, days, total, delta))
+    uow.update_invoice(inv)
+    assessed = PenaltyAssessed(
+        year=inv.year,
+        due_date=inv.due_on,
+        as_of=on,
+        days_overdue=days,
+        mode=inv.late_penalty.mode,
+        rate_pct=format(inv.late_penalty.rate_pct, "f"),
+        penalty_total=total,
+        penalty_delta=delta,
+    )
+    uow.raise_event(PenaltyAdjusted(**asdict(assessed), why=why) if delta < 0 else assessed)
 
 
 def report_penalty(uow: UnitOfWork, inv: Invoice, ledger: Ledger, on: date) -> None:
@@ -89,11 +89,8 @@ def report_penalty(uow: UnitOfWork, inv: Invoice, ledger: Ledger, on: date) -> N
     st = ledger.fees.get(inv.year)
     total = ZERO if st is None else st.penalty_accrued
     delta = quantize(total - inv.penalty_reported)
-    if delta <= 0:
-        return
-    inv.assessments.append(PenaltyAssessment(on, max(0, (on - inv.due_on).days), total, delta))
-    uow.update_invoice(inv)
-    uow.raise_event(penalty_event(inv, total, delta, on))
+    if delta > 0:
+        _tell_penalty(uow, inv, on, max(0, (on - inv.due_on).days), total, delta, "")
 
 
 def _adjust_penalties(uow: UnitOfWork, book: LedgerBook, why: str) -> None:
@@ -105,18 +102,11 @@ def _adjust_penalties(uow: UnitOfWork, book: LedgerBook, why: str) -> None:
         st = view(book, last.on).fees.get(inv.year)
         now = ZERO if st is None else st.penalty_accrued
         if now < last.total:
-            delta = quantize(now - last.total)
-            inv.assessments.append(PenaltyAssessment(last.on, last.days_overdue, now, delta))
-            uow.update_invoice(inv)
-            uow.raise_event(penalty_event(inv, now, delta, last.on, why))
+            _tell_penalty(uow, inv, last.on, last.days_overdue, now, quantize(now - last.total), why)
 
 
-def _placements(ledger: Ledger) -> dict[str, dict[tuple[int, str], Decimal]]:
-    return {sid: ledger.placed(sid) for sid in ledger.sources}
-
-
-def placed_list(placed: dict[tuple[int, str], Decimal]) -> list[dict[str, Any]]:
-    return [{"year": y, "what": w, "amount": money_str(a)} for (y, w), a in placed.items()]
+def placements(placed: dict[tuple[int, str], Decimal]) -> tuple[Placement, ...]:
+    return tuple(Placement(y, w, a) for (y, w), a in placed.items())
 
 
 def settle(uow: UnitOfWork, book: LedgerBook, before: Ledger, today: date, why: str) -> Ledger:
@@ -127,25 +117,14 @@ def settle(uow: UnitOfWork, book: LedgerBook, before: Ledger, today: date, why: 
         st = after.fees.get(year)
         if st is not None and inv.refresh(st, after.fee_allocations(year)):
             uow.update_invoice(inv)
-    old, new = _placements(before), _placements(after)
-    moved = {sid: (old[sid], new.get(sid, {})) for sid in old if old[sid] != new.get(sid, {})}
-    if moved:
-        uow.raise_event(
-            DomainEvent(
-                "PaymentsReallocated",
-                {
-                    "why": why,
-                    "moves": [
-                        {"source": sid, "before": placed_list(b), "after": placed_list(a)}
-                        for sid, (b, a) in moved.items()
-                    ],
-                    "credit_after": money_str(after.credit),
-                },
-            )
-        )
-    _adjust_penalties(uow, book, why)
-    uow.staged.receivable = ReceivableMark(
-        book.contract.id, settled_since(facts_of(book), contract_amount_on(book.contract), as_of)
+    moves = tuple(
+        Move(sid, placements(before.placed(sid)), placements(after.placed(sid)))
+        for sid in before.sources
+        if before.placed(sid) != after.placed(sid)
     )
+    if moves:
+        uow.raise_event(PaymentsReallocated(why=why, moves=moves, credit_after=after.credit))
+    _adjust_penalties(uow, book, why)
+    uow.staged.receivable = ReceivableMark(book.contract.id, settled_since(after))
     book.contract.ledger_credit = after.credit
     return after

@@ -6,15 +6,17 @@ write, so the facts commit in the same transaction."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from chalicelib.domain.contract import Contract
-from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.event_base import Event
+from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ledger import FeeRevision
-from chalicelib.domain.money import amount_in_words, money_str
+from chalicelib.domain.money_events import InvoiceRevised
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
 from chalicelib.services.payments import cancel_fee
-from chalicelib.services.ports import Changes
+from chalicelib.services.ports import Changes, LedgerBook
 from chalicelib.services.unit_of_work import UnitOfWork
 
 
@@ -33,7 +35,35 @@ def touches_issued_fees(contract: Contract) -> bool:
     return (ends is not None and ends <= last_start) or (latest_terms is not None and latest_terms <= last_start)
 
 
-def apply_to_issued_fees(deps: Deps, contract: Contract, changes: Changes, actor: str) -> list[DomainEvent]:
+def _revise(uow: UnitOfWork, book: LedgerBook, inv: Invoice, previous: Decimal, today: date) -> None:
+    """Revise `inv`'s fee to the terms in force on its issue date (the revised 付款通知书)."""
+    contract = book.contract
+    terms = contract.terms_on(inv.issue_on)
+    version = next(v for v in reversed(contract.terms_versions) if v.terms is terms)
+    on = max(version.effective_from or inv.issue_on, inv.issue_on)
+    reason = f"supplementary agreement {version.amendment_no}"
+    fact = FeeRevision(inv.year, on, terms.annual_fee, ledgers.next_seq(book, uow), reason)
+    book.facts.append(fact)
+    uow.staged.facts.append(fact)
+    revised = ledgers.view(book, ledgers.latest_day(book, today)).fees[inv.year]
+    uow.raise_event(
+        InvoiceRevised(
+            year=inv.year,
+            on=on,
+            amendment_no=version.amendment_no,
+            period_start=inv.period_start,
+            period_end=inv.period_end,
+            issue_date=inv.issue_on,
+            previous_amount=previous,
+            amount=revised.amount,
+            due_date=revised.due_on,
+            paid=revised.paid,
+            outstanding=revised.outstanding,
+        )
+    )
+
+
+def apply_to_issued_fees(deps: Deps, contract: Contract, changes: Changes, actor: str) -> list[Event]:
     """Stage the revisions and cancellations `contract` (changed, not yet committed) implies; returns the events to
     stage after the contract's own."""
     if not touches_issued_fees(contract):
@@ -51,38 +81,10 @@ def apply_to_issued_fees(deps: Deps, contract: Contract, changes: Changes, actor
         if st is None or not st.live:
             continue
         if ends is not None and inv.issue_on >= ends:
-            uow.raise_event(
-                cancel_fee(uow, book, year, inv.issue_on, "cancelled", "the contract ends before this year")
-            )
-            continue
-        terms = contract.terms_on(inv.issue_on)
-        if terms.annual_fee != st.amount:
-            version = next(v for v in reversed(contract.terms_versions) if v.terms is terms)
-            on = max(version.effective_from or inv.issue_on, inv.issue_on)
-            reason = f"supplementary agreement {version.amendment_no}"
-            fact = FeeRevision(year, on, terms.annual_fee, ledgers.next_seq(book, uow), reason)
-            book.facts.append(fact)
-            uow.staged.facts.append(fact)
-            revised = ledgers.view(book, ledgers.latest_day(book, today)).fees[year]
-            uow.raise_event(
-                DomainEvent(
-                    "InvoiceRevised",
-                    {
-                        "year": year,
-                        "on": on.isoformat(),
-                        "amendment_no": version.amendment_no,
-                        "period_start": inv.period_start.isoformat(),
-                        "period_end": inv.period_end.isoformat(),
-                        "issue_date": inv.issue_on.isoformat(),
-                        "previous_amount": money_str(st.amount),
-                        "amount": money_str(revised.amount),
-                        "amount_in_words": amount_in_words(revised.amount),
-                        "due_date": revised.due_on.isoformat(),
-                        "paid": money_str(revised.paid),
-                        "outstanding": money_str(revised.outstanding),
-                    },
-                )
-            )
+            why = "the contract ends before this year"
+            uow.raise_event(cancel_fee(uow, book, year, inv.issue_on, "cancelled", why))
+        elif contract.terms_on(inv.issue_on).annual_fee != st.amount:
+            _revise(uow, book, inv, st.amount, today)
     if uow.events:
         ledgers.settle(uow, book, before, today, uow.events[0].type)
     return uow.events

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from chalicelib.domain.event_codec import encode
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ledger import (
     ZERO,
@@ -134,14 +135,23 @@ def _fact(fact: Fact) -> dict[str, Any]:
     return {"type": "refund", "voucher_no": fact.voucher_no, "amount": money_str(fact.amount), "reason": fact.reason}
 
 
-def ledger_response(book: LedgerBook, as_of: date) -> dict[str, Any]:
+def invoice_of(book: LedgerBook, year: int, today: date) -> dict[str, Any]:
+    """One invoice as GET /invoices shows it today."""
+    reply = invoices_response(book, None, today)
+    return next(i for i in reply["items"] if i["year"] == year)
+
+
+def ledger_response(book: LedgerBook, as_of: date | None, today: date) -> dict[str, Any]:
+    """The facts in date order with where each payment went, and the balances, as of `as_of` (default: today, or
+    the last fact's day)."""
+    as_of = as_of or ledgers.latest_day(book, today)
     ledger = ledgers.view(book, as_of)
     facts = []
     for fact in ledger.facts:
         item = {"on": fact.on.isoformat(), **_fact(fact)}
         if isinstance(fact, Payment | SetOff):
             sid = f"payment:{fact.voucher_no}" if isinstance(fact, Payment) else f"set-off:{fact.seq}"
-            item["placed"] = ledgers.placed_list(ledger.placed(sid))
+            item["placed"] = encode(ledgers.placements(ledger.placed(sid)))
             item["credit"] = money_str(ledger.sources[sid].unallocated)
             item["moves"] = [
                 {"on": a.on.isoformat(), "year": a.year, "what": a.what, "amount": money_str(a.amount)}

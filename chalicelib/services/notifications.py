@@ -15,7 +15,6 @@ from typing import Any
 
 from chalicelib.domain.events import (
     EVENT_TYPES,
-    LEDGER_EVENTS,
     AmendmentEffective,
     AmendmentProposed,
     AmendmentSent,
@@ -25,16 +24,24 @@ from chalicelib.domain.events import (
     ContractSent,
     ContractSummary,
     ContractTerminated,
+    CreditApplied,
     Event,
+    InvoiceCancelled,
     InvoiceIssued,
     InvoiceOverdue,
+    InvoiceRevised,
     InvoiceVoided,
     LinkSent,
     NoticeServed,
     NoticeWithdrawn,
     PaymentReceived,
+    PaymentsReallocated,
+    PenaltyAdjusted,
     PenaltyAssessed,
+    PenaltyWaived,
+    RefundRecorded,
     RenewalReminder,
+    SetOffRecorded,
     SignatureDeclined,
     SignatureRecorded,
     SigningLinkReissued,
@@ -233,6 +240,14 @@ BUILDERS: dict[type[Event], Builder | None] = {
     InvoiceOverdue: _overdue,
     PenaltyAssessed: None,  # finance's SNS alert only; the client reads penalties in the 催款函
     InvoiceVoided: _to_client("invoice-voided"),
+    InvoiceRevised: _to_client("invoice-revised"),  # the revised 付款通知书
+    InvoiceCancelled: _to_client("invoice-cancelled"),
+    CreditApplied: None,  # the client sees it in the year's 付款通知书 figures; finance on the topic
+    PaymentsReallocated: None,  # finance's SNS alert only
+    PenaltyAdjusted: None,  # finance's SNS alert only
+    PenaltyWaived: None,  # finance's SNS alert only
+    SetOffRecorded: None,  # finance's SNS alert only
+    RefundRecorded: None,  # finance's SNS alert only
 }
 
 
@@ -245,8 +260,6 @@ class MessageBuilder:
         return f"{self.base}/sign/{link_token(self.settings.link_secret, token_id)}"
 
     def build(self, event: OutboxEvent) -> list[Outgoing]:
-        if event.type in LEDGER_EVENTS:  # untyped ledger events: finance is told on the topic
-            return [Outgoing("sns", alert=self._alert(event))]
         cls = EVENT_TYPES.get(event.type)
         if cls is None:
             logger.warning("no messages for unknown event type %s (%s)", event.type, event.event_id)

@@ -4,62 +4,31 @@ transaction: the fact, the invoices' refreshed state, the audit entry and the ou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import AlreadyExists, Conflict, IllegalTransition, NotFound, ValidationError
-from chalicelib.domain.events import DomainEvent
-from chalicelib.domain.ledger import (
-    Designation,
-    FeeCancellation,
-    Ledger,
-    Refund,
-    SetOff,
-    Waiver,
-    source_id,
+from chalicelib.domain.event_base import Event, event_payload
+from chalicelib.domain.event_codec import encode
+from chalicelib.domain.ledger import FeeCancellation, Ledger, Refund, SetOff, Waiver, source_id
+from chalicelib.domain.money import money_str
+from chalicelib.domain.money_events import (
+    AllocationLine,
+    InvoiceCancelled,
+    InvoiceVoided,
+    PaymentReceived,
+    PenaltyLine,
+    PenaltyWaived,
+    RefundRecorded,
+    SetOffRecorded,
 )
-from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
+from chalicelib.services.commands import RecordPayment, RecordRefund, RecordSetOff, WaivePenalty
 from chalicelib.services.ports import LedgerBook, PaymentRecord
 from chalicelib.services.unit_of_work import UnitOfWork, run
-
-
-@dataclass(frozen=True)
-class RecordPayment:
-    amount: Decimal
-    paid_on: date
-    voucher_no: str
-    method: str
-    applies_to: tuple[Designation, ...] = ()
-
-
-@dataclass(frozen=True)
-class WaivePenalty:
-    year: int
-    amount: Decimal
-    reason: str
-    on: date | None = None
-
-
-@dataclass(frozen=True)
-class RecordSetOff:
-    year: int
-    amount: Decimal
-    reason: str
-    on: date | None = None
-    claim: str | None = None
-
-
-@dataclass(frozen=True)
-class RecordRefund:
-    amount: Decimal
-    paid_on: date
-    voucher_no: str
-    reason: str
 
 
 def _in_force(contract: Contract, on: date, field: str) -> None:
@@ -80,7 +49,7 @@ def _not_future(deps: Deps, on: date, field: str) -> None:
         raise ValidationError(field, "must not be in the future")
 
 
-def _year(book: LedgerBook, year: int, field: str = "year") -> None:
+def _issued(book: LedgerBook, year: int) -> None:
     if year not in book.invoices:
         raise NotFound("invoice", f"{book.contract.id} year {year}")
 
@@ -92,7 +61,7 @@ def _voucher_free(deps: Deps, voucher: str) -> None:
         raise Conflict(f"voucher {voucher} is already recorded", field="voucher_no")
 
 
-def _commit(uow: UnitOfWork, voucher: str | None = None) -> None:
+def _commit(uow: UnitOfWork, voucher: str | None) -> None:
     try:
         uow.commit()
     except AlreadyExists as exc:
@@ -101,45 +70,156 @@ def _commit(uow: UnitOfWork, voucher: str | None = None) -> None:
         raise
 
 
+def _reply(contract_id: str, event: Event) -> dict[str, Any]:
+    """What the caller gets back: the event finance is told, as its payload."""
+    return {"contract_id": contract_id, **event_payload(event)}
+
+
+# One shape for waivers, set-offs and refunds: check against the ledger of the fact's day, record, tell.
+Check = Callable[[LedgerBook, Ledger], None]
+Describe = Callable[[Ledger], Event]
+
+
+def _record_fact(
+    deps: Deps,
+    contract_id: str,
+    actor: str,
+    on: date,
+    make: Callable[[int], Waiver | SetOff | Refund],
+    check: Check,
+    describe: Describe,
+    voucher: str | None = None,
+) -> dict[str, Any]:
+    _not_future(deps, on, "paid_on" if voucher else "on")
+
+    def attempt(uow: UnitOfWork) -> dict[str, Any]:
+        if voucher is not None:
+            _voucher_free(deps, voucher)
+        book = uow.ledger(contract_id)
+        _in_force(book.contract, on, "paid_on" if voucher else "on")
+        check(book, ledgers.view(book, on))
+        today = deps.today()
+        before = ledgers.view(book, ledgers.latest_day(book, today))
+        fact = make(ledgers.next_seq(book, uow))
+        book.facts.append(fact)
+        uow.staged.facts.append(fact)
+        event = describe(ledgers.view(book, on))
+        uow.raise_event(event)
+        ledgers.settle(uow, book, before, today, f"{event.type} of {on.isoformat()} recorded")
+        _commit(uow, voucher)
+        return _reply(contract_id, event)
+
+    return run(deps, actor, attempt)
+
+
+def _at_most(amount: Any, limit: Any, what: str) -> None:
+    if amount > limit:
+        raise Conflict(f"{what}: at most {money_str(limit)}", field="amount")
+
+
+def waive_penalty(deps: Deps, contract_id: str, cmd: WaivePenalty, actor: str) -> dict[str, Any]:
+    on = cmd.on or deps.today()
+
+    def check(book: LedgerBook, then: Ledger) -> None:
+        _issued(book, cmd.year)
+        owed = then.fees[cmd.year].penalty_outstanding
+        _at_most(cmd.amount, owed, f"waiver of {money_str(cmd.amount)} exceeds the penalty outstanding on {on}")
+
+    return _record_fact(
+        deps,
+        contract_id,
+        actor,
+        on,
+        lambda seq: Waiver(cmd.year, on, cmd.amount, seq, cmd.reason),
+        check,
+        lambda after: PenaltyWaived(
+            year=cmd.year,
+            on=on,
+            amount=cmd.amount,
+            reason=cmd.reason,
+            penalty_outstanding=after.fees[cmd.year].penalty_outstanding,
+        ),
+    )
+
+
+def record_set_off(deps: Deps, contract_id: str, cmd: RecordSetOff, actor: str) -> dict[str, Any]:
+    on = cmd.on or deps.today()
+    made: list[SetOff] = []
+
+    def make(seq: int) -> SetOff:
+        made.append(SetOff(cmd.year, on, cmd.amount, seq, cmd.reason, cmd.claim))
+        return made[-1]
+
+    def check(book: LedgerBook, then: Ledger) -> None:
+        _issued(book, cmd.year)
+        if book.invoices[cmd.year].issue_on > on:
+            raise ValidationError("on", f"must not be before year {cmd.year}'s invoice was issued")
+        st = then.fees[cmd.year]
+        owed = st.outstanding + st.penalty_outstanding
+        _at_most(cmd.amount, owed, f"set-off of {money_str(cmd.amount)} exceeds what year {cmd.year} owes on {on}")
+
+    def describe(after: Ledger) -> SetOffRecorded:
+        st = after.fees[cmd.year]
+        return SetOffRecorded(
+            year=cmd.year,
+            on=on,
+            amount=cmd.amount,
+            reason=cmd.reason,
+            claim=cmd.claim,
+            placed=ledgers.placements(after.placed(source_id(made[-1]))),
+            fee_outstanding=st.outstanding,
+            penalty_outstanding=st.penalty_outstanding,
+        )
+
+    return _record_fact(deps, contract_id, actor, on, make, check, describe)
+
+
+def record_refund(deps: Deps, contract_id: str, cmd: RecordRefund, actor: str) -> dict[str, Any]:
+    def check(_book: LedgerBook, then: Ledger) -> None:
+        what = f"refund of {money_str(cmd.amount)} exceeds the credit on {cmd.paid_on}"
+        _at_most(cmd.amount, then.credit, what)
+
+    return _record_fact(
+        deps,
+        contract_id,
+        actor,
+        cmd.paid_on,
+        lambda seq: Refund(cmd.voucher_no, cmd.paid_on, cmd.amount, seq, cmd.reason),
+        check,
+        lambda after: RefundRecorded(
+            voucher_no=cmd.voucher_no,
+            paid_on=cmd.paid_on,
+            amount=cmd.amount,
+            reason=cmd.reason,
+            credit_after=after.credit,
+        ),
+        voucher=cmd.voucher_no,
+    )
+
+
 # ---- payments ---------------------------------------------------------------------------------------------
-def _receipt(cmd: RecordPayment, contract_id: str, after: Ledger, sid: str) -> dict[str, Any]:
-    placed = after.placed(sid)
-    fees = [
-        {
-            "year": year,
-            "amount": money_str(amount),
-            "status": after.fees[year].status,
-            "outstanding": money_str(after.fees[year].outstanding),
-        }
-        for (year, what), amount in placed.items()
-        if what == "fee"
-    ]
-    penalties = [
-        {
-            "year": year,
-            "amount": money_str(amount),
-            "penalty_outstanding": money_str(after.fees[year].penalty_outstanding),
-        }
-        for (year, what), amount in placed.items()
-        if what == "late_penalty"
-    ]
-    credit = after.sources[sid].unallocated
-    return {
-        "contract_id": contract_id,
-        "voucher_no": cmd.voucher_no,
-        "amount": money_str(cmd.amount),
-        "amount_in_words": amount_in_words(cmd.amount),
-        "paid_on": cmd.paid_on.isoformat(),
-        "method": cmd.method,
-        "applies_to": [{"year": d.year, "what": d.what} for d in cmd.applies_to],
-        "allocations": fees,
-        "penalty_allocations": penalties,
-        "to_credit": money_str(credit),
-        "to_credit_in_words": amount_in_words(credit),
-        "outstanding_after": money_str(after.fees_outstanding),
-        "penalties_outstanding_after": money_str(after.penalties_outstanding),
-        "credit_after": money_str(after.credit),
-    }
+def _receipt(cmd: RecordPayment, then: Ledger, sid: str) -> PaymentReceived:
+    """Where the payment went on its day: fees, penalties and what became credit."""
+    placed = then.placed(sid)
+    return PaymentReceived(
+        amount=cmd.amount,
+        paid_on=cmd.paid_on,
+        voucher_no=cmd.voucher_no,
+        method=cmd.method,
+        applies_to=cmd.applies_to,
+        allocations=tuple(
+            AllocationLine(y, a, then.fees[y].status, then.fees[y].outstanding)
+            for (y, what), a in placed.items()
+            if what == "fee"
+        ),
+        penalty_allocations=tuple(
+            PenaltyLine(y, a, then.fees[y].penalty_outstanding) for (y, what), a in placed.items() if what != "fee"
+        ),
+        to_credit=then.sources[sid].unallocated,
+        outstanding_after=then.fees_outstanding,
+        penalties_outstanding_after=then.penalties_outstanding,
+        credit_after=then.credit,
+    )
 
 
 def record_payment(deps: Deps, contract_id: str, cmd: RecordPayment, actor: str) -> dict[str, Any]:
@@ -167,19 +247,20 @@ def record_payment(deps: Deps, contract_id: str, cmd: RecordPayment, actor: str)
             applies_to=cmd.applies_to,
         )
         book.payments.append(payment)
-        at_payment = ledgers.view(book, cmd.paid_on)
+        then = ledgers.view(book, cmd.paid_on)
         sid = source_id(ledgers.payment_fact(payment))
-        receipt = _receipt(cmd, contract_id, at_payment, sid)
-        payment.allocations.extend(receipt["allocations"] + receipt["penalty_allocations"])
+        receipt = _receipt(cmd, then, sid)
+        payload = event_payload(receipt)
+        payment.allocations.extend(payload["allocations"] + payload["penalty_allocations"])
         uow.staged.payments.append(payment)
-        uow.raise_event(DomainEvent("PaymentReceived", {k: v for k, v in receipt.items() if k != "contract_id"}))
-        for year, st in at_payment.fees.items():
+        uow.raise_event(receipt)
+        for year, st in then.fees.items():
             # A fee this payment settled late: its accrual stops here, so the penalty is final and reported now.
-            if st.status == "paid" and cmd.paid_on > st.due_on and (year, "fee") in at_payment.placed(sid):
-                ledgers.report_penalty(uow, book.invoices[year], at_payment, cmd.paid_on)
+            if st.status == "paid" and cmd.paid_on > st.due_on and (year, "fee") in then.placed(sid):
+                ledgers.report_penalty(uow, book.invoices[year], then, cmd.paid_on)
         ledgers.settle(uow, book, before, today, f"payment {cmd.voucher_no} of {cmd.paid_on.isoformat()} recorded")
         _commit(uow, cmd.voucher_no)
-        return receipt
+        return {"contract_id": contract_id, **payload}
 
     return run(deps, actor, attempt)
 
@@ -196,128 +277,15 @@ def list_payments(deps: Deps, contract_id: str) -> list[dict[str, Any]]:
             "recorded_at": p.recorded_at,
             "applies_to": [{"year": d.year, "what": d.what} for d in p.applies_to],
             "allocations": p.allocations,
-            "placed_now": ledgers.placed_list(now.placed(f"payment:{p.voucher_no}")),
+            "placed_now": encode(ledgers.placements(now.placed(f"payment:{p.voucher_no}"))),
             "credit_now": money_str(now.sources[f"payment:{p.voucher_no}"].unallocated),
         }
         for p in sorted(book.payments, key=lambda p: (p.paid_on, p.seq, p.voucher_no))
     ]
 
 
-# ---- waivers, set-offs, refunds --------------------------------------------------------------------------
-def waive_penalty(deps: Deps, contract_id: str, cmd: WaivePenalty, actor: str) -> dict[str, Any]:
-    on = cmd.on or deps.today()
-    _not_future(deps, on, "on")
-
-    def attempt(uow: UnitOfWork) -> dict[str, Any]:
-        book = uow.ledger(contract_id)
-        _in_force(book.contract, on, "on")
-        _year(book, cmd.year)
-        owed = ledgers.view(book, on).fees[cmd.year].penalty_outstanding
-        if cmd.amount > owed:
-            raise Conflict(
-                f"waiver of {money_str(cmd.amount)} exceeds the penalty outstanding on {on}: {money_str(owed)}",
-                field="amount",
-            )
-        today = deps.today()
-        before = ledgers.view(book, ledgers.latest_day(book, today))
-        book.facts.append(Waiver(cmd.year, on, cmd.amount, ledgers.next_seq(book, uow), cmd.reason))
-        uow.staged.facts.append(book.facts[-1])
-        after = ledgers.view(book, on)
-        reply = {
-            "year": cmd.year,
-            "on": on.isoformat(),
-            "amount": money_str(cmd.amount),
-            "amount_in_words": amount_in_words(cmd.amount),
-            "reason": cmd.reason,
-            "penalty_outstanding": money_str(after.fees[cmd.year].penalty_outstanding),
-        }
-        uow.raise_event(DomainEvent("PenaltyWaived", reply))
-        ledgers.settle(uow, book, before, today, f"penalty of year {cmd.year} waived")
-        _commit(uow)
-        return {"contract_id": contract_id, **reply}
-
-    return run(deps, actor, attempt)
-
-
-def record_set_off(deps: Deps, contract_id: str, cmd: RecordSetOff, actor: str) -> dict[str, Any]:
-    on = cmd.on or deps.today()
-    _not_future(deps, on, "on")
-
-    def attempt(uow: UnitOfWork) -> dict[str, Any]:
-        book = uow.ledger(contract_id)
-        _in_force(book.contract, on, "on")
-        _year(book, cmd.year)
-        if book.invoices[cmd.year].issue_on > on:
-            raise ValidationError("on", f"must not be before year {cmd.year}'s invoice was issued")
-        st = ledgers.view(book, on).fees[cmd.year]
-        owed = st.outstanding + st.penalty_outstanding
-        if cmd.amount > owed:
-            raise Conflict(
-                f"set-off of {money_str(cmd.amount)} exceeds what year {cmd.year} owes on {on}: {money_str(owed)}",
-                field="amount",
-            )
-        today = deps.today()
-        before = ledgers.view(book, ledgers.latest_day(book, today))
-        fact = SetOff(cmd.year, on, cmd.amount, ledgers.next_seq(book, uow), cmd.reason, cmd.claim)
-        book.facts.append(fact)
-        uow.staged.facts.append(fact)
-        after = ledgers.view(book, on)
-        reply = {
-            "year": cmd.year,
-            "on": on.isoformat(),
-            "amount": money_str(cmd.amount),
-            "amount_in_words": amount_in_words(cmd.amount),
-            "reason": cmd.reason,
-            "claim": cmd.claim,
-            "placed": ledgers.placed_list(after.placed(source_id(fact))),
-            "fee_outstanding": money_str(after.fees[cmd.year].outstanding),
-            "penalty_outstanding": money_str(after.fees[cmd.year].penalty_outstanding),
-        }
-        uow.raise_event(DomainEvent("SetOffRecorded", reply))
-        ledgers.settle(uow, book, before, today, f"set-off against year {cmd.year} recorded")
-        _commit(uow)
-        return {"contract_id": contract_id, **reply}
-
-    return run(deps, actor, attempt)
-
-
-def record_refund(deps: Deps, contract_id: str, cmd: RecordRefund, actor: str) -> dict[str, Any]:
-    _not_future(deps, cmd.paid_on, "paid_on")
-
-    def attempt(uow: UnitOfWork) -> dict[str, Any]:
-        _voucher_free(deps, cmd.voucher_no)
-        book = uow.ledger(contract_id)
-        _in_force(book.contract, cmd.paid_on, "paid_on")
-        credit = ledgers.view(book, cmd.paid_on).credit
-        if cmd.amount > credit:
-            raise Conflict(
-                f"refund of {money_str(cmd.amount)} exceeds the credit on {cmd.paid_on}: {money_str(credit)}",
-                field="amount",
-            )
-        today = deps.today()
-        before = ledgers.view(book, ledgers.latest_day(book, today))
-        fact = Refund(cmd.voucher_no, cmd.paid_on, cmd.amount, ledgers.next_seq(book, uow), cmd.reason)
-        book.facts.append(fact)
-        uow.staged.facts.append(fact)
-        after = ledgers.view(book, cmd.paid_on)
-        reply = {
-            "voucher_no": cmd.voucher_no,
-            "paid_on": cmd.paid_on.isoformat(),
-            "amount": money_str(cmd.amount),
-            "amount_in_words": amount_in_words(cmd.amount),
-            "reason": cmd.reason,
-            "credit_after": money_str(after.credit),
-        }
-        uow.raise_event(DomainEvent("RefundRecorded", reply))
-        ledgers.settle(uow, book, before, today, f"refund {cmd.voucher_no} recorded")
-        _commit(uow, cmd.voucher_no)
-        return {"contract_id": contract_id, **reply}
-
-    return run(deps, actor, attempt)
-
-
 # ---- cancelling a fee -------------------------------------------------------------------------------------
-def cancel_fee(uow: UnitOfWork, book: LedgerBook, year: int, on: date, status: str, reason: str) -> DomainEvent:
+def cancel_fee(uow: UnitOfWork, book: LedgerBook, year: int, on: date, status: str, reason: str) -> Event:
     """Stage the cancellation (or an operator's void) of year `year`'s fee; returns its event."""
     inv = book.invoices[year]
     if inv.status in ("void", "cancelled") or (status == "void" and not inv.is_open):
@@ -327,29 +295,21 @@ def cancel_fee(uow: UnitOfWork, book: LedgerBook, year: int, on: date, status: s
     book.facts.append(fact)
     uow.staged.facts.append(fact)
     inv.void_reason = reason
-    name = "InvoiceVoided" if status == "void" else "InvoiceCancelled"
-    return DomainEvent(
-        name,
-        {
-            "year": year,
-            "on": on.isoformat(),
-            "amount": money_str(inv.amount),
-            "paid": money_str(paid),
-            "reason": reason,
-        },
-    )
+    if fact.status == "void":
+        return InvoiceVoided(year=year, amount=inv.amount, paid=paid, reason=reason, on=on)
+    return InvoiceCancelled(year=year, on=on, amount=inv.amount, paid=paid, reason=reason)
 
 
 def void_invoice(deps: Deps, contract_id: str, year: int, reason: str, actor: str) -> LedgerBook:
     def attempt(uow: UnitOfWork) -> LedgerBook:
         book = uow.ledger(contract_id)
-        _year(book, year)
+        _issued(book, year)
         today = deps.today()
         before = ledgers.view(book, ledgers.latest_day(book, today))
         uow.raise_event(cancel_fee(uow, book, year, today, "void", reason))
         ledgers.settle(uow, book, before, today, f"invoice of year {year} voided")
         uow.update_invoice(book.invoices[year])
-        _commit(uow)
+        _commit(uow, None)
         return book
 
     return run(deps, actor, attempt)

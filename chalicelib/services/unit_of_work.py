@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from chalicelib.domain.contract import Contract
-from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.events import Event
 from chalicelib.domain.invoice import Invoice
 from chalicelib.services.base import Deps, retry_on_conflict, stage_events
 from chalicelib.services.ports import Changes, LedgerBook
@@ -27,7 +27,7 @@ class UnitOfWork:
         self.deps = deps
         self.actor = actor
         self.changes: Changes | None = None
-        self.events: list[DomainEvent] = []
+        self.events: list[Event] = []
         self._invoice_versions: dict[int, int] = {}
 
     # ---- load ----------------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ class UnitOfWork:
             raise RuntimeError("load an aggregate before changing it")
         return self.changes
 
-    def raise_event(self, *events: DomainEvent) -> None:
+    def raise_event(self, *events: Event) -> None:
         self.events.extend(events)
 
     def add_invoice(self, invoice: Invoice) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.api import money_requests as mq
 from chalicelib.api import requests as rq
-from chalicelib.billing_requests import payment_request
 from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
@@ -128,7 +128,7 @@ class Office:
         if self.deps.today() < paid_on:
             self.at(paid_on)
         body = {"amount": amount, "paid_on": paid_on.isoformat(), "voucher_no": voucher, "method": "bank_transfer"}
-        return payments.record_payment(self.deps, contract_id, payment_request(body), FINANCE)
+        return payments.record_payment(self.deps, contract_id, command(mq.RecordPaymentRequest, body), FINANCE)
 
     # ---- the scheduled jobs -------------------------------------------------------------------------
     def run_invoicing(self, as_of: date) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""Typed events: every event type has a notification decision, and every stored payload (typed events and the
-billing events still built as DomainEvent) reads back into its typed event and writes out byte for byte."""
+"""Typed events: every event type has a notification decision, and every stored payload (the money events
+included) reads back into its typed event and writes out byte for byte."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from chalicelib.domain.audit import canonical_json
 from chalicelib.domain.events import (
     EVENT_TYPES,
     FINANCE_EVENTS,
-    LEDGER_EVENTS,
-    DomainEvent,
     event_from_payload,
     event_payload,
 )
@@ -38,9 +36,17 @@ def test_finance_is_a_property_of_the_event_class() -> None:
         "ContractActivated",
         "ContractTerminated",
         "NoticeServed",
-    } | LEDGER_EVENTS == FINANCE_EVENTS
+    } | {
+        "PenaltyAdjusted",
+        "PaymentsReallocated",
+        "InvoiceRevised",
+        "InvoiceCancelled",
+        "PenaltyWaived",
+        "SetOffRecorded",
+        "RefundRecorded",
+        "CreditApplied",
+    } == FINANCE_EVENTS
     assert EVENT_TYPES["InvoiceIssued"].finance and not EVENT_TYPES["ContractSent"].finance
-    assert DomainEvent("PaymentReceived").is_finance and not DomainEvent("RenewalReminder").is_finance
 
 
 def test_every_stored_payload_reads_back_into_its_typed_event_and_writes_out_the_same(office: Office) -> None:
@@ -63,10 +69,7 @@ def test_every_stored_payload_reads_back_into_its_typed_event_and_writes_out_the
     signing.resend_link(office.deps, other, command(rq.ResendRequest, {"party": "vendor"}), OPERATOR)
     events = office.repo.events()
     assert {"PaymentReceived", "PenaltyAssessed", "InvoiceVoided", "SigningLinkReissued"} <= {e.type for e in events}
-    # The ledger's payloads (its own events, and the receipt and void that gained where-the-money-went fields) are
-    # still written as DomainEvents; they move to typed classes next (docs/architecture.md).
-    ledger_shaped = LEDGER_EVENTS | {"PaymentReceived", "InvoiceVoided"}
-    for stored in (e for e in events if e.type not in ledger_shaped):
+    for stored in events:
         # When its payload is read back into the typed event
         typed = event_from_payload(stored.type, stored.payload)
         # Then it is that type, and writing it out again gives the stored payload exactly

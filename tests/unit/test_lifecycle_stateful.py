@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from chalicelib.api import money_requests as mq
 from chalicelib.api import requests as rq
-from chalicelib.billing_requests import payment_request
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS
 from chalicelib.domain.errors import DomainError
 from chalicelib.services import contracts, lifecycle, payments, signing
@@ -94,7 +94,9 @@ class ContractLife(RuleBasedStateMachine):
             "method": "bank_transfer",
         }
         self.attempt(
-            lambda: payments.record_payment(self.office.deps, self.cid, payment_request(body), "staff:finance")
+            lambda: payments.record_payment(
+                self.office.deps, self.cid, command(mq.RecordPaymentRequest, body), "staff:finance"
+            )
         )
 
     @precondition(lambda self: self.status in ("active", "terminating"))

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.billing_requests import payment_request
+from chalicelib.api import money_requests as mq
 from chalicelib.domain.errors import Conflict, DomainError, IllegalTransition, ValidationError
 from chalicelib.services import billing, payments, receivables
+from tests.factories import command
 from tests.unit.conftest import FINANCE, Office
 
 D = date.fromisoformat
@@ -87,7 +88,7 @@ def test_a_bad_payment_is_refused_by_name_and_nothing_is_written(
     before = office.repo.snapshot()
     # When finance records the payment
     with pytest.raises(error) as refused:
-        payments.record_payment(office.deps, two_years, payment_request(body(**change)), FINANCE)
+        payments.record_payment(office.deps, two_years, command(mq.RecordPaymentRequest, body(**change)), FINANCE)
     # Then the error names the field and nothing is written
     assert refused.value.field == field  # type: ignore[attr-defined]
     assert office.repo.snapshot() == before

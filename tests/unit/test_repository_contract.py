@@ -16,11 +16,10 @@ from chalicelib.adapters.ledger_codec import invoice_to_dict
 from chalicelib.domain.audit import verify_chain
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
-from chalicelib.domain.events import DomainEvent
 from chalicelib.services.base import stage_events
 from chalicelib.services.ports import AlertMark, Changes, PaymentRecord, Repository, SigningToken, StoredDocument
 from chalicelib.settings import load_settings
-from tests.fakes import FakeRepository, active_contract, cache_payment, draft_contract, issue_invoice
+from tests.fakes import FakeRepository, StandIn, active_contract, cache_payment, draft_contract, issue_invoice
 
 D = date.fromisoformat
 AT = "2026-11-22T02:00:00Z"
@@ -84,14 +83,14 @@ def tamper(repo: Repository, pk: str, sk: str, attribute: str, value: str) -> No
 def create(repo: Repository, contract: Contract, *, document: bool = True, **kw: Any) -> Changes:
     docs = [StoredDocument(contract.id, "contract", "<p>合同正文</p>", "d" * 64)] if document else []
     changes = Changes(contract=contract, expected_version=None, documents=docs, **kw)
-    stage_events(changes, [DomainEvent("ContractDrafted", {"no": contract.contract_no})], "operator:test", AT)
+    stage_events(changes, [StandIn("ContractDrafted", 0)], "operator:test", AT)
     repo.commit(changes)
     return changes
 
 
 def update(repo: Repository, contract: Contract, *events: str, expected: int | None = None, **kw: Any) -> Changes:
     changes = Changes(contract=contract, expected_version=contract.version if expected is None else expected, **kw)
-    stage_events(changes, [DomainEvent(t, {"n": i}) for i, t in enumerate(events or ("Touched",))], "test", AT)
+    stage_events(changes, [StandIn(t, i) for i, t in enumerate(events or ("Touched",))], "test", AT)
     repo.commit(changes)
     return changes
 
