@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from chalicelib.domain.errors import ValidationError
-from chalicelib.domain.money import InvalidAmount, money_str, to_money
+from chalicelib.domain.money import MAX_AMOUNT_IN_WORDS, InvalidAmount, money_str, to_money
 from chalicelib.domain.text import has_control_chars
 from chalicelib.domain.uscc import InvalidCreditCode, validate_uscc
 
@@ -110,6 +110,16 @@ def parse_annual_fee(value: object, field: str) -> Decimal:
     if fee > MAX_ANNUAL_FEE:
         raise ValidationError(field, f"must be at most {money_str(MAX_ANNUAL_FEE)}")
     return fee
+
+
+def check_contract_amount(amount: Decimal, field: str) -> None:
+    """合同金额 is written in figures and 大写 on every document: it must fit what 大写 can write."""
+    if amount > MAX_AMOUNT_IN_WORDS:
+        raise ValidationError(
+            field,
+            f"makes the contract amount {money_str(amount)}, above {money_str(MAX_AMOUNT_IN_WORDS)}, the largest"
+            " amount written in Chinese capitals (大写)",
+        )
 
 
 def parse_breach_penalty_pct(value: object, field: str) -> Decimal:
@@ -299,9 +309,11 @@ class Terms:
     def parse(cls, data: object, field: str = "terms") -> Terms:
         obj = _obj(data, field)
         fee = parse_annual_fee(obj.get("annual_fee"), f"{field}.annual_fee")
+        years = _int(obj, "term_years", f"{field}.term_years", 1, MAX_TERM_YEARS)
+        check_contract_amount(fee * years, f"{field}.annual_fee")
         return cls(
             services=parse_services(obj.get("services"), f"{field}.services"),
-            term_years=_int(obj, "term_years", f"{field}.term_years", 1, MAX_TERM_YEARS),
+            term_years=years,
             annual_fee=fee,
             payment_due_days=_int(obj, "payment_due_days", f"{field}.payment_due_days", *PAYMENT_DUE_DAYS),
             breach_penalty_pct=parse_breach_penalty_pct(obj.get("breach_penalty_pct"), f"{field}.breach_penalty_pct"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.calendar import add_days
@@ -18,7 +19,7 @@ from chalicelib.domain.documents import (
 from chalicelib.domain.errors import IllegalTransition, ValidationError
 from chalicelib.domain.ledger import ZERO
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str, quantize
-from chalicelib.domain.terms import MAX_TERM_YEARS, Terms, pct_str
+from chalicelib.domain.terms import MAX_TERM_YEARS, Terms, check_contract_amount, pct_str
 from chalicelib.services.base import Deps, retry_on_conflict, stage_events
 from chalicelib.services.commands import ProposeAmendment, ServeNotice, TermsChanges, WithdrawNotice
 from chalicelib.services.documents import TITLES
@@ -157,10 +158,23 @@ def check_changes(contract: Contract, changes: TermsChanges) -> dict[str, Any]:
     out = changes.to_dict()
     if changes.extend_years is not None and contract.term_years + changes.extend_years > MAX_TERM_YEARS:
         raise ValidationError("changes.extend_years", f"the whole term may not exceed {MAX_TERM_YEARS} years")
+    check_contract_amount(_amount_after(contract, out), _amount_field(changes))
     current = contract.current_terms.to_dict()
     if "extend_years" not in out and all(current.get(k) == v for k, v in out.items()):
         raise ValidationError("changes", "changes nothing: every value equals the terms in force")
     return out
+
+
+def _amount_after(contract: Contract, changes: dict[str, Any]) -> Decimal:
+    """The contract amount once the agreement is in force: years already invoiced keep their fee, the rest take
+    the new terms' (an agreement governs years that start on or after the day it takes effect)."""
+    terms = contract.amended_terms(changes)
+    kept = [contract.annual_fee_for_year(k) for k in range(1, min(contract.invoiced_years, terms.term_years) + 1)]
+    return sum(kept, Decimal(0)) + terms.annual_fee * (terms.term_years - len(kept))
+
+
+def _amount_field(changes: TermsChanges) -> str:
+    return "changes.annual_fee" if changes.annual_fee is not None else "changes.extend_years"
 
 
 def _fee(terms: Terms) -> str:

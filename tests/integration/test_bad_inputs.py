@@ -233,3 +233,20 @@ def test_send_takes_no_body_or_an_empty_object(world: Any) -> None:
     first, second = world.draft(), world.draft()
     assert world.call("POST", f"/contracts/{first}/send").status_code == 200
     assert world.call("POST", f"/contracts/{second}/send", {}).status_code == 200
+
+
+def test_a_contract_amount_beyond_what_daxie_can_write_is_refused_by_name(world: Any) -> None:
+    # 500,000,000,000.00 a year for 30 years is 15,000,000,000,000.00: above 9,999,999,999,999.99
+    body = contract_body(annual_fee="500000000000.00", term_years=30)
+    resp = world.call("POST", "/contracts", body)
+    assert resp.status_code == 400 and resp.json_body["error"]["field"] == "terms.annual_fee", resp.body
+    assert world.ok("GET", "/contracts")["items"] == []
+    # And an agreement that would take an existing contract there is refused the same way, changing nothing
+    cid = world.active_contract(annual_fee="400000000000.00", term_years=20)  # 8e12: fits
+    for changes, field in (
+        ({"annual_fee": "500000000000.00"}, "changes.annual_fee"),
+        ({"extend_years": 10}, "changes.extend_years"),
+    ):
+        resp = world.call("POST", f"/contracts/{cid}/amendments", {"changes": changes, "reason": "调整"})
+        assert resp.status_code == 400 and resp.json_body["error"]["field"] == field, resp.body
+    assert world.contract(cid)["amendments"] == []
