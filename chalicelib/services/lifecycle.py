@@ -32,6 +32,8 @@ from chalicelib.services.signing import issue_links
 def serve_notice(deps: Deps, contract_id: str, command: ServeNotice, actor: str) -> Contract:
     by, reason_code, details = command.by, command.reason_code, command.details
     notice_date = command.notice_date or deps.today()
+    if notice_date > deps.today():
+        raise ValidationError("notice_date", "must not be after today (a notice is recorded once it is served)")
 
     def attempt() -> Contract:
         contract = deps.repo.get_contract(contract_id)

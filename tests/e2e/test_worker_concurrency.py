@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from devstack.clock import clock_path, set_today
 from tests.e2e.conftest import ROOT
 from tests.e2e.helpers import newest_link, to
 from tests.factories import contract_body
@@ -76,14 +77,25 @@ def test_ten_concurrent_runs_of_each_worker(stack: Any) -> None:
     assert types.count("InvoiceIssued") == 2
     assert types.count("InvoiceOverdue") == 1 and types.count("PenaltyAssessed") == 1
 
-    # Lifecycle: a notice, then ten runs at once on its effective date → terminated once
+    # Lifecycle: a notice served on its day (a notice is never dated after today: the stack's clock moves there),
+    # then ten runs at once on its effective date → terminated once
     notice_date = due + timedelta(days=40)
-    status, notice, _ = stack.request(
-        "POST",
-        f"/contracts/{cid}/termination",
-        {"by": "vendor", "reason_code": "non_payment", "details": "逾期未付", "notice_date": notice_date.isoformat()},
-    )
-    assert status == 201
+    clock = clock_path(stack.state_dir)
+    set_today(clock, notice_date)
+    try:
+        status, notice, _ = stack.request(
+            "POST",
+            f"/contracts/{cid}/termination",
+            {
+                "by": "vendor",
+                "reason_code": "non_payment",
+                "details": "逾期未付",
+                "notice_date": notice_date.isoformat(),
+            },
+        )
+    finally:
+        set_today(clock, None)  # the tests after this one see the real today
+    assert status == 201, notice
     run_concurrently(stack, "lifecycle", date.fromisoformat(notice["effective_date"]))
     ended = settle(stack, lambda m: no in m.get("subject", "") and "合同已解除" in m["subject"], 2)
     assert len([m for m in ended if to("client@example.com")(m)]) == 1

@@ -207,6 +207,8 @@ def test_bad_amendment_and_notice_input_names_the_field(world: Any) -> None:
         ({"by": "both", "reason_code": "other", "details": "x"}, "by"),
         ({"by": "client", "reason_code": "boredom", "details": "x"}, "reason_code"),
         ({"by": "client", "reason_code": "other", "details": "x", "notice_date": "2027-02-30"}, "notice_date"),
+        # tomorrow: a notice is recorded once it is served, never ahead
+        ({"by": "client", "reason_code": "other", "details": "x", "notice_date": "2026-11-23"}, "notice_date"),
     ]:
         resp = world.call("POST", f"/contracts/{cid}/termination", body)
         assert resp.status_code == 400 and resp.json_body["error"]["field"] == field
