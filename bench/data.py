@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters.codec import contract_from_dict, contract_to_dict
-from chalicelib.adapters.dynamo import _contract_record, _invoice_record
+from chalicelib.adapters.items import contract_record, invoice_record
 from chalicelib.adapters.records import BaseRecord, UniqueRecord
 from chalicelib.domain.calendar import contract_year_start
 from chalicelib.domain.contract import PARTIES, Contract
@@ -182,7 +182,7 @@ def build_portfolio(template: dict[str, Any], size: int, day: date, levels: tupl
                 effective -= timedelta(days=12)
                 years = sum(1 for k in (1, 2, 3) if contract_year_start(effective, k) <= day)
                 c = _clone(template, size, i, effective, years)
-        records.append(_contract_record(c))
+        records.append(contract_record(c))
         records.append(UniqueRecord(f"CONTRACTNO#{c.contract_no}", "UNIQUE", kind="unique", ref=c.id, at=c.created_at))
         for k in range(1, c.invoiced_years + 1):
             inv = _invoice(c, k)
@@ -196,7 +196,7 @@ def build_portfolio(template: dict[str, Any], size: int, day: date, levels: tupl
                 inv.version = 1  # issued, not due yet
             else:
                 _paid(inv, f"V{size:02X}{i:06d}{k}")
-            records.append(_invoice_record(inv))
+            records.append(invoice_record(inv))
     out.items_written = write(records)
     return out
 
@@ -207,6 +207,6 @@ def first_detection_state(portfolio: Portfolio, levels: tuple[int, ...]) -> None
     fresh: list[BaseRecord] = []
     for o in portfolio.overdue:
         inv = replace(o.invoice, levels_alerted=[], assessments=[], version=1)
-        fresh.append(_invoice_record(inv))
+        fresh.append(invoice_record(inv))
         delete_alert_marks(o.contract.id, inv.year, levels)
     write(fresh)

@@ -1,12 +1,12 @@
 """The DynamoDB repository: domain objects in, PynamoDB records out, one transaction per state change.
-AWS errors become domain errors here (a failed condition → ConcurrentUpdate or AlreadyExists)."""
+AWS errors become domain errors here (a failed condition → ConcurrentUpdate or AlreadyExists). How each kind of
+item is built and read is in items.py and ledger_items.py."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,15 +16,22 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.codec import contract_from_dict, contract_listing, contract_to_dict
-from chalicelib.adapters.ledger_codec import (
-    designations_from_list,
-    designations_to_list,
-    fact_from_dict,
-    fact_to_dict,
-    invoice_from_dict,
-    invoice_to_dict,
+from chalicelib.adapters.codec import contract_from_dict
+from chalicelib.adapters.items import (
+    PendingWrite,
+    alert_writes,
+    audit_from,
+    audit_writes,
+    contract_pk,
+    contract_writes,
+    document_writes,
+    invoice_from,
+    invoice_writes,
+    outbox_writes,
+    token_from,
+    token_writes,
 )
+from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_from, payment_writes, receivable_writes
 from chalicelib.adapters.records import (
     ALL_RECORDS,
     LEDGER_SK_FROM,
@@ -39,150 +46,36 @@ from chalicelib.adapters.records import (
     ContractRecord,
     DocumentRecord,
     InvoiceRecord,
-    LedgerFactRecord,
     LedgerStateRecord,
-    OutboxRecord,
     PaymentItem,
     TokenRecord,
     UniqueRecord,
     bind_records,
 )
-from chalicelib.domain.audit import AuditEntry, canonical_json
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound, Unavailable
 from chalicelib.domain.invoice import Invoice
-from chalicelib.domain.money import money_str, to_money
-from chalicelib.services.ports import (
-    Changes,
-    LedgerBook,
-    PaymentRecord,
-    ReceivableMark,
-    SigningToken,
-    StoredDocument,
-)
+from chalicelib.domain.money import to_money
+from chalicelib.services.ports import Changes, LedgerBook, PaymentRecord, SigningToken, StoredDocument
 from chalicelib.settings import Settings
 
-OUTBOX_TTL_SECONDS = 14 * 24 * 3600
 THROTTLING_CODES = frozenset(
     {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "ThrottlingError"}
 )
-
-
-def contract_pk(contract_id: str) -> str:
-    return f"CONTRACT#{contract_id}"
-
-
-def _contract_record(c: Contract) -> ContractRecord:
-    rec = ContractRecord(contract_pk(c.id), "META")
-    rec.kind = "contract"
-    rec.contract_id = c.id
-    rec.contract_no = c.contract_no
-    rec.status = c.status
-    rec.version = c.version
-    rec.created_at = c.created_at
-    rec.body = canonical_json(contract_to_dict(c))
-    rec.listing = canonical_json(contract_listing(c))
-    rec.gsi1pk = f"STATUS#{c.status}"
-    rec.gsi1sk = f"{c.created_at}#{c.id}"
-    next_invoice = c.next_invoice_on()
-    rec.s1pk = NEXT_INVOICE if next_invoice else None
-    rec.s1sk = f"{next_invoice.isoformat()}#{c.id}" if next_invoice else None
-    next_life = c.next_lifecycle_on()
-    rec.s2pk = LIFECYCLE_DUE if next_life else None
-    rec.s2sk = f"{next_life.isoformat()}#{c.id}" if next_life else None
-    return rec
-
-
-def _invoice_record(inv: Invoice) -> InvoiceRecord:
-    rec = InvoiceRecord(contract_pk(inv.contract_id), f"INVOICE#{inv.year:03d}")
-    rec.kind = "invoice"
-    rec.contract_id = inv.contract_id
-    rec.year = inv.year
-    rec.status = inv.status
-    rec.version = inv.version
-    rec.due_on = inv.due_on.isoformat()
-    rec.amount = money_str(inv.amount)
-    rec.body = canonical_json(invoice_to_dict(inv))
-    rec.s1pk = OPEN_INVOICE if inv.is_open else None
-    rec.s1sk = f"{inv.due_on.isoformat()}#{inv.contract_id}#{inv.year:03d}" if inv.is_open else None
-    return rec
-
-
-def _ledger_state_record(mark: ReceivableMark) -> LedgerStateRecord:
-    rec = LedgerStateRecord(contract_pk(mark.contract_id), "LEDGERSTATE", kind="ledger_state")
-    rec.contract_id = mark.contract_id
-    since = None if mark.settled_since is None else mark.settled_since.isoformat()
-    rec.settled_since = since
-    rec.s1pk = RECEIVABLE
-    rec.s1sk = f"{since or '9999-12-31'}#{mark.contract_id}"
-    return rec
-
-
-def _payment_from(r: PaymentItem, contract_id: str) -> PaymentRecord:
-    return PaymentRecord(
-        contract_id=contract_id,
-        voucher_no=r.voucher_no,
-        amount=to_money(r.amount),
-        paid_on=date.fromisoformat(r.paid_on),
-        method=r.method,
-        recorded_at=r.recorded_at,
-        recorded_by=r.recorded_by,
-        allocations=json.loads(r.allocations),
-        seq=int(r.seq or 0),
-        applies_to=designations_from_list(json.loads(r.applies_to) if r.applies_to else None),
-    )
-
-
-def _token_record(t: SigningToken) -> TokenRecord:
-    rec = TokenRecord(f"TOKEN#{t.token_hash}", "TOKEN")
-    rec.kind = "token"
-    rec.token_id = t.token_id
-    rec.contract_id = t.contract_id
-    rec.subject = t.subject
-    rec.party = t.party
-    rec.email = t.email
-    rec.document_sha256 = t.document_sha256
-    rec.expires_at = t.expires_at
-    rec.status = t.status
-    rec.used_at = t.used_at
-    return rec
-
-
-def _token_from(rec: TokenRecord) -> SigningToken:
-    return SigningToken(
-        token_hash=rec.pk.removeprefix("TOKEN#"),
-        token_id=rec.token_id,
-        contract_id=rec.contract_id,
-        subject=rec.subject,
-        party=rec.party,
-        email=rec.email,
-        document_sha256=rec.document_sha256,
-        expires_at=rec.expires_at,
-        status=rec.status,
-        used_at=rec.used_at,
-    )
-
-
-def _json_or_marker(raw: str) -> dict[str, Any]:
-    """A stored entry that no longer parses is still returned, so verification reports where it broke."""
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        return {"unreadable": raw}
-    return value if isinstance(value, dict) else {"unreadable": raw}
-
-
-def _audit_from(rec: AuditRecord, contract_id: str) -> AuditEntry:
-    return AuditEntry(
-        contract_id=contract_id,
-        seq=int(rec.seq),
-        at=rec.at,
-        actor=rec.actor,
-        type=rec.type,
-        data=_json_or_marker(rec.data),
-        prev_hash=rec.prev_hash,
-        hash=rec.hash,
-    )
+# The order of a commit's items: the contract first, so a lost version race is the failure reported.
+WRITES = (
+    contract_writes,
+    audit_writes,
+    outbox_writes,
+    document_writes,
+    invoice_writes,
+    token_writes,
+    payment_writes,
+    fact_writes,
+    receivable_writes,
+    alert_writes,
+)
 
 
 def _encode_cursor(value: str) -> str:
@@ -267,74 +160,51 @@ class DynamoRepository:
     def get_audit(self, contract_id: str) -> list[AuditEntry]:
         self._conn()
         records = AuditRecord.query(contract_pk(contract_id), AuditRecord.sk.startswith("AUDIT#"), consistent_read=True)
-        return [_audit_from(r, contract_id) for r in records]
+        return [audit_from(r, contract_id) for r in records]
 
     def get_invoices(self, contract_id: str) -> list[Invoice]:
         self._conn()
         records = InvoiceRecord.query(
             contract_pk(contract_id), InvoiceRecord.sk.startswith("INVOICE#"), consistent_read=True
         )
-        return [self._invoice_from(r) for r in records]
+        return [invoice_from(r) for r in records]
 
     def get_invoice(self, contract_id: str, year: int) -> Invoice | None:
         self._conn()
         try:
-            return self._invoice_from(
+            return invoice_from(
                 InvoiceRecord.get(contract_pk(contract_id), f"INVOICE#{year:03d}", consistent_read=True)
             )
         except DoesNotExist:
             return None
-
-    @staticmethod
-    def _invoice_from(rec: InvoiceRecord) -> Invoice:
-        inv = invoice_from_dict(json.loads(rec.body))
-        inv.version = int(rec.version)
-        return inv
 
     def get_payments(self, contract_id: str) -> list[PaymentRecord]:
         self._conn()
         records = PaymentItem.query(
             contract_pk(contract_id), PaymentItem.sk.startswith("PAYMENT#"), consistent_read=True
         )
-        return [_payment_from(r, contract_id) for r in records]
+        return [payment_from(r, contract_id) for r in records]
 
     def load_ledger(self, contract_id: str) -> LedgerBook:
         """One Query over the contract's partition, from its invoices to its payments (the contract item and the
         ledger facts sort between them)."""
         self._conn()
         table = ContractRecord._get_connection()  # knows the table's key schema (any record class would do)
-        pk = contract_pk(contract_id)
-        contract: Contract | None = None
-        invoices: dict[int, Invoice] = {}
-        payments: list[PaymentRecord] = []
-        facts = []
+        reader = LedgerReader(contract_id)
         start: Any = None
         while True:
             page = table.query(
-                pk,
+                contract_pk(contract_id),
                 range_key_condition=BaseRecord.sk.between(LEDGER_SK_FROM, LEDGER_SK_TO),
                 consistent_read=True,
                 exclusive_start_key=start,
             )
             for raw in page.get("Items", []):
-                sk = raw["sk"]["S"]
-                if sk == "META":
-                    rec = ContractRecord.from_raw_data(raw)
-                    contract = contract_from_dict(json.loads(rec.body))
-                    contract.version = int(rec.version)
-                elif sk.startswith("INVOICE#"):
-                    inv = self._invoice_from(InvoiceRecord.from_raw_data(raw))
-                    invoices[inv.year] = inv
-                elif sk.startswith("PAYMENT#"):
-                    payments.append(_payment_from(PaymentItem.from_raw_data(raw), contract_id))
-                elif sk.startswith("LEDGER#"):
-                    facts.append(fact_from_dict(json.loads(LedgerFactRecord.from_raw_data(raw).body)))
+                reader.add(raw)
             start = page.get("LastEvaluatedKey")
             if not start:
                 break
-        if contract is None:
-            raise NotFound("contract", contract_id)
-        return LedgerBook(contract, dict(sorted(invoices.items())), payments, facts)
+        return reader.book()
 
     def receivable_contracts(self, as_of: date) -> Iterator[str]:
         self._conn()
@@ -345,7 +215,7 @@ class DynamoRepository:
     def find_token(self, token_hash: str) -> SigningToken | None:
         self._conn()
         try:
-            return _token_from(TokenRecord.get(f"TOKEN#{token_hash}", "TOKEN", consistent_read=True))
+            return token_from(TokenRecord.get(f"TOKEN#{token_hash}", "TOKEN", consistent_read=True))
         except DoesNotExist:
             return None
 
@@ -381,12 +251,12 @@ class DynamoRepository:
     def open_invoices_due_before(self, as_of: date) -> Iterator[Invoice]:
         self._conn()
         for rec in InvoiceRecord.schedule.query(OPEN_INVOICE, InvoiceRecord.s1sk < as_of.isoformat()):
-            yield self._invoice_from(rec)
+            yield invoice_from(rec)
 
     def open_invoices(self) -> Iterator[Invoice]:
         self._conn()
         for rec in InvoiceRecord.schedule.query(OPEN_INVOICE):
-            yield self._invoice_from(rec)
+            yield invoice_from(rec)
 
     def contracts_for_lifecycle(self, as_of: date) -> Iterator[str]:
         self._conn()
@@ -398,112 +268,17 @@ class DynamoRepository:
     # ---- the one write path -----------------------------------------------------------------------------
     def commit(self, changes: Changes) -> None:
         self._conn()
-        items: list[tuple[BaseRecord, Any, str, str, str]] = []  # (record, condition, entity, key, on-fail)
-        c = changes.contract
-        new_version = 1 if changes.expected_version is None else changes.expected_version + 1
-        c.version = new_version
-        rec = _contract_record(c)
-        if changes.expected_version is None:
-            items.append((rec, ContractRecord.pk.does_not_exist(), "contract", c.id, "exists"))
-            claim = UniqueRecord(f"CONTRACTNO#{c.contract_no}", "UNIQUE", kind="unique", ref=c.id, at=c.created_at)
-            items.append((claim, UniqueRecord.pk.does_not_exist(), "contract_no", c.contract_no, "exists"))
-        else:
-            items.append((rec, ContractRecord.version == changes.expected_version, "contract", c.id, "version"))
-        for entry in changes.audit:
-            audit = AuditRecord(
-                contract_pk(c.id),
-                f"AUDIT#{entry.seq:06d}",
-                kind="audit",
-                seq=entry.seq,
-                at=entry.at,
-                actor=entry.actor,
-                type=entry.type,
-                data=canonical_json(entry.data),
-                prev_hash=entry.prev_hash,
-                hash=entry.hash,
-            )
-            items.append((audit, AuditRecord.pk.does_not_exist(), "audit", f"{c.id}#{entry.seq}", "version"))
-        expires = int(time.time()) + OUTBOX_TTL_SECONDS
-        for ev in changes.outbox:
-            out = OutboxRecord(
-                f"OUTBOX#{ev.event_id}",
-                "EVENT",
-                kind="outbox",
-                event_id=ev.event_id,
-                type=ev.type,
-                contract_id=ev.contract_id,
-                at=ev.at,
-                actor=ev.actor,
-                payload=canonical_json(ev.payload),
-                ttl=expires,
-            )
-            items.append((out, OutboxRecord.pk.does_not_exist(), "event", ev.event_id, "version"))
-        for doc in changes.documents:
-            d = DocumentRecord(
-                contract_pk(doc.contract_id),
-                f"DOC#{doc.key}",
-                kind="document",
-                doc_key=doc.key,
-                html=doc.html,
-                sha256=doc.sha256,
-            )
-            items.append((d, DocumentRecord.pk.does_not_exist(), "document", f"{doc.contract_id}/{doc.key}", "exists"))
-        for inv in changes.new_invoices:
-            inv.version = 1
-            items.append((_invoice_record(inv), InvoiceRecord.pk.does_not_exist(), "invoice", inv.key, "exists"))
-        for inv, expected in changes.updated_invoices:
-            inv.version = expected + 1
-            items.append((_invoice_record(inv), InvoiceRecord.version == expected, "invoice", inv.key, "version"))
-        for tok in changes.new_tokens:
-            items.append((_token_record(tok), TokenRecord.pk.does_not_exist(), "token", tok.token_id, "exists"))
-        for tok, expected_status in changes.updated_tokens:
-            items.append((_token_record(tok), TokenRecord.status == expected_status, "token", tok.token_id, "version"))
-        for pay in changes.payments:
-            claim = UniqueRecord(
-                f"VOUCHER#{pay.voucher_no}", "UNIQUE", kind="unique", ref=pay.contract_id, at=pay.recorded_at
-            )
-            items.append((claim, UniqueRecord.pk.does_not_exist(), "voucher", pay.voucher_no, "exists"))
-            p = PaymentItem(
-                contract_pk(pay.contract_id),
-                f"PAYMENT#{pay.voucher_no}",
-                kind="payment",
-                voucher_no=pay.voucher_no,
-                amount=money_str(pay.amount),
-                paid_on=pay.paid_on.isoformat(),
-                method=pay.method,
-                recorded_at=pay.recorded_at,
-                recorded_by=pay.recorded_by,
-                allocations=canonical_json(pay.allocations),
-                seq=pay.seq,
-                applies_to=canonical_json(designations_to_list(pay.applies_to)),
-            )
-            items.append((p, PaymentItem.pk.does_not_exist(), "payment", pay.voucher_no, "exists"))
-        for fact in changes.facts:
-            body = fact_to_dict(fact)
-            seq = int(body["seq"])
-            if body["type"] == "refund":
-                at = changes.audit[0].at if changes.audit else None
-                claim = UniqueRecord(f"VOUCHER#{body['voucher_no']}", "UNIQUE", kind="unique", ref=c.id, at=at)
-                items.append((claim, UniqueRecord.pk.does_not_exist(), "voucher", body["voucher_no"], "exists"))
-            f = LedgerFactRecord(contract_pk(c.id), f"LEDGER#{seq:06d}", kind="ledger", type=body["type"])
-            f.body = canonical_json(body)
-            items.append((f, LedgerFactRecord.pk.does_not_exist(), "ledger_fact", f"{c.id}#{seq}", "version"))
-        if changes.receivable is not None:
-            items.append((_ledger_state_record(changes.receivable), None, "ledger_state", c.id, "version"))
-        for alert in changes.alerts:
-            key = f"{alert.contract_id}#{alert.year:03d}#{alert.level}"
-            mark = UniqueRecord(f"ALERT#{key}", "UNIQUE", kind="unique", ref=alert.contract_id, at=alert.at)
-            items.append((mark, UniqueRecord.pk.does_not_exist(), "alert", key, "exists"))
+        items = [write for writes in WRITES for write in writes(changes)]
         try:
             with TransactWrite(connection=self._conn()) as tx:
                 for record, condition, *_ in items:
                     tx.save(record, condition=condition)  # None: unconditional (guarded by the contract's version)
         except TransactWriteError as exc:
-            c.version = changes.expected_version or 0
+            changes.contract.version = changes.expected_version or 0
             raise self._translate(exc, items) from None
 
     @staticmethod
-    def _translate(exc: TransactWriteError, items: list[tuple[BaseRecord, Any, str, str, str]]) -> Exception:
+    def _translate(exc: TransactWriteError, items: list[PendingWrite]) -> Exception:
         if exc.cause_response_code in THROTTLING_CODES:
             return Unavailable(f"DynamoDB is throttling ({exc.cause_response_code}); retry shortly")
         if exc.cause_response_code != "TransactionCanceledException":

@@ -5,7 +5,7 @@ own wire shape."""
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import date
 from decimal import Decimal
@@ -43,30 +43,40 @@ def _hints(cls: Any) -> dict[str, Any]:
     return get_type_hints(cls)
 
 
+# Leaf types and how each is read back from its JSON shape.
+_SCALARS: dict[Any, Callable[[Any], Any]] = {
+    Decimal: lambda v: Decimal(str(v)),
+    date: date.fromisoformat,
+    Terms: Terms.from_dict,
+    str: str,
+    int: int,
+    bool: bool,
+}
+
+
 def decode(tp: Any, value: Any) -> Any:
     origin, args = get_origin(tp), get_args(tp)
     if origin in (Union, types.UnionType):
-        if value is None:
-            return None
-        return decode(next(a for a in args if a is not type(None)), value)
+        return None if value is None else decode(next(a for a in args if a is not type(None)), value)
     if tp is Any or value is None:
         return value
-    if tp is Decimal:
-        return Decimal(str(value))
-    if tp is date:
-        return date.fromisoformat(value)
-    if tp is Terms:
-        return Terms.from_dict(value)
-    if tp in (str, int, bool):
-        return tp(value)
+    scalar = _SCALARS.get(tp)
+    if scalar is not None:
+        return scalar(value)
+    if origin is not None:
+        return _decode_container(origin, args, value)
+    if isinstance(tp, type) and is_dataclass(tp):
+        return decode_fields(tp, value)
+    return value
+
+
+def _decode_container(origin: Any, args: tuple[Any, ...], value: Any) -> Any:
     if origin is tuple:
         return tuple(decode(args[0], v) for v in value)
     if origin is list:
         return [decode(args[0], v) for v in value]
     if origin in (dict, Mapping):
         return {k: decode(args[1], v) for k, v in value.items()}
-    if isinstance(tp, type) and is_dataclass(tp):
-        return decode_fields(tp, value)
     return value
 
 

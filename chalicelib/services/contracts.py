@@ -7,42 +7,45 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from chalicelib.domain.audit import sha256_hex, verify_chain
+from chalicelib.domain.audit import AuditEntry, sha256_hex, verify_chain
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
 from chalicelib.domain.documents import document_sha256, render_contract_document
 from chalicelib.domain.errors import ValidationError
-from chalicelib.services.base import Deps, stage_events
+from chalicelib.services.base import Deps
 from chalicelib.services.commands import DraftContract
 from chalicelib.services.documents import contract_context
-from chalicelib.services.ports import Changes, StoredDocument
+from chalicelib.services.ports import StoredDocument
+from chalicelib.services.unit_of_work import UnitOfWork, run
 
 
 def draft_contract(deps: Deps, command: DraftContract, actor: str) -> Contract:
     template, client, vendor, terms = command.template, command.client, command.vendor, command.terms
-    now = deps.now_iso()
-    contract_id = str(uuid.uuid4())
-    contract_no = f"HT-{deps.today().year}-{secrets.token_hex(4).upper()}"
-    html = render_contract_document(
-        contract_context(template=template, contract_no=contract_no, client=client, vendor=vendor, terms=terms)
-    )
-    sha = document_sha256(html)
-    contract, event = Contract.draft(
-        contract_id=contract_id,
-        contract_no=contract_no,
-        template=template,
-        client=client,
-        vendor=vendor,
-        terms=terms,
-        document_sha256=sha,
-        now=now,
-        reminder_days=deps.settings.renewal_reminder_days,
-    )
-    changes = Changes(
-        contract=contract, expected_version=None, documents=[StoredDocument(contract_id, "contract", html, sha)]
-    )
-    stage_events(changes, [event], actor, now)
-    deps.repo.commit(changes)
-    return contract
+
+    def attempt(uow: UnitOfWork) -> Contract:
+        contract_id = str(uuid.uuid4())
+        contract_no = f"HT-{deps.today().year}-{secrets.token_hex(4).upper()}"
+        html = render_contract_document(
+            contract_context(template=template, contract_no=contract_no, client=client, vendor=vendor, terms=terms)
+        )
+        sha = document_sha256(html)
+        contract, event = Contract.draft(
+            contract_id=contract_id,
+            contract_no=contract_no,
+            template=template,
+            client=client,
+            vendor=vendor,
+            terms=terms,
+            document_sha256=sha,
+            now=deps.now_iso(),
+            reminder_days=deps.settings.renewal_reminder_days,
+        )
+        uow.create(contract)
+        uow.raise_event(event)
+        uow.add_document("contract", html, sha)
+        uow.commit(at=contract.created_at)
+        return contract
+
+    return run(deps, actor, attempt)
 
 
 def get_contract(deps: Deps, contract_id: str) -> Contract:
@@ -72,11 +75,29 @@ def audit_report(deps: Deps, contract_id: str) -> dict[str, Any]:
     head, each stored document against the hash the chain froze, and the signatures against their entries."""
     contract = deps.repo.get_contract(contract_id)
     entries = deps.repo.get_audit(contract_id)
+    frozen, signed = _what_the_chain_froze(entries)
     problems = [p.to_dict() for p in verify_chain(entries, contract.audit_seq, contract.audit_head)]
+    problems += _document_problems(deps, contract_id, frozen)
+    problems += _signing_problems(contract, frozen, signed)
+    return {
+        "contract_id": contract_id,
+        "contract_no": contract.contract_no,
+        "verified": not problems,
+        "problems": problems,
+        "head": contract.audit_head,
+        "entries": [e.to_dict() for e in entries],
+    }
+
+
+Signed = dict[tuple[str, str], dict[str, Any]]
+
+
+def _what_the_chain_froze(entries: list[AuditEntry]) -> tuple[dict[str, str], Signed]:
+    """Each document's SHA-256 as the chain recorded it, and each signature's evidence by (subject, party)."""
     frozen: dict[str, str] = {}
-    signed: dict[tuple[str, str], dict[str, Any]] = {}
+    signed: Signed = {}
     for e in entries:
-        # .get: an entry altered in the table must be reported by the checks below, not crash them.
+        # .get: an entry altered in the table must be reported by the checks, not crash them.
         sha = str(e.data.get("document_sha256", ""))
         if e.type == "ContractDrafted":
             frozen["contract"] = sha
@@ -87,44 +108,40 @@ def audit_report(deps: Deps, contract_id: str) -> dict[str, Any]:
         elif e.type == "SignatureRecorded":
             subject_party = (str(e.data.get("subject")), str(e.data.get("party")))
             signed[subject_party] = {k: v for k, v in e.data.items() if k != "subject"}
+    return frozen, signed
+
+
+def _problem(where: str, problem: str) -> dict[str, Any]:
+    return {"seq": None, "where": where, "problem": problem}
+
+
+def _document_problems(deps: Deps, contract_id: str, frozen: dict[str, str]) -> list[dict[str, Any]]:
+    problems = []
     for key, sha in frozen.items():
         try:
             doc = deps.repo.get_document(contract_id, key)
         except Exception:  # noqa: BLE001 - a missing document is itself a finding
-            problems.append({"seq": None, "where": f"document {key}", "problem": "document is missing"})
+            problems.append(_problem(f"document {key}", "document is missing"))
             continue
         if sha256_hex(doc.html) != sha or doc.sha256 != sha:
             problems.append(
-                {
-                    "seq": None,
-                    "where": f"document {key}",
-                    "problem": "stored document does not match the SHA-256 frozen in the audit chain",
-                }
+                _problem(f"document {key}", "stored document does not match the SHA-256 frozen in the audit chain")
             )
+    return problems
+
+
+def _signing_problems(contract: Contract, frozen: dict[str, str], signed: Signed) -> list[dict[str, Any]]:
+    problems = []
     subjects = [("contract", contract.signing)] + [(f"amendment:{a.no}", a.signing) for a in contract.amendments]
     for subject, sigset in subjects:
         if sigset.frozen and frozen.get(subject) not in (None, sigset.document_sha256):
             problems.append(
-                {
-                    "seq": None,
-                    "where": f"{subject} document hash",
-                    "problem": "the contract's document hash differs from the one in the audit chain",
-                }
+                _problem(
+                    f"{subject} document hash", "the contract's document hash differs from the one in the audit chain"
+                )
             )
         for party, sig in sigset.signatures.items():
             if signed.get((subject, party)) != asdict(sig):
-                problems.append(
-                    {
-                        "seq": None,
-                        "where": f"signature {subject}/{party}",
-                        "problem": "stored signature differs from the evidence in the audit chain",
-                    }
-                )
-    return {
-        "contract_id": contract_id,
-        "contract_no": contract.contract_no,
-        "verified": not problems,
-        "problems": problems,
-        "head": contract.audit_head,
-        "entries": [e.to_dict() for e in entries],
-    }
+                where = f"signature {subject}/{party}"
+                problems.append(_problem(where, "stored signature differs from the evidence in the audit chain"))
+    return problems

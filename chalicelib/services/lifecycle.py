@@ -17,75 +17,76 @@ from chalicelib.domain.documents import (
     render_termination_notice,
 )
 from chalicelib.domain.errors import IllegalTransition, ValidationError
+from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ledger import ZERO
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str, quantize
 from chalicelib.domain.terms import MAX_TERM_YEARS, Terms, check_contract_amount, pct_str
-from chalicelib.services.base import Deps, retry_on_conflict, stage_events
+from chalicelib.services.base import Deps
 from chalicelib.services.commands import ProposeAmendment, ServeNotice, TermsChanges, WithdrawNotice
 from chalicelib.services.documents import TITLES
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
-from chalicelib.services.ports import Changes, StoredDocument
 from chalicelib.services.signing import issue_links
+from chalicelib.services.unit_of_work import UnitOfWork, run
 
 
 # ---- termination notices ----------------------------------------------------------------------------
+def _notice_document(
+    contract: Contract, command: ServeNotice, notice_date: date, invoices: list[Invoice], total: Decimal
+) -> str:
+    """The 解除合同通知书 as served: the reason's clause, the effective date and what is still owed."""
+    period = contract.current_terms.notice_period_days
+    return render_termination_notice(
+        {
+            "contract_no": contract.contract_no,
+            "contract_title": TITLES[contract.template],
+            "notice_no": len(contract.notices) + 1,
+            "by": command.by,
+            "client": contract.client.to_dict(),
+            "vendor": contract.vendor.to_dict(),
+            "reason_code": command.reason_code,
+            "clause": REASON_CLAUSES[command.reason_code],
+            "details": command.details,
+            "notice_date": notice_date.isoformat(),
+            "notice_period_days": period,
+            "effective_date": add_days(notice_date, period).isoformat(),
+            "outstanding": [
+                {"year": i.year, "due_date": i.due_on.isoformat(), "outstanding": money_str(i.outstanding)}
+                for i in invoices
+            ],
+            "outstanding_total": money_str(total),
+        }
+    )
+
+
 def serve_notice(deps: Deps, contract_id: str, command: ServeNotice, actor: str) -> Contract:
-    by, reason_code, details = command.by, command.reason_code, command.details
     notice_date = command.notice_date or deps.today()
     if notice_date > deps.today():
         raise ValidationError("notice_date", "must not be after today (a notice is recorded once it is served)")
 
-    def attempt() -> Contract:
-        contract = deps.repo.get_contract(contract_id)
-        expected = contract.version
+    def attempt(uow: UnitOfWork) -> Contract:
+        contract = uow.contract(contract_id)
         invoices = sorted(
             (i for i in deps.repo.get_invoices(contract_id) if i.is_open and i.outstanding > 0), key=lambda i: i.year
         )
         total = quantize(sum((i.outstanding for i in invoices), ZERO))
-        no = len(contract.notices) + 1
-        effective = contract.current_terms.notice_period_days
-        html = render_termination_notice(
-            {
-                "contract_no": contract.contract_no,
-                "contract_title": TITLES[contract.template],
-                "notice_no": no,
-                "by": by,
-                "client": contract.client.to_dict(),
-                "vendor": contract.vendor.to_dict(),
-                "reason_code": reason_code,
-                "clause": REASON_CLAUSES[reason_code],
-                "details": details,
-                "notice_date": notice_date.isoformat(),
-                "notice_period_days": effective,
-                "effective_date": add_days(notice_date, effective).isoformat(),
-                "outstanding": [
-                    {"year": i.year, "due_date": i.due_on.isoformat(), "outstanding": money_str(i.outstanding)}
-                    for i in invoices
-                ],
-                "outstanding_total": money_str(total),
-            }
-        )
+        html = _notice_document(contract, command, notice_date, invoices, total)
         sha = document_sha256(html)
         notice, event = contract.serve_notice(
-            by=by,
-            reason_code=reason_code,
-            details=details,
+            by=command.by,
+            reason_code=command.reason_code,
+            details=command.details,
             notice_date=notice_date,
             served_at=deps.now_iso(),
             document_sha256=sha,
         )
-        event = replace(event, outstanding_total=total)
-        changes = Changes(
-            contract=contract,
-            expected_version=expected,
-            documents=[StoredDocument(contract.id, f"notice:{notice.no}", html, sha)],
-        )
+        uow.raise_event(replace(event, outstanding_total=total))
+        uow.add_document(f"notice:{notice.no}", html, sha)
         # A notice recorded after it was served may end the contract before years already invoiced.
-        stage_events(changes, [event, *apply_to_issued_fees(deps, contract, changes, actor)], actor, deps.now_iso())
-        deps.repo.commit(changes)
+        uow.raise_event(*apply_to_issued_fees(deps, contract, uow.staged, actor))
+        uow.commit()
         return contract
 
-    return retry_on_conflict(attempt)
+    return run(deps, actor, attempt)
 
 
 def withdraw_notice(deps: Deps, contract_id: str, command: WithdrawNotice, actor: str) -> Contract:
@@ -94,9 +95,8 @@ def withdraw_notice(deps: Deps, contract_id: str, command: WithdrawNotice, actor
     if on > deps.today():
         raise ValidationError("withdrawn_on", "must not be after today")
 
-    def attempt() -> Contract:
-        contract = deps.repo.get_contract(contract_id)
-        expected = contract.version
+    def attempt(uow: UnitOfWork) -> Contract:
+        contract = uow.contract(contract_id)
         notice = contract.pending_notice
         if notice is not None and on < notice.notice_date:
             raise ValidationError("withdrawn_on", "must not be before the notice date")
@@ -104,32 +104,27 @@ def withdraw_notice(deps: Deps, contract_id: str, command: WithdrawNotice, actor
             raise IllegalTransition(
                 "notice", f"{contract.id}:{notice.no}", "served", "withdrawn", "the notice has already taken effect"
             )
-        event = contract.withdraw_notice(reason, deps.now_iso(), on)
-        changes = Changes(contract=contract, expected_version=expected)
-        stage_events(changes, [event], actor, deps.now_iso())
-        deps.repo.commit(changes)
+        uow.raise_event(contract.withdraw_notice(reason, deps.now_iso(), on))
+        uow.commit()
         return contract
 
-    return retry_on_conflict(attempt)
+    return run(deps, actor, attempt)
 
 
 # ---- lifecycle sweep ----------------------------------------------------------------------------------
 def sweep_contract(deps: Deps, contract_id: str, as_of: date) -> list[str]:
-    def attempt() -> list[str]:
-        contract = deps.repo.get_contract(contract_id)
-        expected = contract.version
+    def attempt(uow: UnitOfWork) -> list[str]:
+        contract = uow.contract(contract_id)
         events = contract.due_lifecycle_events(as_of)
         if not events:
             return []
-        changes = Changes(contract=contract, expected_version=expected)
-        staged: list[Any] = list(events)
+        uow.raise_event(*events)
         if any(e.type == "ContractTerminated" for e in events):
-            staged.extend(apply_to_issued_fees(deps, contract, changes, "worker:lifecycle"))
-        stage_events(changes, staged, "worker:lifecycle", deps.now_iso())
-        deps.repo.commit(changes)
+            uow.raise_event(*apply_to_issued_fees(deps, contract, uow.staged, uow.actor))
+        uow.commit()
         return [e.type for e in events]
 
-    return retry_on_conflict(attempt)
+    return run(deps, "worker:lifecycle", attempt)
 
 
 def run_lifecycle(deps: Deps, as_of: date) -> dict[str, Any]:
@@ -215,43 +210,39 @@ def _describe(contract: Contract, changes: dict[str, Any]) -> list[dict[str, str
     return rows
 
 
+def _agreement_document(contract: Contract, changes: dict[str, Any], reason: str) -> str:
+    """The 补充协议 proposed: each changed term before and after, and the fee-change rule when the fee changes."""
+    return render_supplementary_agreement(
+        {
+            "contract_no": contract.contract_no,
+            "contract_title": TITLES[contract.template],
+            "amendment_no": len(contract.amendments) + 1,
+            "client": contract.client.to_dict(),
+            "vendor": contract.vendor.to_dict(),
+            "original_effective_date": None if contract.effective_date is None else contract.effective_date.isoformat(),
+            "reason": reason,
+            "changes": _describe(contract, changes),
+            "fee_change_rule": "annual_fee" in changes,
+            "signing_place": contract.current_terms.signing_place,
+        }
+    )
+
+
 def propose_amendment(deps: Deps, contract_id: str, command: ProposeAmendment, actor: str) -> Contract:
     reason = command.reason
 
-    def attempt() -> Contract:
-        contract = deps.repo.get_contract(contract_id)
-        expected = contract.version
-        changes_in = check_changes(contract, command.changes)
-        no = len(contract.amendments) + 1
-        html = render_supplementary_agreement(
-            {
-                "contract_no": contract.contract_no,
-                "contract_title": TITLES[contract.template],
-                "amendment_no": no,
-                "client": contract.client.to_dict(),
-                "vendor": contract.vendor.to_dict(),
-                "original_effective_date": None
-                if contract.effective_date is None
-                else contract.effective_date.isoformat(),
-                "reason": reason,
-                "changes": _describe(contract, changes_in),
-                "fee_change_rule": "annual_fee" in changes_in,
-                "signing_place": contract.current_terms.signing_place,
-            }
-        )
+    def attempt(uow: UnitOfWork) -> Contract:
+        contract = uow.contract(contract_id)
+        changes = check_changes(contract, command.changes)
+        html = _agreement_document(contract, changes, reason)
         sha = document_sha256(html)
-        amendment, proposed = contract.propose_amendment(changes_in, reason, deps.now_iso(), sha)
+        amendment, proposed = contract.propose_amendment(changes, reason, deps.now_iso(), sha)
         subject = f"amendment:{amendment.no}"
         links, tokens = issue_links(deps, contract, subject, sha)
-        sent = contract.send_amendment(amendment.no, links, deps.now_iso())
-        changes = Changes(
-            contract=contract,
-            expected_version=expected,
-            new_tokens=tokens,
-            documents=[StoredDocument(contract.id, subject, html, sha)],
-        )
-        stage_events(changes, [proposed, sent], actor, deps.now_iso())
-        deps.repo.commit(changes)
+        uow.raise_event(proposed, contract.send_amendment(amendment.no, links, deps.now_iso()))
+        uow.add_tokens(tokens)
+        uow.add_document(subject, html, sha)
+        uow.commit()
         return contract
 
-    return retry_on_conflict(attempt)
+    return run(deps, actor, attempt)

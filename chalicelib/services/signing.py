@@ -13,10 +13,11 @@ from chalicelib.domain.contract import PARTIES, PARTY_LABELS, Contract, Signatur
 from chalicelib.domain.errors import Conflict, TokenRejected
 from chalicelib.domain.links import link_token, new_token_id, plausible_token, token_hash
 from chalicelib.domain.money import amount_in_words, money_str
-from chalicelib.services.base import Deps, retry_on_conflict, stage_events
+from chalicelib.services.base import Deps
 from chalicelib.services.commands import Decline, ResendLink, Sign, VoidSigning
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
-from chalicelib.services.ports import Changes, SigningToken
+from chalicelib.services.ports import SigningToken
+from chalicelib.services.unit_of_work import UnitOfWork, run
 
 CONSENT_VERSION = "2026-11-v1"
 CONSENT_TEXT = (
@@ -57,66 +58,52 @@ def issue_links(
 
 
 def send_for_signature(deps: Deps, contract_id: str, actor: str) -> Contract:
-    def attempt() -> Contract:
-        contract = deps.repo.get_contract(contract_id)
-        expected = contract.version
+    def attempt(uow: UnitOfWork) -> Contract:
+        contract = uow.contract(contract_id)
         links, tokens = issue_links(deps, contract, "contract", contract.signing.document_sha256)
-        event = contract.send_for_signature(links, deps.now_iso())
-        changes = Changes(contract=contract, expected_version=expected, new_tokens=tokens)
-        stage_events(changes, [event], actor, deps.now_iso())
-        deps.repo.commit(changes)
+        uow.raise_event(contract.send_for_signature(links, deps.now_iso()))
+        uow.add_tokens(tokens)
+        uow.commit()
         return contract
 
-    return retry_on_conflict(attempt)
+    return run(deps, actor, attempt)
 
 
-def _revocations(deps: Deps, contract: Contract, subject: str) -> list[tuple[SigningToken, str]]:
-    out = []
-    for link in contract.signature_set(subject).links.values():
-        token = deps.repo.find_token(link.token_hash)
+def _revoke_active(uow: UnitOfWork, token_hashes: list[str]) -> None:
+    for hashed in token_hashes:
+        token = uow.deps.repo.find_token(hashed)
         if token is not None and token.status == "active":
-            token.status = "revoked"
-            out.append((token, "active"))
-    return out
+            uow.mark_token(token, "revoked")
 
 
 def resend_link(deps: Deps, contract_id: str, command: ResendLink, actor: str) -> Contract:
     party, subject = command.party, command.subject
 
-    def attempt() -> Contract:
-        contract = deps.repo.get_contract(contract_id)
-        expected = contract.version
+    def attempt(uow: UnitOfWork) -> Contract:
+        contract = uow.contract(contract_id)
         sigset = contract.signature_set(subject)
         links, tokens = issue_links(deps, contract, subject, sigset.document_sha256, (party,))
         old, event = contract.reissue_link(subject, party, links[party])
-        revoked = []
-        old_token = deps.repo.find_token(old.token_hash)
-        if old_token is not None and old_token.status == "active":
-            old_token.status = "revoked"
-            revoked.append((old_token, "active"))
-        changes = Changes(contract=contract, expected_version=expected, new_tokens=tokens, updated_tokens=revoked)
-        stage_events(changes, [event], actor, deps.now_iso())
-        deps.repo.commit(changes)
+        uow.raise_event(event)
+        uow.add_tokens(tokens)
+        _revoke_active(uow, [old.token_hash])
+        uow.commit()
         return contract
 
-    return retry_on_conflict(attempt)
+    return run(deps, actor, attempt)
 
 
 def void_signing(deps: Deps, contract_id: str, subject: str, command: VoidSigning, actor: str) -> Contract:
     reason = command.reason
 
-    def attempt() -> Contract:
-        contract = deps.repo.get_contract(contract_id)
-        expected = contract.version
-        event = contract.void(subject, reason)
-        changes = Changes(
-            contract=contract, expected_version=expected, updated_tokens=_revocations(deps, contract, subject)
-        )
-        stage_events(changes, [event], actor, deps.now_iso())
-        deps.repo.commit(changes)
+    def attempt(uow: UnitOfWork) -> Contract:
+        contract = uow.contract(contract_id)
+        uow.raise_event(contract.void(subject, reason))
+        _revoke_active(uow, [link.token_hash for link in contract.signature_set(subject).links.values()])
+        uow.commit()
         return contract
 
-    return retry_on_conflict(attempt)
+    return run(deps, actor, attempt)
 
 
 def resolve_token(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
@@ -174,40 +161,44 @@ def signing_view(deps: Deps, token: str) -> dict[str, Any]:
     }
 
 
+def _signature(deps: Deps, record: SigningToken, contract: Contract, name: str, ip: str, agent: str) -> Signature:
+    """The signer's evidence: who, when, from where, on which document, under which consent text."""
+    return Signature(
+        party=record.party,
+        signer_name=name,
+        signer_email=record.email,
+        signed_at=deps.now_iso(),
+        ip_address=ip[:64],
+        user_agent=agent[:300],
+        document_sha256=contract.signature_set(record.subject).document_sha256,
+        consent_version=CONSENT_VERSION,
+        consent_sha256=CONSENT_SHA256,
+        prev_audit_hash=contract.audit_head,
+    )
+
+
+def _signer(record: SigningToken) -> str:
+    return f"signer:{record.party}:{record.email}"
+
+
 def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str) -> dict[str, Any]:
     name, shown = command.signer_name, command.document_sha256
 
-    def attempt() -> dict[str, Any]:
+    def attempt(uow: UnitOfWork) -> dict[str, Any]:
         record, contract = resolve_token(deps, token)
-        expected = contract.version
-        sigset = contract.signature_set(record.subject)
-        if shown is not None and shown != sigset.document_sha256:
+        uow.adopt(contract)
+        uow.actor = _signer(record)  # who acts is known once the link is resolved
+        if shown is not None and shown != contract.signature_set(record.subject).document_sha256:
             raise Conflict(
                 "the document you saw is not the one sent for signature; reload the page", field="document_sha256"
             )
-        signature = Signature(
-            party=record.party,
-            signer_name=name,
-            signer_email=record.email,
-            signed_at=deps.now_iso(),
-            ip_address=ip_address[:64],
-            user_agent=user_agent[:300],
-            document_sha256=sigset.document_sha256,
-            consent_version=CONSENT_VERSION,
-            consent_sha256=CONSENT_SHA256,
-            prev_audit_hash=contract.audit_head,
-        )
+        signature = _signature(deps, record, contract, name, ip_address, user_agent)
         events = contract.sign(record.subject, record.party, signature, deps.today())
-        record.status = "used"
-        record.used_at = signature.signed_at
-        changes = Changes(contract=contract, expected_version=expected, updated_tokens=[(record, "active")])
-        actor = f"signer:{record.party}:{record.email}"
-        staged: list[Any] = list(events)
+        uow.raise_event(*events)
+        uow.mark_token(record, "used", signature.signed_at)
         if any(e.type == "AmendmentEffective" for e in events):
-            staged.extend(apply_to_issued_fees(deps, contract, changes, actor))
-        stage_events(changes, staged, actor, signature.signed_at)
-        deps.repo.commit(changes)
-        status = contract.subject_status(record.subject)
+            uow.raise_event(*apply_to_issued_fees(deps, contract, uow.staged, uow.actor))
+        uow.commit(at=signature.signed_at)
         return {
             "receipt": {
                 **asdict(signature),
@@ -216,27 +207,26 @@ def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str
                 "subject": record.subject,
                 "signs_for": contract.party(record.party).name,
             },
-            "status": status,
+            "status": contract.subject_status(record.subject),
             "effective_date": None if contract.effective_date is None else contract.effective_date.isoformat(),
         }
 
-    return retry_on_conflict(attempt)
+    return run(deps, "signer", attempt)
 
 
 def decline(deps: Deps, token: str, command: Decline, ip_address: str, user_agent: str) -> dict[str, Any]:
     reason = command.reason
 
-    def attempt() -> dict[str, Any]:
+    def attempt(uow: UnitOfWork) -> dict[str, Any]:
         record, contract = resolve_token(deps, token)
-        expected = contract.version
+        uow.adopt(contract)
+        uow.actor = _signer(record)
         at = deps.now_iso()
-        event = contract.decline(record.subject, record.party, reason, at)
-        record.status = "used"
-        record.used_at = at
-        revoked = [(t, s) for t, s in _revocations(deps, contract, record.subject) if t.token_hash != record.token_hash]
-        changes = Changes(contract=contract, expected_version=expected, updated_tokens=[(record, "active"), *revoked])
-        stage_events(changes, [event], f"signer:{record.party}:{record.email}", at)
-        deps.repo.commit(changes)
+        uow.raise_event(contract.decline(record.subject, record.party, reason, at))
+        uow.mark_token(record, "used", at)
+        links = contract.signature_set(record.subject).links.values()
+        _revoke_active(uow, [link.token_hash for link in links if link.token_hash != record.token_hash])
+        uow.commit(at=at)
         return {
             "status": contract.subject_status(record.subject),
             "declined_by": record.party,
@@ -246,4 +236,4 @@ def decline(deps: Deps, token: str, command: Decline, ip_address: str, user_agen
             "user_agent": user_agent[:300],
         }
 
-    return retry_on_conflict(attempt)
+    return run(deps, "signer", attempt)

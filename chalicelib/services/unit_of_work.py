@@ -17,7 +17,7 @@ from chalicelib.domain.contract import Contract
 from chalicelib.domain.events import Event
 from chalicelib.domain.invoice import Invoice
 from chalicelib.services.base import Deps, retry_on_conflict, stage_events
-from chalicelib.services.ports import Changes, LedgerBook
+from chalicelib.services.ports import Changes, LedgerBook, SigningToken, StoredDocument
 
 T = TypeVar("T")
 
@@ -34,6 +34,10 @@ class UnitOfWork:
     def adopt(self, contract: Contract) -> None:
         """Change `contract` as read elsewhere (e.g. from an index copy), at the version it carries."""
         self.changes = Changes(contract=contract, expected_version=contract.version)
+
+    def create(self, contract: Contract) -> None:
+        """Write `contract` as a new one: the commit fails if it (or its contract number) already exists."""
+        self.changes = Changes(contract=contract, expected_version=None)
 
     def contract(self, contract_id: str) -> Contract:
         contract = self.deps.repo.get_contract(contract_id)
@@ -70,11 +74,26 @@ class UnitOfWork:
             return
         changes.updated_invoices.append((invoice, self._invoice_versions.get(invoice.year, invoice.version)))
 
+    def add_document(self, key: str, html: str, sha256: str) -> None:
+        """Store a document of the loaded contract (it must not exist yet: documents are frozen once written)."""
+        self.staged.documents.append(StoredDocument(self.staged.contract.id, key, html, sha256))
+
+    def add_tokens(self, tokens: list[SigningToken]) -> None:
+        self.staged.new_tokens.extend(tokens)
+
+    def mark_token(self, token: SigningToken, status: str, at: str | None = None) -> None:
+        """Move an active signing token to `status` (used | revoked), on condition that it is still active."""
+        token.status = status
+        if at is not None:
+            token.used_at = at
+        self.staged.updated_tokens.append((token, "active"))
+
     # ---- commit ---------------------------------------------------------------------------------------
-    def commit(self) -> None:
+    def commit(self, at: str | None = None) -> None:
+        """Stage the raised events in the audit chain and outbox (at `at`, default now) and write everything in
+        one transaction."""
         changes = self.staged
-        now = self.deps.now_iso()
-        stage_events(changes, self.events, self.actor, now)
+        stage_events(changes, self.events, self.actor, at or self.deps.now_iso())
         self.deps.repo.commit(changes)
 
 
