@@ -9,14 +9,12 @@ from datetime import date
 from decimal import Decimal
 
 from chalicelib.domain.contract import Contract
-from chalicelib.domain.event_base import Event
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ledger import FeeRevision
 from chalicelib.domain.money_events import InvoiceRevised
 from chalicelib.services import ledger as ledgers
-from chalicelib.services.base import Deps
 from chalicelib.services.payments import cancel_fee
-from chalicelib.services.ports import Changes, LedgerBook
+from chalicelib.services.ports import LedgerBook
 from chalicelib.services.unit_of_work import UnitOfWork
 
 
@@ -63,19 +61,18 @@ def _revise(uow: UnitOfWork, book: LedgerBook, inv: Invoice, previous: Decimal, 
     )
 
 
-def apply_to_issued_fees(deps: Deps, contract: Contract, changes: Changes, actor: str) -> list[Event]:
-    """Stage the revisions and cancellations `contract` (changed, not yet committed) implies; returns the events to
-    stage after the contract's own."""
+def apply_to_issued_fees(uow: UnitOfWork, contract: Contract) -> None:
+    """Stage, in `uow` (which holds `contract`, changed and not yet committed), the revisions and cancellations of
+    issued fees the change implies; their events follow the contract's own."""
     if not touches_issued_fees(contract):
-        return []
-    book = deps.repo.load_ledger(contract.id)
+        return
+    book = uow.deps.repo.load_ledger(contract.id)
     book.contract = contract
-    uow = UnitOfWork(deps, actor)
-    uow.changes = changes
     uow.remember_invoices(book)
-    today = deps.today()
+    today = uow.deps.today()
     before = ledgers.view(book, ledgers.latest_day(book, today))
     ends = termination_date(contract)
+    raised = len(uow.events)
     for year, inv in book.invoices.items():
         st = before.fees.get(year)
         if st is None or not st.live:
@@ -85,6 +82,5 @@ def apply_to_issued_fees(deps: Deps, contract: Contract, changes: Changes, actor
             uow.raise_event(cancel_fee(uow, book, year, inv.issue_on, "cancelled", why))
         elif contract.terms_on(inv.issue_on).annual_fee != st.amount:
             _revise(uow, book, inv, st.amount, today)
-    if uow.events:
-        ledgers.settle(uow, book, before, today, uow.events[0].type)
-    return uow.events
+    if len(uow.events) > raised:
+        ledgers.settle(uow, book, before, today, uow.events[raised].type)

@@ -82,7 +82,7 @@ def serve_notice(deps: Deps, contract_id: str, command: ServeNotice, actor: str)
         uow.raise_event(replace(event, outstanding_total=total))
         uow.add_document(f"notice:{notice.no}", html, sha)
         # A notice recorded after it was served may end the contract before years already invoiced.
-        uow.raise_event(*apply_to_issued_fees(deps, contract, uow.staged, actor))
+        apply_to_issued_fees(uow, contract)
         uow.commit()
         return contract
 
@@ -120,7 +120,7 @@ def sweep_contract(deps: Deps, contract_id: str, as_of: date) -> list[str]:
             return []
         uow.raise_event(*events)
         if any(e.type == "ContractTerminated" for e in events):
-            uow.raise_event(*apply_to_issued_fees(deps, contract, uow.staged, uow.actor))
+            apply_to_issued_fees(uow, contract)
         uow.commit()
         return [e.type for e in events]
 

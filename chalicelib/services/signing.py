@@ -197,7 +197,7 @@ def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str
         uow.raise_event(*events)
         uow.mark_token(record, "used", signature.signed_at)
         if any(e.type == "AmendmentEffective" for e in events):
-            uow.raise_event(*apply_to_issued_fees(deps, contract, uow.staged, uow.actor))
+            apply_to_issued_fees(uow, contract)
         uow.commit(at=signature.signed_at)
         return {
             "receipt": {
