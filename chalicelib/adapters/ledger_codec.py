@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from chalicelib.domain.event_codec import decode_fields, encode, encode_fields
 from chalicelib.domain.invoice import Allocation, Invoice, PenaltyAssessment
-from chalicelib.domain.ledger import Designation, Fact, FeeCancellation, FeeRevision, Payment, Refund, SetOff, Waiver
+from chalicelib.domain.ledger import Designation, Fact
+from chalicelib.domain.ledger_facts import FACT_TYPES, fact_type
 from chalicelib.domain.money import money_str, to_money
 from chalicelib.domain.terms import LatePenalty
 
@@ -93,62 +95,22 @@ def invoice_from_dict(d: dict[str, Any]) -> Invoice:
 
 
 def fact_to_dict(fact: Fact) -> dict[str, Any]:
-    """Ledger facts other than fees (invoices) and payments (their own items)."""
-    base: dict[str, Any] = {"on": fact.on.isoformat(), "seq": getattr(fact, "seq", 0)}
-    if isinstance(fact, FeeRevision):
-        return {
-            "type": "fee_revision",
-            **base,
-            "year": fact.year,
-            "amount": money_str(fact.amount),
-            "reason": fact.reason,
-        }
-    if isinstance(fact, FeeCancellation):
-        return {"type": "fee_cancellation", **base, "year": fact.year, "status": fact.status, "reason": fact.reason}
-    if isinstance(fact, Waiver):
-        return {"type": "waiver", **base, "year": fact.year, "amount": money_str(fact.amount), "reason": fact.reason}
-    if isinstance(fact, SetOff):
-        return {
-            "type": "set_off",
-            **base,
-            "year": fact.year,
-            "amount": money_str(fact.amount),
-            "reason": fact.reason,
-            "claim": fact.claim,
-        }
-    if isinstance(fact, Refund):
-        return {
-            "type": "refund",
-            **base,
-            "voucher_no": fact.voucher_no,
-            "amount": money_str(fact.amount),
-            "reason": fact.reason,
-        }
-    raise TypeError(f"{type(fact).__name__} is not stored as a ledger fact item")
+    """A ledger fact other than a fee (an invoice item) or a payment (its own item), as stored."""
+    return {"type": fact_type(fact), **encode_fields(fact)}
 
 
 def fact_from_dict(d: dict[str, Any]) -> Fact:
-    on, seq, kind = date.fromisoformat(d["on"]), int(d["seq"]), d["type"]
-    if kind == "fee_revision":
-        return FeeRevision(int(d["year"]), on, to_money(d["amount"]), seq, d.get("reason", ""))
-    if kind == "fee_cancellation":
-        return FeeCancellation(int(d["year"]), on, seq, d["status"], d.get("reason", ""))
-    if kind == "waiver":
-        return Waiver(int(d["year"]), on, to_money(d["amount"]), seq, d.get("reason", ""))
-    if kind == "set_off":
-        return SetOff(int(d["year"]), on, to_money(d["amount"]), seq, d.get("reason", ""), d.get("claim"))
-    if kind == "refund":
-        return Refund(d["voucher_no"], on, to_money(d["amount"]), seq, d.get("reason", ""))
-    raise ValueError(f"unknown ledger fact type {kind!r}")
+    cls = FACT_TYPES.get(d["type"])
+    if cls is None:
+        raise ValueError(f"unknown ledger fact type {d['type']!r}")
+    fact: Fact = decode_fields(cls, d)
+    return fact
 
 
 def designations_to_list(applies_to: tuple[Designation, ...]) -> list[dict[str, Any]]:
-    return [{"year": d.year, "what": d.what} for d in applies_to]
+    out: list[dict[str, Any]] = encode(applies_to)
+    return out
 
 
 def designations_from_list(raw: list[dict[str, Any]] | None) -> tuple[Designation, ...]:
-    return tuple(Designation(int(d["year"]), d["what"]) for d in raw or [])
-
-
-def payment_fact(voucher_no: str, paid_on: date, amount: str, seq: int, method: str, applies_to: Any) -> Payment:
-    return Payment(voucher_no, paid_on, to_money(amount), seq, method, designations_from_list(applies_to))
+    return tuple(decode_fields(Designation, d) for d in raw or [])

@@ -113,3 +113,20 @@ def fact_order(fact: Fact) -> tuple[date, int, int, int]:
 
 def source_id(fact: Payment | SetOff) -> str:
     return f"payment:{fact.voucher_no}" if isinstance(fact, Payment) else f"set-off:{fact.seq}"
+
+
+# The name of each kind of fact, as stored and as the ledger route shows it.
+FACT_TYPES: dict[str, type[Fact]] = {  # type: ignore[dict-item]
+    "fee": Fee,
+    "fee_revision": FeeRevision,
+    "fee_cancellation": FeeCancellation,
+    "payment": Payment,
+    "waiver": Waiver,
+    "set_off": SetOff,
+    "refund": Refund,
+}
+_NAMES = {cls: name for name, cls in FACT_TYPES.items()}
+
+
+def fact_type(fact: Fact) -> str:
+    return _NAMES[type(fact)]

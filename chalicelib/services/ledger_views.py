@@ -5,21 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.event_codec import encode
+from chalicelib.domain.event_codec import encode, encode_fields
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ledger import (
     ZERO,
     Fact,
-    Fee,
-    FeeCancellation,
-    FeeRevision,
     FeeState,
     Ledger,
     Payment,
-    Refund,
     SetOff,
-    Waiver,
 )
+from chalicelib.domain.ledger_facts import fact_type
 from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.ports import LedgerBook
@@ -107,32 +103,9 @@ def invoices_response(book: LedgerBook, as_of: date | None, today: date) -> dict
 
 
 def _fact(fact: Fact) -> dict[str, Any]:
-    if isinstance(fact, Fee):
-        return {"type": "fee", "year": fact.year, "amount": money_str(fact.amount), "due_date": fact.due_on.isoformat()}
-    if isinstance(fact, FeeRevision):
-        return {"type": "fee_revision", "year": fact.year, "amount": money_str(fact.amount), "reason": fact.reason}
-    if isinstance(fact, FeeCancellation):
-        return {"type": "fee_cancellation", "year": fact.year, "status": fact.status, "reason": fact.reason}
-    if isinstance(fact, Payment):
-        return {
-            "type": "payment",
-            "voucher_no": fact.voucher_no,
-            "amount": money_str(fact.amount),
-            "method": fact.method,
-            "applies_to": [{"year": d.year, "what": d.what} for d in fact.applies_to],
-        }
-    if isinstance(fact, Waiver):
-        return {"type": "waiver", "year": fact.year, "amount": money_str(fact.amount), "reason": fact.reason}
-    if isinstance(fact, SetOff):
-        return {
-            "type": "set_off",
-            "year": fact.year,
-            "amount": money_str(fact.amount),
-            "reason": fact.reason,
-            "claim": fact.claim,
-        }
-    assert isinstance(fact, Refund)
-    return {"type": "refund", "voucher_no": fact.voucher_no, "amount": money_str(fact.amount), "reason": fact.reason}
+    """A fact as the ledger route shows it: its kind and fields (a fee's clause is on its invoice)."""
+    shown = {k: v for k, v in encode_fields(fact).items() if k not in ("on", "late_penalty", "payment_due_days")}
+    return {"type": fact_type(fact), **shown}
 
 
 def invoice_of(book: LedgerBook, year: int, today: date) -> dict[str, Any]:
