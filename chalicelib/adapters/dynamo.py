@@ -516,6 +516,25 @@ class DynamoRepository:
                 return AlreadyExists(entity, key) if on_fail == "exists" else ConcurrentUpdate(entity, key)
         return ConcurrentUpdate(items[0][2], items[0][3])
 
+    # ---- one-off data migrations (the DynamoDB code is in adapters/migration_reads.py) ---------------------
+    def scan_contract_ids(self) -> Iterator[str]:
+        self._conn()
+        from chalicelib.adapters import migration_reads
+
+        return migration_reads.scan_contract_ids()
+
+    def receivable_mark(self, contract_id: str) -> ReceivableMark | None:
+        self._conn()
+        from chalicelib.adapters import migration_reads
+
+        return migration_reads.receivable_mark(contract_id)
+
+    def set_payment_seqs(self, contract_id: str, seqs: dict[str, int]) -> None:
+        self._conn()
+        from chalicelib.adapters import migration_reads
+
+        migration_reads.set_payment_seqs(contract_id, seqs)
+
 
 def to_decimal(value: Any) -> Decimal:
     return to_money(str(value))
