@@ -3,7 +3,8 @@ summary table and the total wall time.
 
     python -m bench [--sizes 1000,10000] [--only scale,life,latency,coldstart,artifact] [--rounds 7]
 
-A figure that fails is reported under "errors" and the others still run; the exit code is 1 then.
+A figure that fails is reported under "errors" and the others still run; the exit code is 1 then. A partial run
+(--only) keeps the other figures of the results.json it replaces (`kept_from` says which, and from when).
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": f"{platform.machine()}, Python {platform.python_version()}, {_cpus()} CPUs",
         "python": sys.version,
     }
+    if only != set(FIGURES):
+        _keep_previous(results, args.out / "results.json", only)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
@@ -107,6 +110,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         readme.main([])  # the README's table is generated from the results just written
     print(f"\ntotal wall time: {wall:.0f} s — details in {args.out / 'results.md'}")
     return 1 if results["errors"] else 0
+
+
+KEYS = {"scale": ("scale", "one_real_contract"), "life": ("life",), "latency": ("latency",)}
+
+
+def _keep_previous(results: dict[str, Any], path: Path, ran: set[str]) -> None:
+    """A partial run (--only) keeps the other figures of the results it replaces, and says so in meta."""
+    if not path.exists():
+        return
+    previous = json.loads(path.read_text(encoding="utf-8"))
+    kept = [f for f in FIGURES if f not in ran and any(k in previous for k in KEYS.get(f, (f,)))]
+    for figure in kept:
+        for key in KEYS.get(figure, (figure,)):
+            if key in previous:
+                results[key] = previous[key]
+        if figure in previous.get("errors", {}):
+            results["errors"][figure] = previous["errors"][figure]
+    if kept:
+        before = previous.get("meta", {})
+        results["kept_from"] = {
+            "figures": kept,
+            "started": before.get("kept_from", {}).get("started", before.get("started")),
+        }
 
 
 def _cpus() -> int:

@@ -8,6 +8,9 @@ The portfolio on business day D, for N contracts (i = 0..N-1, cohort = i mod 100
 - cohorts 50, 51, 52: a contract year starts on D+1, D+2, D+3 and is not invoiced yet (the invoicing figure);
 - everyone else: every invoice so far paid on time, or the latest one issued less than 30 days ago and not due.
 Contract years are one or two years old; effective dates and due dates are deterministic (no randomness).
+Each paid invoice has its payment item (paid 10 days after issue) and each contract its LEDGERSTATE item, with
+the invoices' cached state, penalty assessments and settled-since day computed by the ledger's own code
+(chalicelib/services/ledger.py), so a contract's partition is what the services would have written.
 """
 
 from __future__ import annotations
@@ -16,16 +19,24 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters.codec import contract_from_dict, contract_to_dict
 from chalicelib.adapters.items import contract_record, invoice_record
-from chalicelib.adapters.records import BaseRecord, UniqueRecord
-from chalicelib.domain.calendar import contract_year_start
+from chalicelib.adapters.ledger_codec import designations_to_list
+from chalicelib.adapters.ledger_items import ledger_state_record
+from chalicelib.adapters.records import BaseRecord, PaymentItem, UniqueRecord
+from chalicelib.domain.audit import canonical_json
+from chalicelib.domain.calendar import contract_year_start, iso_utc
 from chalicelib.domain.contract import PARTIES, Contract
-from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.invoice import Allocation, Invoice, PenaltyAssessment
+from chalicelib.domain.ledger import settled_since
 from chalicelib.domain.links import link_token
+from chalicelib.domain.money import money_str
+from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
+from chalicelib.services.ports import LedgerBook, PaymentRecord, ReceivableMark
 from devstack.samples import contract_body as contract_body  # the seed contract (events/api/); re-exported
 
 OVERDUE_SPREAD_DAYS = 120
@@ -94,6 +105,8 @@ class Portfolio:
     day: date
     overdue: list[Overdue] = field(default_factory=list)
     invoicing: dict[date, list[str]] = field(default_factory=dict)
+    open: list[tuple[str, int, Decimal]] = field(default_factory=list)  # (contract, year, fee) with an open invoice
+    receivable: int = 0  # contracts whose LEDGERSTATE says something is owed on D
     items_written: int = 0
 
 
@@ -112,17 +125,54 @@ def _invoice(c: Contract, year: int) -> Invoice:
     return c.invoice_for_year(year)
 
 
-def _paid(inv: Invoice, voucher: str) -> Invoice:
-    inv.allocate(inv.amount, voucher, inv.issue_on + timedelta(days=10))
+def _paid(inv: Invoice, voucher: str, seq: int) -> PaymentRecord:
+    """The invoice paid in full 10 days after issue: its cached state, and the payment that paid it."""
+    on = inv.issue_on + timedelta(days=10)
+    inv.allocations = [Allocation(voucher, on, inv.amount)]
+    inv.status = "paid"
     inv.version = 2
-    return inv
+    return PaymentRecord(
+        contract_id=inv.contract_id,
+        voucher_no=voucher,
+        amount=inv.amount,
+        paid_on=on,
+        method="bank_transfer",
+        recorded_at=iso_utc(noon(on)),
+        recorded_by="finance:bench",
+        allocations=[{"year": inv.year, "what": "fee", "amount": money_str(inv.amount)}],
+        seq=seq,
+    )
 
 
-def alerted_until(inv: Invoice, day: date, levels: tuple[int, ...], contract_amount: Any) -> list[int]:
-    """Put `inv` in the state the daily overdue job leaves it in after its run on `day`."""
+def _payment_item(p: PaymentRecord) -> PaymentItem:
+    """The payment item DynamoRepository.commit writes."""
+    return PaymentItem(
+        f"CONTRACT#{p.contract_id}",
+        f"PAYMENT#{p.voucher_no}",
+        kind="payment",
+        voucher_no=p.voucher_no,
+        amount=money_str(p.amount),
+        paid_on=p.paid_on.isoformat(),
+        method=p.method,
+        recorded_at=p.recorded_at,
+        recorded_by=p.recorded_by,
+        allocations=canonical_json(p.allocations),
+        seq=p.seq,
+        applies_to=canonical_json(designations_to_list(p.applies_to)),
+    )
+
+
+def alerted_until(inv: Invoice, day: date, levels: tuple[int, ...], book: LedgerBook) -> list[int]:
+    """Put `inv` in the state the daily overdue job leaves it in after its run on `day`: the levels reached, and
+    the penalty reported at each (the ledger's figure on that day)."""
     reached = inv.levels_reached(day, levels)
+    told = Decimal("0.00")
+    inv.assessments = []
     for level in reached:
-        inv.assess_penalty(inv.due_on + timedelta(days=level), contract_amount)
+        on = inv.due_on + timedelta(days=level)
+        total = ledgers.view(book, on).fees[inv.year].penalty_accrued
+        inv.assessments.append(PenaltyAssessment(on, level, total, total - told))
+        told = total
     inv.levels_alerted = sorted(reached)
     inv.version = 1 + len(reached)
     return reached
@@ -184,19 +234,31 @@ def build_portfolio(template: dict[str, Any], size: int, day: date, levels: tupl
                 c = _clone(template, size, i, effective, years)
         records.append(contract_record(c))
         records.append(UniqueRecord(f"CONTRACTNO#{c.contract_no}", "UNIQUE", kind="unique", ref=c.id, at=c.created_at))
+        book = LedgerBook(c, {}, [], [])
         for k in range(1, c.invoiced_years + 1):
             inv = _invoice(c, k)
+            book.invoices[k] = inv
             latest = k == c.invoiced_years
             if cohort == 0 and latest:
                 inv.version = 1
-                for level in alerted_until(inv, steady_from, levels, c.contract_amount):
+                for level in alerted_until(inv, steady_from, levels, book):
                     records.append(alert_mark(c.id, k, level, c.created_at))
                 out.overdue.append(Overdue(c, replace(inv)))
+                out.open.append((c.id, k, inv.amount))
             elif latest and cohort not in (50, 51, 52) and inv.due_on > day:
                 inv.version = 1  # issued, not due yet
+                out.open.append((c.id, k, inv.amount))
             else:
-                _paid(inv, f"V{size:02X}{i:06d}{k}")
+                payment = _paid(inv, f"V{size:02X}{i:06d}{k}", c.audit_seq + k)
+                book.payments.append(payment)
+                records.append(_payment_item(payment))
+                claim = f"VOUCHER#{payment.voucher_no}"
+                records.append(UniqueRecord(claim, "UNIQUE", kind="unique", ref=c.id, at=payment.recorded_at))
             records.append(invoice_record(inv))
+        if book.invoices:
+            since = settled_since(ledgers.view(book, day))
+            out.receivable += since is None
+            records.append(ledger_state_record(ReceivableMark(c.id, since)))
     out.items_written = write(records)
     return out
 

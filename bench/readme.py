@@ -26,7 +26,14 @@ def section(results: dict[str, Any]) -> str:
     cpus = re.search(r"(\d+) CPUs?", str(meta.get("machine", "")))
     where = f", {cpus.group(1)} CPUs" if cpus else ""
     minutes = round(float(meta["wall_s"]) / 30) / 2  # to the half minute
-    return f"The last run ({str(meta['started'])[:10]}{where}, about {minutes:g} minutes):\n\n{summary_table(results)}"
+    kept = results.get("kept_from")
+    also = ""
+    if kept:
+        also = f"; {', '.join(kept['figures'])} from the run of {str(kept['started'])[:10]}"
+    return (
+        f"The last run ({str(meta['started'])[:10]}{where}, about {minutes:g} minutes{also}):\n\n"
+        f"{summary_table(results)}"
+    )
 
 
 def current(readme: str) -> str:

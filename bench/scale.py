@@ -1,4 +1,5 @@
-"""Figures 1 and 2 at one portfolio size: overdue detection (index vs a naive full scan) and annual invoicing.
+"""Figures 1, 2 and 7 at one portfolio size: overdue detection (index vs a naive full scan), annual invoicing, and
+the receivables ledger's reads per payment and per receivables row (bench/ledger_reads.py).
 
 Both run the production services (`billing.detect_overdue`, `billing.issue_due_invoices`) with the real
 DynamoRepository on moto in process; bench.meter counts every request, item and unit.
@@ -23,6 +24,7 @@ from typing import Any
 from bench import sizes
 from bench.data import build_portfolio, clock, first_detection_state, template_contract
 from bench.env import Stack, stack
+from bench.ledger_reads import payments_figure, receivables_figure
 from bench.meter import METER, Counts, _wire
 from bench.motofast import fast_moto
 
@@ -271,7 +273,7 @@ def prepare_template() -> tuple[dict[str, Any], dict[str, int]]:
 
 
 def run(size: int, template: dict[str, Any], measure_moto_tx: bool = False) -> dict[str, Any]:
-    """Figures 1 and 2 on one portfolio of `size` active contracts (a fresh moto account)."""
+    """Figures 1, 2 and 7 on one portfolio of `size` active contracts (a fresh moto account)."""
     from chalicelib.bootstrap import get_deps
 
     with stack() as st:
@@ -286,6 +288,10 @@ def run(size: int, template: dict[str, Any], measure_moto_tx: bool = False) -> d
         with fast_moto() as tx_stats:
             fast_before, moto_before = tx_stats.fast, tx_stats.moto
             overdue = overdue_figure(st, deps, size, levels, portfolio)
+            ledger = {
+                "receivables": receivables_figure(deps, portfolio, BUSINESS_DAY),
+                "payments": payments_figure(deps, portfolio, BUSINESS_DAY),
+            }
             invoicing = invoicing_figure(deps, portfolio)
             fast, slow = tx_stats.fast - fast_before, tx_stats.moto - moto_before
         return {
@@ -298,4 +304,5 @@ def run(size: int, template: dict[str, Any], measure_moto_tx: bool = False) -> d
             "transactions": {"bench_path": fast, "moto_path": slow},
             "overdue": overdue,
             "invoicing": invoicing,
+            "ledger": ledger,
         }

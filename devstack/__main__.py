@@ -143,6 +143,18 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
     return {"env": env, "stack": stack, "credentials": credentials}
 
 
+def migrate_stored_data() -> None:
+    """Carries stored data over to the current model once the resources exist, as the deploy does
+    (`python -m functions.migrate`; idempotent, a no-op on a fresh or already migrated table)."""
+    from functions import migrate
+
+    summary = migrate.run(None)
+    if summary["failed"]:
+        print(f"[migrate] failed for {len(summary['failed'])} contract(s): {summary['failed']}", file=sys.stderr)
+    elif summary["migrated"]:
+        print(f"[migrate] {summary['migrated']} contract(s) carried over to the receivables ledger", flush=True)
+
+
 def fire_scheduled_workers(stop: threading.Event, interval: float) -> None:
     from devstack.lambda_shim import LocalContext
     from functions import invoicing, lifecycle, overdue
@@ -165,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
     moto = SerializedMotoServer(port=args.moto_port).start()
     api_url = f"http://127.0.0.1:{args.api_port}"
     info = provision(moto.url, api_url, args.stage, state_dir)
+    migrate_stored_data()
     api = subprocess.Popen(
         [
             sys.executable,

@@ -14,7 +14,10 @@
 #   HETONG_LOG_LEVEL          (optional) DEBUG | INFO | WARNING | ERROR, default INFO
 #   HETONG_BUILD_DIR          (optional) default build/STAGE
 #   HETONG_STACK_NAME         (optional) default hetong-STAGE
+#   HETONG_PYTHON             (optional) the Python that runs the data migration, default .venv/bin/python
 #   AWS_PROFILE / AWS_REGION / AWS_ACCESS_KEY_ID ...: the usual AWS CLI settings
+#
+# After the deploy it runs the data migration (python -m functions.migrate) against the deployed table.
 #
 # Teardown: aws cloudformation delete-stack --stack-name hetong-STAGE
 #   (the two DynamoDB tables are DeletionPolicy: Retain and stay; see infra/README.md).
@@ -96,3 +99,26 @@ aws cloudformation deploy \
 
 aws cloudformation describe-stacks --stack-name "$stack" \
   --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output table
+
+# 6. Carry stored data over to the code just deployed (the receivables ledger: payments' seq, invoices voided
+#    before it, each contract's ledger state). Idempotent: after the first deploy with the ledger it changes
+#    nothing. Runs here, with the deploying credentials (Scan, Query, GetItem, UpdateItem, TransactWriteItems on
+#    the main table), against the deployed table; exit 1 if a contract failed (rerun once fixed).
+output() {
+  aws cloudformation describe-stacks --stack-name "$stack" --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+}
+python=${HETONG_PYTHON:-$repo_root/.venv/bin/python}
+[[ -x $python ]] || python=python3
+echo "deploy: migrating stored data (python -m functions.migrate)"
+(
+  cd "$repo_root"
+  unset AWS_ENDPOINT_URL
+  export HETONG_STAGE=$stage
+  HETONG_TABLE=$(output MainTableName)
+  HETONG_IDEMPOTENCY_TABLE=$(output IdempotencyTableName)
+  HETONG_FINANCE_TOPIC_ARN=$(output FinanceTopicArn)
+  export HETONG_TABLE HETONG_IDEMPOTENCY_TABLE HETONG_FINANCE_TOPIC_ARN
+  export AWS_REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws configure get region)}}
+  export POWERTOOLS_LOG_LEVEL=${HETONG_LOG_LEVEL:-INFO}
+  "$python" -m functions.migrate
+) || die "the data migration failed (see above); the stack is deployed — fix the cause and run scripts/deploy.sh again"

@@ -39,6 +39,7 @@ from chalicelib.services.ports import (
     LedgerBook,
     OutboxEvent,
     PaymentRecord,
+    ReceivableMark,
     SigningToken,
     StoredDocument,
 )
@@ -482,6 +483,39 @@ class FakeRepository:
     @staticmethod
     def _outbox_event(d: dict[str, Any]) -> OutboxEvent:
         return OutboxEvent(d["event_id"], d["type"], d["contract_id"], d["at"], d["actor"], d["payload"])
+
+    # ---- one-off data migrations (like adapters/migration_reads.py) ---------------------------------------
+    def scan_contract_ids(self) -> Iterator[str]:
+        """A Scan filtered on kind = contract: every item of the table is read."""
+        self._read("scan_contract_ids", len(self._items))
+        ids = [
+            str(i["contract_id"])
+            for (_, sk), i in sorted(self._items.items())
+            if sk == "META" and i["kind"] == "contract"
+        ]
+        yield from ids
+
+    def receivable_mark(self, contract_id: str) -> ReceivableMark | None:
+        item = self._items.get((contract_pk(contract_id), "LEDGERSTATE"))
+        self._read("receivable_mark", 0 if item is None else 1)
+        if item is None:
+            return None
+        since = item.get("settled_since")
+        return ReceivableMark(contract_id, date.fromisoformat(since) if since else None)
+
+    def set_payment_seqs(self, contract_id: str, seqs: dict[str, int]) -> None:
+        for voucher_no, seq in seqs.items():
+            item = self._items.get((contract_pk(contract_id), f"PAYMENT#{voucher_no}"))
+            if item is not None and item.get("seq") is None:
+                item["seq"] = seq
+                self.writes["payment_seq"] += 1
+
+    def put_raw_item(self, pk: str, sk: str, item: Item | None) -> None:
+        """Store an item as is (tests that build data in a shape the code no longer writes); None deletes."""
+        if item is None:
+            self._items.pop((pk, sk), None)
+        else:
+            self._items[(pk, sk)] = copy.deepcopy(item)
 
 
 def _json_or_marker(raw: str) -> dict[str, Any]:

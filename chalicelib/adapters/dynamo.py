@@ -16,6 +16,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters import migration_reads
 from chalicelib.adapters.codec import contract_from_dict
 from chalicelib.adapters.items import (
     PendingWrite,
@@ -57,7 +58,14 @@ from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound, Unavailable
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import to_money
-from chalicelib.services.ports import Changes, LedgerBook, PaymentRecord, SigningToken, StoredDocument
+from chalicelib.services.ports import (
+    Changes,
+    LedgerBook,
+    PaymentRecord,
+    ReceivableMark,
+    SigningToken,
+    StoredDocument,
+)
 from chalicelib.settings import Settings
 
 THROTTLING_CODES = frozenset(
@@ -290,6 +298,19 @@ class DynamoRepository:
             if reason is not None and reason.code == "ConditionalCheckFailed":
                 return AlreadyExists(entity, key) if on_fail == "exists" else ConcurrentUpdate(entity, key)
         return ConcurrentUpdate(items[0][2], items[0][3])
+
+    # ---- one-off data migrations (the DynamoDB code is in adapters/migration_reads.py) ---------------------
+    def scan_contract_ids(self) -> Iterator[str]:
+        self._conn()
+        return migration_reads.scan_contract_ids()
+
+    def receivable_mark(self, contract_id: str) -> ReceivableMark | None:
+        self._conn()
+        return migration_reads.receivable_mark(contract_id)
+
+    def set_payment_seqs(self, contract_id: str, seqs: dict[str, int]) -> None:
+        self._conn()
+        migration_reads.set_payment_seqs(contract_id, seqs)
 
 
 def to_decimal(value: Any) -> Decimal:

@@ -157,6 +157,13 @@ class Repository(Protocol):
 
     def commit(self, changes: Changes) -> None: ...
 
+    # ---- one-off data migrations (services/migrations.py) -------------------------------------------
+    def scan_contract_ids(self) -> Iterator[str]: ...
+
+    def receivable_mark(self, contract_id: str) -> ReceivableMark | None: ...
+
+    def set_payment_seqs(self, contract_id: str, seqs: dict[str, int]) -> None: ...
+
 
 @dataclass(frozen=True)
 class Email:
