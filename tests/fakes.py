@@ -754,6 +754,14 @@ class StandIn:
     in_words: ClassVar[tuple[str, ...]] = ()
 
 
+def raw_event(type_: str, data: dict[str, Any]) -> Any:
+    """An event of any type whose stored payload is exactly `data` (audit entries in an older shape, for tests)."""
+    from dataclasses import make_dataclass
+
+    cls = make_dataclass(type_, [(k, Any) for k in data], frozen=True, namespace={"type": type_, "in_words": ()})
+    return cls(**data)
+
+
 def cache_payment(invoice: Invoice, amount: Decimal, voucher: str, on: date) -> None:
     """Set an invoice's cached state as the ledger would after `amount` paid to it (repository tests)."""
     invoice.allocations.append(Allocation(voucher, on, amount))

@@ -12,9 +12,9 @@ import pytest
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.audit import canonical_json
-from chalicelib.domain.events import DomainEvent
 from chalicelib.services.base import stage_events
 from chalicelib.services.ports import Changes
+from tests.fakes import raw_event
 from tests.support import finance_messages
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,7 @@ def chain(cid: str, at: str, type_: str, data: dict[str, Any]) -> None:
     repo = get_deps().repo
     c = repo.get_contract(cid)
     changes = Changes(contract=c, expected_version=c.version)
-    stage_events(changes, [DomainEvent(type_, data)], "finance:test", at)
+    stage_events(changes, [raw_event(type_, data)], "finance:test", at)
     changes.outbox = []
     repo.commit(changes)
 

@@ -11,14 +11,13 @@ from typing import Any
 
 from chalicelib.adapters.ledger_codec import invoice_to_dict
 from chalicelib.domain.audit import canonical_json
-from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.invoice import Allocation, PenaltyAssessment
 from chalicelib.domain.ledger import FeeCancellation
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import stage_events
 from chalicelib.services.migrations import migrate_ledger
 from chalicelib.services.ports import Changes
-from tests.fakes import _invoice_item
+from tests.fakes import _invoice_item, raw_event
 from tests.unit.conftest import Office, shanghai
 
 EFFECTIVE = date(2026, 11, 22)  # years due 2026-12-22, 2027-12-22; 120000.00 a year, 0.05 %/day
@@ -30,7 +29,7 @@ def chain(office: Office, cid: str, at: str, type_: str, data: dict[str, Any]) -
     """An audit entry as the old code wrote it (its outbox event was delivered long ago); returns its seq."""
     c = office.repo.get_contract(cid)
     changes = Changes(contract=c, expected_version=c.version)
-    stage_events(changes, [DomainEvent(type_, data)], "finance:test", at)
+    stage_events(changes, [raw_event(type_, data)], "finance:test", at)
     changes.outbox = []
     office.repo.commit(changes)
     return changes.audit[0].seq
