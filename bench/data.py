@@ -8,7 +8,7 @@ The portfolio on business day D, for N contracts (i = 0..N-1, cohort = i mod 100
 - cohorts 50, 51, 52: a contract year starts on D+1, D+2, D+3 and is not invoiced yet (the invoicing figure);
 - everyone else: every invoice so far paid on time, or the latest one issued less than 30 days ago and not due.
 Contract years are one or two years old; effective dates and due dates are deterministic (no randomness).
-Each paid invoice has its payment item (paid 10 days after issue) and each contract its LEDGERSTATE item, with
+Each paid invoice has its payment item (paid 10 days after issue) and each contract its RECEIVABLE item, with
 the invoices' cached state, penalty assessments and settled-since day computed by the ledger's own code
 (chalicelib/services/ledger.py), so a contract's partition is what the services would have written.
 """
@@ -106,7 +106,7 @@ class Portfolio:
     overdue: list[Overdue] = field(default_factory=list)
     invoicing: dict[date, list[str]] = field(default_factory=dict)
     open: list[tuple[str, int, Decimal]] = field(default_factory=list)  # (contract, year, fee) with an open invoice
-    receivable: int = 0  # contracts whose LEDGERSTATE says something is owed on D
+    receivable: int = 0  # contracts whose RECEIVABLE says something is owed on D
     items_written: int = 0
 
 

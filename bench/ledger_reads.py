@@ -3,7 +3,7 @@ receivables report — counted in DynamoDB requests and items read (bench.meter)
 
 Payments: `payments.record_payment` (the service the API calls) for up to PAYMENTS contracts with an open invoice
 on D, spread evenly over the portfolio (overdue and not yet due), each paying its open fee in full on D: the voucher
-check (GetItem), the contract's ledger (one Query over its partition: invoices, ledger facts, LEDGERSTATE, the
+check (GetItem), the contract's ledger (one Query over its partition: invoices, ledger facts, RECEIVABLE, the
 contract, payments), one transaction.
 
 Receivables: `receivables.receivables` as of D (the service behind GET /receivables): the `schedule` index's

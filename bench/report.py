@@ -134,7 +134,7 @@ def figure1(scale: list[dict[str, Any]]) -> list[str]:
         "overdue: with the 1–120-day spread used here about 5 level crossings per 120 days (≈4 %); a portfolio "
         "whose overdue invoices are younger escalates more often per day. Since the receivables ledger, each "
         "escalation reads the contract's whole ledger in one Query (`escalate_invoice` in "
-        "chalicelib/services/billing.py → `uow.ledger`: the contract's invoices, ledger facts, LEDGERSTATE, the "
+        "chalicelib/services/billing.py → `uow.ledger`: the contract's invoices, ledger facts, RECEIVABLE, the "
         "contract item and its payments), because the penalty it reports is computed from every fact: "
         + _slash([f"{items_per_escalation(s['overdue']['steady_state']):.1f}" for s in scale])
         + " items per escalation here, where the code before the ledger read 2 (the contract and the invoice). "
@@ -243,7 +243,7 @@ def figure7(scale: list[dict[str, Any]]) -> list[str]:
         "Counts, not times (bench/ledger_reads.py). **Payments**: `payments.record_payment` for up to 100 contracts "
         "with an open invoice on D (overdue ones among them), each paying that fee in full on D. **Receivables**: "
         "`receivables.receivables` as of D (GET /receivables). A contract's ledger is one Query over its partition "
-        "(invoices, ledger facts, LEDGERSTATE, the contract, payments); items read = items the Query evaluated.",
+        "(invoices, ledger facts, RECEIVABLE, the contract, payments); items read = items the Query evaluated.",
         "",
         "| contracts | payments (of overdue invoices) | requests / payment | by operation / payment | "
         "items read / payment | ledger Queries / payment | read units / payment | write units / payment | "
@@ -272,7 +272,7 @@ def figure7(scale: list[dict[str, Any]]) -> list[str]:
         + _slash([f"{s['ledger']['payments']['items_read_per']:.2f}" for s in measured])
         + " items read each — the contract's own partition, whatever the portfolio's size; plus the voucher check "
         "(a GetItem that finds nothing) and one transaction (the payment, its voucher claim, the invoices whose "
-        "cached state changed, the contract, the audit entry and outbox events, LEDGERSTATE).",
+        "cached state changed, the contract, the audit entry and outbox events, RECEIVABLE).",
         "",
         f"**Receivables** ({sizes} contracts): {_mark(row_ok)} the report reads the `schedule` index's RECEIVABLE "
         "entries not settled before its day (one index item per row; contracts settled earlier are never read: "

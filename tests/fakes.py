@@ -449,7 +449,7 @@ class FakeRepository:
                 "s1pk": RECEIVABLE,
                 "s1sk": f"{since or '9999-12-31'}#{mark.contract_id}",
             }
-            ops.append(_Op((contract_pk(c.id), "LEDGERSTATE"), state, lambda _: True, "ledger_state", c.id, "version"))
+            ops.append(_Op((contract_pk(c.id), "RECEIVABLE"), state, lambda _: True, "ledger_state", c.id, "version"))
         for alert in changes.alerts:
             ref = f"{alert.contract_id}#{alert.year:03d}#{alert.level}"
             mark = {"kind": "unique", "ref": alert.contract_id, "at": alert.at}
@@ -496,7 +496,7 @@ class FakeRepository:
         yield from ids
 
     def receivable_mark(self, contract_id: str) -> ReceivableMark | None:
-        item = self._items.get((contract_pk(contract_id), "LEDGERSTATE"))
+        item = self._items.get((contract_pk(contract_id), "RECEIVABLE"))
         self._read("receivable_mark", 0 if item is None else 1)
         if item is None:
             return None

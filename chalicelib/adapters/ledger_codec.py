@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.domain.event_codec import decode_fields, encode, encode_fields
-from chalicelib.domain.invoice import Allocation, Invoice, PenaltyAssessment
+from chalicelib.domain.invoice import Accrual, Allocation, Invoice, PenaltyAssessment
 from chalicelib.domain.ledger import Designation, Fact
 from chalicelib.domain.ledger_facts import FACT_TYPES, fact_type
 from chalicelib.domain.money import money_str, to_money
@@ -54,6 +54,7 @@ def invoice_to_dict(inv: Invoice) -> dict[str, Any]:
         ],
         "levels_alerted": list(inv.levels_alerted),
         "void_reason": inv.void_reason,
+        "accrual": None if inv.accrual is None else encode_fields(inv.accrual),
     }
 
 
@@ -91,6 +92,7 @@ def invoice_from_dict(d: dict[str, Any]) -> Invoice:
         ],
         levels_alerted=[int(x) for x in d.get("levels_alerted", [])],
         void_reason=d.get("void_reason"),
+        accrual=None if d.get("accrual") is None else decode_fields(Accrual, d["accrual"]),
     )
 
 

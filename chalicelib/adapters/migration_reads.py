@@ -26,7 +26,7 @@ def scan_contract_ids() -> Iterator[str]:
 
 def receivable_mark(contract_id: str) -> ReceivableMark | None:
     try:
-        rec = LedgerStateRecord.get(_pk(contract_id), "LEDGERSTATE", consistent_read=True)
+        rec = LedgerStateRecord.get(_pk(contract_id), "RECEIVABLE", consistent_read=True)
     except DoesNotExist:
         return None
     return ReceivableMark(contract_id, date.fromisoformat(rec.settled_since) if rec.settled_since else None)

@@ -20,8 +20,8 @@ NEXT_INVOICE = "NEXT_INVOICE"
 OPEN_INVOICE = "OPEN_INVOICE"
 LIFECYCLE_DUE = "LIFECYCLE_DUE"
 RECEIVABLE = "RECEIVABLE"
-# A contract's ledger is every item between these sort keys (invoices, ledger facts, its state, the contract itself
-# and its payments): one Query reads it.
+# A contract's ledger is every item between these sort keys (invoices, ledger facts, the contract itself and its
+# payments): one Query reads it. The contract's receivables-index item (sk RECEIVABLE) sorts after, outside it.
 LEDGER_SK_FROM = "INVOICE#"
 LEDGER_SK_TO = "PAYMENT#\uffff"
 
@@ -215,7 +215,7 @@ class LedgerStateScheduleIndex(GlobalSecondaryIndex["LedgerStateRecord"]):
 
 
 class LedgerStateRecord(BaseRecord):
-    """pk CONTRACT#<id>, sk LEDGERSTATE; s1pk RECEIVABLE, s1sk <settled since | 9999-12-31>#<id>: which contracts
+    """pk CONTRACT#<id>, sk RECEIVABLE; s1pk RECEIVABLE, s1sk <settled since | 9999-12-31>#<id>: which contracts
     a receivables report as of a day must read."""
 
     class Meta(_Meta):

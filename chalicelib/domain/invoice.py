@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from chalicelib.domain.calendar import add_days, contract_year_period
-from chalicelib.domain.ledger import ZERO, Fee, FeeState
+from chalicelib.domain.ledger import ZERO, ContractAmountOn, Fee, FeeState
 from chalicelib.domain.ledger import Allocation as LedgerAllocation
 from chalicelib.domain.money import quantize
 from chalicelib.domain.terms import LatePenalty
@@ -37,6 +37,19 @@ class PenaltyAssessment:
     delta: Decimal
 
 
+@dataclass(frozen=True)
+class Accrual:
+    """The fee's late-penalty accrual as the ledger had it on `as_of` (the last fact's day when the cache was
+    written). Nothing changes a fee's outstanding without rewriting its cache, so continuing this accrual to a later
+    day gives the ledger's own figure for that day (the overdue job's one-item read)."""
+
+    as_of: date
+    day_amounts: Decimal
+    accrued_through: date | None
+    overdue_base: Decimal | None
+    one_off: Decimal | None
+
+
 @dataclass
 class Invoice:
     contract_id: str
@@ -59,6 +72,7 @@ class Invoice:
     assessments: list[PenaltyAssessment] = field(default_factory=list)
     levels_alerted: list[int] = field(default_factory=list)
     void_reason: str | None = None
+    accrual: Accrual | None = None
 
     @classmethod
     def issue(
@@ -92,6 +106,7 @@ class Invoice:
             payment_due_days=payment_due_days,
             original_amount=quantize(amount),
             original_due_on=add_days(start, payment_due_days),
+            accrual=Accrual(start, Decimal(0), None, None, None),  # nothing accrues before the due date
         )
 
     @property
@@ -138,8 +153,9 @@ class Invoice:
         days = self.days_overdue(as_of)
         return [lv for lv in levels if days >= lv and lv not in self.levels_alerted]
 
-    def refresh(self, state: FeeState, allocations: Sequence[LedgerAllocation]) -> bool:
-        """Rewrite the cache from the ledger's state of this fee; True when anything changed."""
+    def refresh(self, state: FeeState, allocations: Sequence[LedgerAllocation], as_of: date) -> bool:
+        """Rewrite the cache from the ledger's state of this fee as of `as_of`; True when anything changed (the
+        accrual alone moving on with time is not a change: it can be continued from the cache)."""
         before = (self.status, self.amount, self.due_on, list(self.allocations))
         self.status = state.status
         self.amount = state.amount
@@ -153,4 +169,19 @@ class Invoice:
             for source, (on, total) in net.items()
             if total > 0
         ]
-        return before != (self.status, self.amount, self.due_on, list(self.allocations))
+        changed = before != (self.status, self.amount, self.due_on, list(self.allocations)) or self.accrual is None
+        if changed:
+            self.accrual = Accrual(as_of, state.day_amounts, state.accrued_through, state.overdue_base, state.one_off)
+        return changed
+
+    def fee_state(self, as_of: date, contract_amount_on: ContractAmountOn) -> FeeState | None:
+        """The ledger's state of this fee on `as_of`, continued from the cache; None when the cache cannot tell
+        (it was written after `as_of`, or before there was one)."""
+        acc = self.accrual
+        if acc is None or as_of < acc.as_of or not self.is_open:
+            return None
+        st = FeeState(fee=self.fee(), amount=self.amount, due_on=self.due_on, status=self.status, paid=self.paid)
+        st.day_amounts, st.accrued_through = acc.day_amounts, acc.accrued_through
+        st.overdue_base, st.one_off = acc.overdue_base, acc.one_off
+        st.accrue(as_of, contract_amount_on)
+        return st

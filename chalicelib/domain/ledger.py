@@ -59,6 +59,9 @@ class Allocation:
     on: date
 
 
+ContractAmountOn = Callable[[date], Decimal]
+
+
 @dataclass
 class FeeState:
     fee: Fee
@@ -79,6 +82,24 @@ class FeeState:
     @property
     def year(self) -> int:
         return self.fee.year
+
+    def accrue(self, through: date, contract_amount_on: ContractAmountOn) -> None:
+        """Accrue the late penalty for the days up to and including `through`, on each day's opening outstanding
+        (nothing changes between facts, so a whole stretch is counted at once)."""
+        if not self.live:
+            return
+        start = max(self.accrued_through or self.due_on, self.due_on)
+        if through <= start:
+            return
+        outstanding = self.outstanding
+        if self.overdue_base is None:
+            self.overdue_base = outstanding  # unpaid at the end of the due date
+            if outstanding > 0 and self.fee.late_penalty.mode == "contract_pct":
+                amount = contract_amount_on(self.due_on + timedelta(days=1))
+                self.one_off = quantize(amount * self.fee.late_penalty.rate_pct / Decimal(100))
+        if outstanding > 0:
+            self.day_amounts += outstanding * (through - start).days
+        self.accrued_through = through
 
     @property
     def live(self) -> bool:
@@ -162,7 +183,6 @@ class Ledger:
 
 
 # ---- the replay -------------------------------------------------------------------------------------------
-ContractAmountOn = Callable[[date], Decimal]
 
 
 class _Replay:
@@ -177,25 +197,8 @@ class _Replay:
 
     # -- penalty accrual -------------------------------------------------------------------------------
     def accrue(self, through: date) -> None:
-        """Accrue every live fee's penalty for the days up to and including `through`, on each day's opening
-        outstanding (nothing changes between facts, so whole stretches are counted at once)."""
         for st in self.fees.values():
-            if not st.live:
-                continue
-            start = st.accrued_through if st.accrued_through is not None else st.due_on
-            start = max(start, st.due_on)
-            if through <= start:
-                continue
-            outstanding = st.outstanding
-            if st.overdue_base is None:
-                st.overdue_base = outstanding  # unpaid at the end of the due date
-                if outstanding > 0 and st.fee.late_penalty.mode == "contract_pct":
-                    rate = st.fee.late_penalty.rate_pct
-                    amount = self.contract_amount_on(st.due_on + timedelta(days=1))
-                    st.one_off = quantize(amount * rate / Decimal(100))
-            if outstanding > 0:
-                st.day_amounts += outstanding * (through - start).days
-            st.accrued_through = through
+            st.accrue(through, self.contract_amount_on)
 
     # -- money placement -------------------------------------------------------------------------------
     def _place(self, src: SourceState, year: int, what: Target, amount: Decimal, on: date) -> None:

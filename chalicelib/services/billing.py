@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate
 from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.ledger import FeeState
 from chalicelib.domain.money_events import CreditApplied, InvoiceIssued, InvoiceOverdue
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
@@ -99,28 +100,40 @@ def list_invoices(deps: Deps, contract_id: str) -> LedgerBook:
 
 
 # ---- overdue ----------------------------------------------------------------------------------------------
-def escalate_invoice(deps: Deps, contract_id: str, year: int, as_of: date) -> bool:
-    """Sends the highest newly reached level's alert and reports the penalty; True if it wrote anything."""
+_Fee = tuple[Contract, Invoice, FeeState]
+
+
+def _fee_on(uow: UnitOfWork, contract_id: str, year: int, as_of: date, cached: Invoice | None) -> _Fee | None:
+    """The contract, the invoice and its fee's state on `as_of`. The invoice's cache tells (one item read beside the
+    contract) unless it was written after `as_of`; then the whole ledger is read."""
+    contract = uow.contract(contract_id)
+    invoice = cached or uow.deps.repo.get_invoice(contract_id, year)
+    if invoice is None:
+        return None
+    st = invoice.fee_state(as_of, ledgers.contract_amount_on(contract))
+    if st is None:
+        book = uow.ledger(contract_id)
+        invoice, st = book.invoices[year], ledgers.view(book, as_of).fees.get(year)
+        contract = book.contract
+    return None if st is None else (contract, invoice, st)
+
+
+def escalate_invoice(deps: Deps, contract_id: str, year: int, as_of: date, cached: Invoice | None = None) -> bool:
+    """Sends the highest newly reached level's alert and reports the penalty; True if it wrote anything. `cached`:
+    the invoice as the open-invoice index returned it (a stale copy fails the write's version check, and the retry
+    reads it afresh)."""
     levels = deps.settings.overdue_levels
+    first_try = [cached]
 
     def attempt(uow: UnitOfWork) -> bool:
-        book = uow.ledger(contract_id)
-        invoice = book.invoices.get(year)
-        if invoice is None:
+        found = _fee_on(uow, contract_id, year, as_of, first_try.pop() if first_try else None)
+        if found is None:
             return False
-        before = ledgers.view(book, ledgers.latest_day(book, deps.today()))
-        ledger = ledgers.view(book, as_of)
-        st = ledger.fees.get(year)
-        days = 0 if st is None else st.days_overdue(as_of)
+        contract, invoice, st = found
+        days = st.days_overdue(as_of)
         reached = [lv for lv in levels if days >= lv and lv not in invoice.levels_alerted]
         if not reached:
-            # The cached state said overdue but the ledger says otherwise (a fact moved money): mend the cache.
-            ledgers.settle(uow, book, before, deps.today(), "overdue check")
-            if uow.staged.updated_invoices:
-                uow.commit()
-                return True
             return False
-        assert st is not None
         invoice.levels_alerted = sorted(set(invoice.levels_alerted) | set(reached))
         uow.update_invoice(invoice)
         top = max(reached)
@@ -135,12 +148,11 @@ def escalate_invoice(deps: Deps, contract_id: str, year: int, as_of: date) -> bo
                 amount=st.amount,
                 outstanding=st.outstanding,
                 penalty_accrued=st.penalty_accrued,
-                client=book.contract.client.name,
-                contract_no=book.contract.contract_no,
+                client=contract.client.name,
+                contract_no=contract.contract_no,
             )
         )
-        ledgers.report_penalty(uow, invoice, ledger, as_of)
-        ledgers.settle(uow, book, before, deps.today(), "overdue check")
+        ledgers.report_penalty(uow, invoice, st, as_of)
         uow.staged.alerts.extend(AlertMark(contract_id, year, lv, deps.now_iso()) for lv in reached)
         try:
             uow.commit()
@@ -160,7 +172,7 @@ def detect_overdue(deps: Deps, as_of: date) -> dict[str, Any]:
             continue
         overdue += 1
         if invoice.levels_reached(as_of, deps.settings.overdue_levels) and escalate_invoice(
-            deps, invoice.contract_id, invoice.year, as_of
+            deps, invoice.contract_id, invoice.year, as_of, invoice
         ):
             escalated += 1
     return {"as_of": as_of.isoformat(), "overdue_invoices": overdue, "escalated": escalated}

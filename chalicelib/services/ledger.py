@@ -12,7 +12,7 @@ from decimal import Decimal
 from chalicelib.domain.calendar import contract_year_start
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice, PenaltyAssessment
-from chalicelib.domain.ledger import ZERO, Fact, Ledger, Payment, replay, settled_since
+from chalicelib.domain.ledger import ZERO, Fact, FeeState, Ledger, Payment, replay, settled_since
 from chalicelib.domain.money import quantize
 from chalicelib.domain.money_events import Move, PaymentsReallocated, PenaltyAdjusted, PenaltyAssessed, Placement
 from chalicelib.services.ports import LedgerBook, PaymentRecord, ReceivableMark
@@ -84,9 +84,9 @@ def _tell_penalty(uow: UnitOfWork, inv: Invoice, on: date, days: int, total: Dec
     uow.raise_event(PenaltyAdjusted(**asdict(assessed), why=why) if delta < 0 else assessed)
 
 
-def report_penalty(uow: UnitOfWork, inv: Invoice, ledger: Ledger, on: date) -> None:
-    """Tell finance the penalty of `inv` as of `on` when it rose above what it was last told."""
-    st = ledger.fees.get(inv.year)
+def report_penalty(uow: UnitOfWork, inv: Invoice, st: FeeState | None, on: date) -> None:
+    """Tell finance the penalty of `inv` as of `on` (its fee's state `st` that day) when it rose above what it was
+    last told."""
     total = ZERO if st is None else st.penalty_accrued
     delta = quantize(total - inv.penalty_reported)
     if delta > 0:
@@ -115,7 +115,7 @@ def settle(uow: UnitOfWork, book: LedgerBook, before: Ledger, today: date, why: 
     after = view(book, as_of)
     for year, inv in book.invoices.items():
         st = after.fees.get(year)
-        if st is not None and inv.refresh(st, after.fee_allocations(year)):
+        if st is not None and inv.refresh(st, after.fee_allocations(year), as_of):
             uow.update_invoice(inv)
     moves = tuple(
         Move(sid, placements(before.placed(sid)), placements(after.placed(sid)))

@@ -5,7 +5,7 @@ already wrote, changes nothing.
 Before the ledger an invoice held its own allocations, assessments and void status, and a payment had no `seq`.
 Per contract with invoices, one unit of work: payments get the `seq` of their PaymentReceived audit entry, an
 invoice voided back then gets its FeeCancellation fact (dated and numbered by its InvoiceVoided entry), then the
-ledger is settled like any write — the invoices' caches, the contract's `ledger_credit` and the `LEDGERSTATE`
+ledger is settled like any write — the invoices' caches, the contract's `ledger_credit` and the `RECEIVABLE`
 item — in one transaction with the contract's version condition. Where the ledger now places money differently
 from what the invoices said (old data was allocated oldest-first, and money on a voided invoice stayed there),
 or finds a smaller penalty than finance was told, the usual PaymentsReallocated / PenaltyAdjusted events say so.

@@ -257,7 +257,7 @@ def record_payment(deps: Deps, contract_id: str, cmd: RecordPayment, actor: str)
         for year, st in then.fees.items():
             # A fee this payment settled late: its accrual stops here, so the penalty is final and reported now.
             if st.status == "paid" and cmd.paid_on > st.due_on and (year, "fee") in then.placed(sid):
-                ledgers.report_penalty(uow, book.invoices[year], then, cmd.paid_on)
+                ledgers.report_penalty(uow, book.invoices[year], st, cmd.paid_on)
         ledgers.settle(uow, book, before, today, f"payment {cmd.voucher_no} of {cmd.paid_on.isoformat()} recorded")
         _commit(uow, cmd.voucher_no)
         return {"contract_id": contract_id, **payload}

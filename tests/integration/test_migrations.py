@@ -93,7 +93,7 @@ def test_old_payments_are_carried_over_once(world: Any) -> None:
     old_payment(cid, "JAN-1", "120000.00", "2027-01-05", "2027-12-03T02:00:00Z")
     old_invoice(cid, 1, "paid", [("DEC-1", "2027-12-01", "120000.00")], "20640.00")
     old_invoice(cid, 2, "paid", [("JAN-1", "2027-01-05", "120000.00")], None)
-    table().delete_item(Key={"pk": f"CONTRACT#{cid}", "sk": "LEDGERSTATE"})
+    table().delete_item(Key={"pk": f"CONTRACT#{cid}", "sk": "RECEIVABLE"})
     # (a contract never invoiced is passed over)
     world.draft()
 
@@ -112,7 +112,7 @@ def test_old_payments_are_carried_over_once(world: Any) -> None:
     # And the payments carry their recorded order, the contract its receivables-index item
     payments = {i["voucher_no"]: int(i["seq"]) for i in everything() if i["kind"] == "payment"}
     assert payments["DEC-1"] < payments["JAN-1"]
-    state = table().get_item(Key={"pk": f"CONTRACT#{cid}", "sk": "LEDGERSTATE"})["Item"]
+    state = table().get_item(Key={"pk": f"CONTRACT#{cid}", "sk": "RECEIVABLE"})["Item"]
     assert state["s1sk"] == f"9999-12-31#{cid}"
     receivables = world.ok("GET", f"/receivables?as_of={TODAY.isoformat()}", role="finance")
     assert cid in json.dumps(receivables)

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ledger import (
     Designation,
     Fact,
@@ -228,3 +229,48 @@ def test_any_recording_order_gives_the_same_ledger_on_every_day(facts: list[Fact
 def test_every_figure_equals_the_day_by_day_reference(facts: list[Fact]) -> None:
     for day in DAYS:
         assert figures(facts, day) == reference(facts, day), day
+
+
+def _invoice_of(fee: Fee) -> Invoice:
+    return Invoice(
+        contract_id="c-1",
+        year=fee.year,
+        period_start=fee.on,
+        period_end=fee.on + timedelta(days=364),
+        issue_on=fee.on,
+        due_on=fee.due_on,
+        amount=fee.amount,
+        status="open",
+        version=1,
+        contract_no="HT-1",
+        client_name="甲方",
+        client_email="client@example.com",
+        late_penalty=fee.late_penalty,
+        payment_due_days=fee.payment_due_days,
+        original_amount=fee.amount,
+        original_due_on=fee.due_on,
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_an_invoices_cache_continues_to_the_ledgers_own_penalty(facts: list[Fact]) -> None:
+    # Given the invoices' caches written as of the last fact's day (as every ledger write does)
+    last = max(f.on for f in facts)
+    written = replay(facts, last, lambda _d: AMOUNT)
+    invoices = {}
+    for year, state in written.fees.items():
+        invoices[year] = _invoice_of(state.fee)
+        invoices[year].refresh(state, written.fee_allocations(year), last)
+    # Then on any later day the overdue job's one-item read gives the ledger's figures for an open fee
+    for day in (last, *(d for d in DAYS if d > last), last + timedelta(days=900)):
+        ledger = replay(facts, day, lambda _d: AMOUNT)
+        for year, inv in invoices.items():
+            cached = inv.fee_state(day, lambda _d: AMOUNT)
+            if cached is not None:
+                full = ledger.fees[year]
+                assert (cached.outstanding, cached.penalty_accrued, cached.days_overdue(day)) == (
+                    full.outstanding,
+                    full.penalty_accrued,
+                    full.days_overdue(day),
+                )

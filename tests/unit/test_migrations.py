@@ -78,7 +78,7 @@ def old_payment(
 
 def before_the_ledger(office: Office, cid: str) -> None:
     """No receivables-index item and no cached credit: the contract as the old code left it."""
-    office.repo.put_raw_item(f"CONTRACT#{cid}", "LEDGERSTATE", None)
+    office.repo.put_raw_item(f"CONTRACT#{cid}", "RECEIVABLE", None)
     meta = office.repo.raw_item(f"CONTRACT#{cid}", "META")
     body = json.loads(meta["body"])
     body.pop("ledger_credit", None)
@@ -121,7 +121,7 @@ def migrate(office: Office) -> dict[str, Any]:
 
 
 def state_row(office: Office, cid: str) -> str:
-    return str(office.repo.raw_item(f"CONTRACT#{cid}", "LEDGERSTATE")["s1sk"])
+    return str(office.repo.raw_item(f"CONTRACT#{cid}", "RECEIVABLE")["s1sk"])
 
 
 # ---- the stories ------------------------------------------------------------------------------------------

@@ -332,11 +332,17 @@ def test_words_follow_the_zero_and_zheng_rules(cents: int) -> None:
     yuan = cents // 100
     if yuan >= 10**8 and (yuan // 10**4) % 10**4 == 0 and yuan % 10**4:
         assert "亿零" in words
+    # And a whole zero 亿-section between 万亿 and a non-zero remainder.
+    if yuan >= 10**12 and (yuan // 10**8) % 10**4 == 0 and yuan % 10**8:
+        assert "万亿零" in words
 
 
 def _cn2an_known_wrong(yuan: int) -> bool:
-    # cn2an 0.5.24 writes 亿X仟 instead of 亿零X仟 when the 万-section in between is all zeros.
-    return yuan >= 10**8 and (yuan // 10**4) % 10**4 == 0 and yuan % 10**4 >= 1000
+    # cn2an 0.5.24 writes 亿X仟 instead of 亿零X仟 when the 万-section in between is all zeros, and 万亿X仟万
+    # instead of 万亿零X仟万 when the whole 亿-section under 万亿 is zero.
+    zero_wan_section = yuan >= 10**8 and (yuan // 10**4) % 10**4 == 0 and yuan % 10**4 >= 1000
+    zero_yi_section = yuan >= 10**12 and (yuan // 10**8) % 10**4 == 0 and yuan % 10**8 >= 10**7
+    return zero_wan_section or zero_yi_section
 
 
 @given(cents_strategy)
