@@ -93,6 +93,11 @@ def test_withdrawn_notice_keeps_the_contract_running(world: Any) -> None:
     for agreed in (["client"], [["client"], "vendor"], "client,vendor", [{}, None]):
         bad = world.call("POST", f"/contracts/{cid}/termination/withdraw", {"reason": "继续合作", "agreed_by": agreed})
         assert bad.status_code == 400 and bad.json_body["error"]["field"] == "agreed_by"  # found by Schemathesis
+    # A withdrawal is dated between the notice date and today
+    for day in ("2027-02-28", "2027-03-02"):
+        body = {"reason": "继续合作", "agreed_by": ["client", "vendor"], "withdrawn_on": day}
+        bad = world.call("POST", f"/contracts/{cid}/termination/withdraw", body)
+        assert bad.status_code == 400 and bad.json_body["error"]["field"] == "withdrawn_on", (day, bad.json_body)
     world.ok(
         "POST",
         f"/contracts/{cid}/termination/withdraw",
@@ -102,6 +107,21 @@ def test_withdrawn_notice_keeps_the_contract_running(world: Any) -> None:
     assert len([m for m in emails_to("vendor@example.com") if "撤回" in m["subject"]]) == 1
     assert world.run("lifecycle", date(2027, 4, 1))["events"] == {}
     assert world.contract(cid)["status"] == "active"
+
+
+def test_a_notice_cannot_be_withdrawn_once_it_took_effect(world: Any) -> None:
+    # Given a notice that took effect on 2027-03-31 (30 days after 2027-03-01) but the job has not run yet
+    cid = world.active_contract(notice_period_days=30)
+    world.travel(date(2027, 3, 1))
+    served = {"by": "client", "reason_code": "convenience", "details": "x"}
+    world.ok("POST", f"/contracts/{cid}/termination", served, status=201)
+    world.travel(date(2027, 4, 2))
+    # When both parties ask to withdraw it, dated before it took effect
+    body = {"reason": "继续合作", "agreed_by": ["client", "vendor"], "withdrawn_on": "2027-03-15"}
+    late = world.call("POST", f"/contracts/{cid}/termination/withdraw", body)
+    # Then it is refused: the contract ended on its effective date
+    assert late.status_code == 409, late.json_body
+    assert world.contract(cid)["notices"][0]["status"] == "served"
 
 
 def test_reminders_once_then_expiry(world: Any) -> None:
