@@ -95,11 +95,14 @@ def report_penalty(uow: UnitOfWork, inv: Invoice, st: FeeState | None, on: date)
 
 def _adjust_penalties(uow: UnitOfWork, book: LedgerBook, why: str) -> None:
     """A later-recorded fact may lower a penalty finance was told: say so (PenaltyAdjusted) with the new figure."""
+    views: dict[date, Ledger] = {}  # one replay per day told, however many invoices were told that day
     for inv in book.invoices.values():
         if not inv.assessments:
             continue
         last = inv.assessments[-1]
-        st = view(book, last.on).fees.get(inv.year)
+        if last.on not in views:
+            views[last.on] = view(book, last.on)
+        st = views[last.on].fees.get(inv.year)
         now = ZERO if st is None else st.penalty_accrued
         if now < last.total:
             _tell_penalty(uow, inv, last.on, last.days_overdue, now, quantize(now - last.total), why)
