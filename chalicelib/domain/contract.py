@@ -155,6 +155,15 @@ class Contract:
         """合同金额: the sum of the annual fees of all contract years under the terms in force."""
         return quantize(sum((self.annual_fee_for_year(k) for k in range(1, self.term_years + 1)), Decimal(0)))
 
+    def contract_amount_on(self, day: date) -> Decimal:
+        """合同金额 as it stood on `day`: only supplementary agreements in force by then count (year k's fee is
+        that of the terms in force on the earlier of its start and `day`)."""
+        terms = self.terms_on(day)
+        if self.effective_date is None:
+            return quantize(terms.annual_fee * terms.term_years)
+        fees = (self.terms_on(min(day, self.year_start(k))).annual_fee for k in range(1, terms.term_years + 1))
+        return quantize(sum(fees, Decimal(0)))
+
     @property
     def pending_notice(self) -> TerminationNotice | None:
         return next((n for n in self.notices if n.status == "served"), None)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from chalicelib.domain.calendar import add_days, contract_year_period
 from chalicelib.domain.ledger import ZERO, ContractAmountOn, Fee, FeeState
 from chalicelib.domain.ledger import Allocation as LedgerAllocation
+from chalicelib.domain.ledger_facts import voucher_of
 from chalicelib.domain.money import quantize
 from chalicelib.domain.terms import LatePenalty
 
@@ -39,9 +40,10 @@ class PenaltyAssessment:
 
 @dataclass(frozen=True)
 class Accrual:
-    """The fee's late-penalty accrual as the ledger had it on `as_of` (the last fact's day when the cache was
-    written). Nothing changes a fee's outstanding without rewriting its cache, so continuing this accrual to a later
-    day gives the ledger's own figure for that day (the overdue job's one-item read)."""
+    """The fee's late-penalty accrual as the ledger had it on `as_of` (the day of the write that last changed the
+    fee: today, or a later fact's day). Nothing changes a fee's outstanding without rewriting its cache, so
+    continuing this accrual to a later day gives the ledger's own figure for that day (the overdue job's one-item
+    read)."""
 
     as_of: date
     day_amounts: Decimal
@@ -165,7 +167,7 @@ class Invoice:
             first, total = net.get(a.source, (a.on, ZERO))
             net[a.source] = (first, total + a.amount)
         self.allocations = [
-            Allocation(source.removeprefix("payment:"), on, quantize(total))
+            Allocation(voucher_of(source) or source, on, quantize(total))  # a set-off keeps its source id
             for source, (on, total) in net.items()
             if total > 0
         ]
@@ -174,11 +176,16 @@ class Invoice:
             self.accrual = Accrual(as_of, state.day_amounts, state.accrued_through, state.overdue_base, state.one_off)
         return changed
 
+    def continues_to(self, as_of: date) -> bool:
+        """Whether the cache can give this open fee's state on `as_of` (it was written on or before that day)."""
+        return self.accrual is not None and as_of >= self.accrual.as_of and self.is_open
+
     def fee_state(self, as_of: date, contract_amount_on: ContractAmountOn) -> FeeState | None:
-        """The ledger's state of this fee on `as_of`, continued from the cache; None when the cache cannot tell
-        (it was written after `as_of`, or before there was one)."""
+        """What the overdue job needs of this open fee on `as_of` — outstanding, days overdue and the penalty
+        accrued — continued from the cache (None when `continues_to` says it cannot). Not the whole ledger state:
+        what was paid, waived or set off of the penalty, and the revisions, are the ledger's to tell."""
         acc = self.accrual
-        if acc is None or as_of < acc.as_of or not self.is_open:
+        if acc is None or not self.continues_to(as_of):
             return None
         st = FeeState(fee=self.fee(), amount=self.amount, due_on=self.due_on, status=self.status, paid=self.paid)
         st.day_amounts, st.accrued_through = acc.day_amounts, acc.accrued_through

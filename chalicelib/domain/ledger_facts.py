@@ -112,7 +112,19 @@ def fact_order(fact: Fact) -> tuple[date, int, int, int]:
 
 
 def source_id(fact: Payment | SetOff) -> str:
-    return f"payment:{fact.voucher_no}" if isinstance(fact, Payment) else f"set-off:{fact.seq}"
+    return payment_source(fact.voucher_no) if isinstance(fact, Payment) else f"{SET_OFF_SOURCE}{fact.seq}"
+
+
+PAYMENT_SOURCE, SET_OFF_SOURCE = "payment:", "set-off:"
+
+
+def payment_source(voucher_no: str) -> str:
+    return f"{PAYMENT_SOURCE}{voucher_no}"
+
+
+def voucher_of(source: str) -> str | None:
+    """The voucher of a payment's source id; None for a set-off."""
+    return source.removeprefix(PAYMENT_SOURCE) if source.startswith(PAYMENT_SOURCE) else None
 
 
 # The name of each kind of fact, as stored and as the ledger route shows it.

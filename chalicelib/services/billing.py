@@ -29,9 +29,10 @@ def _invoice_event(inv: Invoice) -> InvoiceIssued:
 
 
 # ---- invoicing ------------------------------------------------------------------------------------------
-def _issue_one(deps: Deps, contract: Contract, year: int) -> None:
-    """Issue year `year` of `contract` (read at its current version) in one transaction. A contract holding credit
-    has its ledger read so the credit pays the new fee on its issue date (CreditApplied)."""
+def _issue_one(deps: Deps, contract: Contract, year: int) -> Contract:
+    """Issue year `year` of `contract` (read at its current version) in one transaction; returns the contract as
+    now stored. A contract holding credit has its ledger read so the credit pays the new fee on its issue date
+    (CreditApplied)."""
     uow = UnitOfWork(deps, "worker:invoicing")
     if contract.ledger_credit > 0:
         book = uow.ledger(contract.id)
@@ -60,6 +61,7 @@ def _issue_one(deps: Deps, contract: Contract, year: int) -> None:
                 CreditApplied(year=year, amount=applied, fee_outstanding=st.outstanding, credit_after=after.credit)
             )
     uow.commit()
+    return contract
 
 
 def issue_for_contract(deps: Deps, contract: Contract, as_of: date) -> int:
@@ -74,9 +76,9 @@ def issue_for_contract(deps: Deps, contract: Contract, as_of: date) -> int:
         if year is None or current.year_start(year) > as_of:
             return issued
         try:
-            _issue_one(deps, current, year)
+            # The write was conditional on the version read, so what it returns is exactly what is stored.
+            current = _issue_one(deps, current, year)
             issued += 1
-            # The write was conditional on the version we read, so `current` is now exactly what is stored.
         except (AlreadyExists, ConcurrentUpdate):
             # Another run got there first (one invoice per contract and year, ever), or the copy read from the
             # index was stale: reload and go on.
@@ -104,17 +106,17 @@ _Fee = tuple[Contract, Invoice, FeeState]
 
 
 def _fee_on(uow: UnitOfWork, contract_id: str, year: int, as_of: date, cached: Invoice | None) -> _Fee | None:
-    """The contract, the invoice and its fee's state on `as_of`. The invoice's cache tells (one item read beside the
-    contract) unless it was written after `as_of`; then the whole ledger is read."""
-    contract = uow.contract(contract_id)
+    """The contract, the open invoice and its fee's state on `as_of`. The invoice's cache tells (only the contract
+    is read beside it) unless it was written after `as_of`; then the whole ledger is read, the contract with it."""
     invoice = cached or uow.deps.repo.get_invoice(contract_id, year)
-    if invoice is None:
+    if invoice is None or not invoice.is_open:
         return None
-    st = invoice.fee_state(as_of, ledgers.contract_amount_on(contract))
-    if st is None:
+    if invoice.continues_to(as_of):
+        contract = uow.contract(contract_id)
+        st = invoice.fee_state(as_of, contract.contract_amount_on)
+    else:
         book = uow.ledger(contract_id)
-        invoice, st = book.invoices[year], ledgers.view(book, as_of).fees.get(year)
-        contract = book.contract
+        contract, invoice, st = book.contract, book.invoices[year], ledgers.view(book, as_of).fees.get(year)
     return None if st is None else (contract, invoice, st)
 
 
@@ -123,10 +125,10 @@ def escalate_invoice(deps: Deps, contract_id: str, year: int, as_of: date, cache
     the invoice as the open-invoice index returned it (a stale copy fails the write's version check, and the retry
     reads it afresh)."""
     levels = deps.settings.overdue_levels
-    first_try = [cached]
+    index_copy = iter((cached,))  # the first attempt only; a retry reads the invoice afresh
 
     def attempt(uow: UnitOfWork) -> bool:
-        found = _fee_on(uow, contract_id, year, as_of, first_try.pop() if first_try else None)
+        found = _fee_on(uow, contract_id, year, as_of, next(index_copy, None))
         if found is None:
             return False
         contract, invoice, st = found

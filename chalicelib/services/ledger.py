@@ -4,40 +4,16 @@ later-recorded fact moved earlier payments or lowered a penalty it was told, and
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 
-from chalicelib.domain.calendar import contract_year_start
-from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice, PenaltyAssessment
 from chalicelib.domain.ledger import ZERO, Fact, FeeState, Ledger, Payment, replay, settled_since
 from chalicelib.domain.money import quantize
 from chalicelib.domain.money_events import Move, PaymentsReallocated, PenaltyAdjusted, PenaltyAssessed, Placement
 from chalicelib.services.ports import LedgerBook, PaymentRecord, ReceivableMark
 from chalicelib.services.unit_of_work import UnitOfWork
-
-
-def contract_amount_on(contract: Contract) -> Callable[[date], Decimal]:
-    """合同金额 as it stood on a day: only supplementary agreements in force by then count."""
-
-    def amount(day: date) -> Decimal:
-        versions = [v for v in contract.terms_versions if v.effective_from is None or v.effective_from <= day]
-        terms = versions[-1].terms
-        if contract.effective_date is None:
-            return quantize(terms.annual_fee * terms.term_years)
-        total = Decimal(0)
-        for k in range(1, terms.term_years + 1):
-            start = contract_year_start(contract.effective_date, k)
-            chosen = versions[0].terms
-            for v in versions[1:]:
-                if v.effective_from is not None and v.effective_from <= start:
-                    chosen = v.terms
-            total += chosen.annual_fee
-        return quantize(total)
-
-    return amount
 
 
 def payment_fact(p: PaymentRecord) -> Payment:
@@ -52,7 +28,7 @@ def facts_of(book: LedgerBook) -> list[Fact]:
 
 
 def view(book: LedgerBook, as_of: date) -> Ledger:
-    return replay(facts_of(book), as_of, contract_amount_on(book.contract))
+    return replay(facts_of(book), as_of, book.contract.contract_amount_on)
 
 
 def next_seq(book: LedgerBook, uow: UnitOfWork) -> int:
@@ -93,11 +69,19 @@ def report_penalty(uow: UnitOfWork, inv: Invoice, st: FeeState | None, on: date)
         _tell_penalty(uow, inv, on, max(0, (on - inv.due_on).days), total, delta, "")
 
 
-def _adjust_penalties(uow: UnitOfWork, book: LedgerBook, why: str) -> None:
-    """A later-recorded fact may lower a penalty finance was told: say so (PenaltyAdjusted) with the new figure."""
+def _earliest_staged(uow: UnitOfWork) -> date | None:
+    """The earliest day of the facts this write adds: nothing before it can change."""
+    staged = uow.staged
+    days = [f.on for f in staged.facts] + [p.paid_on for p in staged.payments]
+    return min(days + [i.issue_on for i in staged.new_invoices], default=None)
+
+
+def _adjust_penalties(uow: UnitOfWork, book: LedgerBook, why: str, earliest: date | None) -> None:
+    """A later-recorded fact may lower a penalty finance was told: say so (PenaltyAdjusted) with the new figure.
+    Only a fact dated on or before the day finance was told can change that day's figure."""
     views: dict[date, Ledger] = {}  # one replay per day told, however many invoices were told that day
     for inv in book.invoices.values():
-        if not inv.assessments:
+        if not inv.assessments or earliest is None or inv.assessments[-1].on < earliest:
             continue
         last = inv.assessments[-1]
         if last.on not in views:
@@ -112,8 +96,11 @@ def placements(placed: dict[tuple[int, str], Decimal]) -> tuple[Placement, ...]:
     return tuple(Placement(y, w, a) for (y, w), a in placed.items())
 
 
-def settle(uow: UnitOfWork, book: LedgerBook, before: Ledger, today: date, why: str) -> Ledger:
-    """What every ledger write does after adding its facts to `book` (see the module docstring)."""
+def settle(
+    uow: UnitOfWork, book: LedgerBook, before: Ledger, today: date, why: str, changed_from: date | None = None
+) -> Ledger:
+    """What every ledger write does after adding its facts to `book` (see the module docstring). `changed_from`:
+    the earliest day whose figures may have changed (default: the earliest fact this write adds)."""
     as_of = latest_day(book, today)
     after = view(book, as_of)
     for year, inv in book.invoices.items():
@@ -127,7 +114,9 @@ def settle(uow: UnitOfWork, book: LedgerBook, before: Ledger, today: date, why: 
     )
     if moves:
         uow.raise_event(PaymentsReallocated(why=why, moves=moves, credit_after=after.credit))
-    _adjust_penalties(uow, book, why)
-    uow.staged.receivable = ReceivableMark(book.contract.id, settled_since(after))
+    _adjust_penalties(uow, book, why, changed_from or _earliest_staged(uow))
+    settled = settled_since(after)
+    if not before.fees or settled != settled_since(before):  # else the stored mark already says so
+        uow.staged.receivable = ReceivableMark(book.contract.id, settled)
     book.contract.ledger_credit = after.credit
     return after

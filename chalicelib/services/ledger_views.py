@@ -15,7 +15,7 @@ from chalicelib.domain.ledger import (
     Payment,
     SetOff,
 )
-from chalicelib.domain.ledger_facts import fact_type
+from chalicelib.domain.ledger_facts import fact_type, source_id, voucher_of
 from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.ports import LedgerBook
@@ -24,8 +24,8 @@ from chalicelib.services.ports import LedgerBook
 def _penalty_split(ledger: Ledger, year: int) -> tuple[str, str]:
     """What of a year's penalty was paid by payments and what by set-offs."""
     mine = [a for a in ledger.allocations if a.year == year and a.what == "late_penalty"]
-    paid = sum((a.amount for a in mine if a.source.startswith("payment:")), ZERO)
-    set_off = sum((a.amount for a in mine if a.source.startswith("set-off:")), ZERO)
+    paid = sum((a.amount for a in mine if voucher_of(a.source) is not None), ZERO)
+    set_off = sum((a.amount for a in mine if voucher_of(a.source) is None), ZERO)
     return money_str(paid), money_str(set_off)
 
 
@@ -79,7 +79,8 @@ def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, An
         "cancelled_on": None if st.cancelled_on is None else st.cancelled_on.isoformat(),
         "allocations": [
             {
-                "voucher_no": a.source.removeprefix("payment:"),
+                "voucher_no": voucher_of(a.source),  # None: a set-off
+                "by": "payment" if voucher_of(a.source) else "set_off",
                 "paid_on": a.on.isoformat(),
                 "amount": money_str(a.amount),
             }
@@ -123,7 +124,7 @@ def ledger_response(book: LedgerBook, as_of: date | None, today: date) -> dict[s
     for fact in ledger.facts:
         item = {"on": fact.on.isoformat(), **_fact(fact)}
         if isinstance(fact, Payment | SetOff):
-            sid = f"payment:{fact.voucher_no}" if isinstance(fact, Payment) else f"set-off:{fact.seq}"
+            sid = source_id(fact)
             item["placed"] = encode(ledgers.placements(ledger.placed(sid)))
             item["credit"] = money_str(ledger.sources[sid].unallocated)
             item["moves"] = [

@@ -21,10 +21,11 @@ from typing import Any
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.calendar import today_shanghai
-from chalicelib.domain.ledger import Allocation, FeeCancellation, Ledger
+from chalicelib.domain.ledger import Allocation, FeeCancellation, Ledger, settled_since
+from chalicelib.domain.ledger_facts import SET_OFF_SOURCE, payment_source
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
-from chalicelib.services.ports import LedgerBook
+from chalicelib.services.ports import LedgerBook, ReceivableMark
 from chalicelib.services.unit_of_work import UnitOfWork, run
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def as_told(book: LedgerBook, shown: Ledger) -> Ledger:
     allocations = [a for a in shown.allocations if a.what == "late_penalty"]
     for year, inv in book.invoices.items():
         for a in inv.allocations:
-            source = a.voucher_no if a.voucher_no.startswith("set-off:") else f"payment:{a.voucher_no}"
+            source = a.voucher_no if a.voucher_no.startswith(SET_OFF_SOURCE) else payment_source(a.voucher_no)
             allocations.append(Allocation(source, year, "fee", a.amount, a.paid_on))
     return replace(shown, allocations=allocations)
 
@@ -138,14 +139,17 @@ def migrate_contract(deps: Deps, contract_id: str, today: date | None = None) ->
         uow.staged.facts.extend(cancellations)
         out.cancellations_added = len(cancellations)
         credit_before = book.contract.ledger_credit
-        ledgers.settle(uow, book, told, day, WHY)
+        after = ledgers.settle(uow, book, told, day, WHY, changed_from=date.min)  # every figure may differ
         staged = uow.staged
+        mark = ReceivableMark(contract_id, settled_since(after))
+        if deps.repo.receivable_mark(contract_id) != mark:  # absent before the ledger, or out of date
+            staged.receivable = mark
         out.invoices_refreshed = len(staged.updated_invoices)
         out.events = [e.type for e in uow.events]
         changed = (
             bool(staged.facts or staged.updated_invoices or uow.events)
             or book.contract.ledger_credit != credit_before
-            or deps.repo.receivable_mark(contract_id) != staged.receivable
+            or staged.receivable is not None
         )
         if changed:
             uow.commit()

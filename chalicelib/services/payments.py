@@ -13,6 +13,7 @@ from chalicelib.domain.errors import AlreadyExists, Conflict, IllegalTransition,
 from chalicelib.domain.event_base import Event, event_payload
 from chalicelib.domain.event_codec import encode
 from chalicelib.domain.ledger import FeeCancellation, Ledger, Refund, SetOff, Waiver, source_id
+from chalicelib.domain.ledger_facts import payment_source
 from chalicelib.domain.money import money_str
 from chalicelib.domain.money_events import (
     AllocationLine,
@@ -49,9 +50,12 @@ def _not_future(deps: Deps, on: date, field: str) -> None:
         raise ValidationError(field, "must not be in the future")
 
 
-def _issued(book: LedgerBook, year: int) -> None:
+def _issued(book: LedgerBook, year: int, on: date | None = None) -> None:
+    """Year `year`'s invoice exists (and, given `on`, was issued by then: nothing of it is owed before)."""
     if year not in book.invoices:
         raise NotFound("invoice", f"{book.contract.id} year {year}")
+    if on is not None and book.invoices[year].issue_on > on:
+        raise ValidationError("on", f"must not be before year {year}'s invoice was issued")
 
 
 def _voucher_free(deps: Deps, voucher: str) -> None:
@@ -97,9 +101,9 @@ def _record_fact(
             _voucher_free(deps, voucher)
         book = uow.ledger(contract_id)
         _in_force(book.contract, on, "paid_on" if voucher else "on")
-        check(book, ledgers.view(book, on))
         today = deps.today()
         before = ledgers.view(book, ledgers.latest_day(book, today))
+        check(book, before if before.as_of == on else ledgers.view(book, on))
         fact = make(ledgers.next_seq(book, uow))
         book.facts.append(fact)
         uow.staged.facts.append(fact)
@@ -121,7 +125,7 @@ def waive_penalty(deps: Deps, contract_id: str, cmd: WaivePenalty, actor: str) -
     on = cmd.on or deps.today()
 
     def check(book: LedgerBook, then: Ledger) -> None:
-        _issued(book, cmd.year)
+        _issued(book, cmd.year, on)
         owed = then.fees[cmd.year].penalty_outstanding
         _at_most(cmd.amount, owed, f"waiver of {money_str(cmd.amount)} exceeds the penalty outstanding on {on}")
 
@@ -151,9 +155,7 @@ def record_set_off(deps: Deps, contract_id: str, cmd: RecordSetOff, actor: str) 
         return made[-1]
 
     def check(book: LedgerBook, then: Ledger) -> None:
-        _issued(book, cmd.year)
-        if book.invoices[cmd.year].issue_on > on:
-            raise ValidationError("on", f"must not be before year {cmd.year}'s invoice was issued")
+        _issued(book, cmd.year, on)
         st = then.fees[cmd.year]
         owed = st.outstanding + st.penalty_outstanding
         _at_most(cmd.amount, owed, f"set-off of {money_str(cmd.amount)} exceeds what year {cmd.year} owes on {on}")
@@ -277,8 +279,8 @@ def list_payments(deps: Deps, contract_id: str) -> list[dict[str, Any]]:
             "recorded_at": p.recorded_at,
             "applies_to": [{"year": d.year, "what": d.what} for d in p.applies_to],
             "allocations": p.allocations,
-            "placed_now": encode(ledgers.placements(now.placed(f"payment:{p.voucher_no}"))),
-            "credit_now": money_str(now.sources[f"payment:{p.voucher_no}"].unallocated),
+            "placed_now": encode(ledgers.placements(now.placed(payment_source(p.voucher_no)))),
+            "credit_now": money_str(now.sources[payment_source(p.voucher_no)].unallocated),
         }
         for p in sorted(book.payments, key=lambda p: (p.paid_on, p.seq, p.voucher_no))
     ]
