@@ -84,7 +84,7 @@ class LedgerReader:
 
 # ---- the writes of one commit -----------------------------------------------------------------------------
 def ledger_state_record(mark: ReceivableMark) -> LedgerStateRecord:
-    rec = LedgerStateRecord(contract_pk(mark.contract_id), "RECEIVABLE", kind="ledger_state")
+    rec = LedgerStateRecord(contract_pk(mark.contract_id), RECEIVABLE, kind="ledger_state")
     rec.contract_id = mark.contract_id
     since = None if mark.settled_since is None else mark.settled_since.isoformat()
     rec.settled_since = since

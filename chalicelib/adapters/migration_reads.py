@@ -9,12 +9,9 @@ from datetime import date
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.adapters.records import ContractRecord, LedgerStateRecord, PaymentItem
+from chalicelib.adapters.items import contract_pk
+from chalicelib.adapters.records import RECEIVABLE, ContractRecord, LedgerStateRecord, PaymentItem
 from chalicelib.services.ports import ReceivableMark
-
-
-def _pk(contract_id: str) -> str:
-    return f"CONTRACT#{contract_id}"
 
 
 def scan_contract_ids() -> Iterator[str]:
@@ -26,7 +23,7 @@ def scan_contract_ids() -> Iterator[str]:
 
 def receivable_mark(contract_id: str) -> ReceivableMark | None:
     try:
-        rec = LedgerStateRecord.get(_pk(contract_id), "RECEIVABLE", consistent_read=True)
+        rec = LedgerStateRecord.get(contract_pk(contract_id), RECEIVABLE, consistent_read=True)
     except DoesNotExist:
         return None
     return ReceivableMark(contract_id, date.fromisoformat(rec.settled_since) if rec.settled_since else None)
@@ -36,7 +33,7 @@ def set_payment_seqs(contract_id: str, seqs: dict[str, int]) -> None:
     """Each payment gets its seq only where it has none (so reruns and concurrent runs agree); a payment that
     already has one, or no longer exists, is left alone."""
     for voucher_no, seq in seqs.items():
-        item = PaymentItem(_pk(contract_id), f"PAYMENT#{voucher_no}")
+        item = PaymentItem(contract_pk(contract_id), f"PAYMENT#{voucher_no}")
         try:
             item.update(
                 actions=[PaymentItem.seq.set(seq)],

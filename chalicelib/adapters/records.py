@@ -19,7 +19,7 @@ LIFECYCLE = "lifecycle"
 NEXT_INVOICE = "NEXT_INVOICE"
 OPEN_INVOICE = "OPEN_INVOICE"
 LIFECYCLE_DUE = "LIFECYCLE_DUE"
-RECEIVABLE = "RECEIVABLE"
+RECEIVABLE = "RECEIVABLE"  # the receivables index's partition, and the sort key of a contract's item in it
 # A contract's ledger is every item between these sort keys (invoices, ledger facts, the contract itself and its
 # payments): one Query reads it. The contract's receivables-index item (sk RECEIVABLE) sorts after, outside it.
 LEDGER_SK_FROM = "INVOICE#"

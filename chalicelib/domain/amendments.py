@@ -8,11 +8,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.errors import Conflict, IllegalTransition
+from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationError
 from chalicelib.domain.events import AmendmentEffective, AmendmentProposed, AmendmentSent, LinkSent
 from chalicelib.domain.signing import SignatureSet, SigningLink
 from chalicelib.domain.states import AMENDMENT_TRANSITIONS, check_transition
-from chalicelib.domain.terms import LatePenalty, Terms
+from chalicelib.domain.terms import MAX_TERM_YEARS, LatePenalty, Terms, check_contract_amount
 
 if TYPE_CHECKING:
     from chalicelib.domain.contract import Contract
@@ -75,6 +75,29 @@ def apply_changes(terms: Terms, changes: dict[str, Any]) -> Terms:
     if "notice_period_days" in changes:
         updates["notice_period_days"] = int(changes["notice_period_days"])
     return terms.with_changes(**updates)
+
+
+def check_changes(c: Contract, changes: dict[str, Any]) -> dict[str, Any]:
+    """The rules of a 补充协议's changes that need the contract: the whole term stays within MAX_TERM_YEARS, the
+    contract amount stays writable in 大写, and the agreement changes something. Returns `changes`."""
+    extend = changes.get("extend_years")
+    if extend is not None and c.term_years + int(extend) > MAX_TERM_YEARS:
+        raise ValidationError("changes.extend_years", f"the whole term may not exceed {MAX_TERM_YEARS} years")
+    check_contract_amount(
+        _amount_after(c, changes), "changes.annual_fee" if "annual_fee" in changes else "changes.extend_years"
+    )
+    current = c.current_terms.to_dict()
+    if extend is None and all(current.get(k) == v for k, v in changes.items()):
+        raise ValidationError("changes", "changes nothing: every value equals the terms in force")
+    return changes
+
+
+def _amount_after(c: Contract, changes: dict[str, Any]) -> Decimal:
+    """The contract amount once the agreement is in force: years already invoiced keep their fee, the rest take
+    the new terms' (an agreement governs years that start on or after the day it takes effect)."""
+    terms = c.amended_terms(changes)
+    kept = [c.annual_fee_for_year(k) for k in range(1, min(c.invoiced_years, terms.term_years) + 1)]
+    return sum(kept, Decimal(0)) + terms.annual_fee * (terms.term_years - len(kept))
 
 
 def propose(

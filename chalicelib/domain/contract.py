@@ -354,6 +354,10 @@ class Contract:
     def send_amendment(self, no: int, links: dict[str, SigningLink], now: str) -> AmendmentSent:
         return amendments.send(self, no, links)
 
+    def check_changes(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """A proposed agreement's changes, checked against this contract (amendments.check_changes)."""
+        return amendments.check_changes(self, changes)
+
     def amended_terms(self, changes: dict[str, Any]) -> Terms:
         """The terms after applying `changes` (already validated) to the current terms."""
         return amendments.apply_changes(self.current_terms, changes)
@@ -372,8 +376,8 @@ class Contract:
             document_sha256=document_sha256,
         )
 
-    def withdraw_notice(self, reason: str, at: str, today: date) -> NoticeWithdrawn:
-        return notices.withdraw(self, reason, at, today)
+    def withdraw_notice(self, reason: str, at: str, today: date, withdrawn_on: date | None = None) -> NoticeWithdrawn:
+        return notices.withdraw(self, reason, at, today, withdrawn_on)
 
     def due_lifecycle_events(self, as_of: date) -> list[Event]:
         """Apply what is due on `as_of`: notice effect, expiry, renewal reminders (each once)."""

@@ -223,6 +223,7 @@ class NoticeWithdrawn(Event):
     notice_no: int
     reason: str
     effective_date: date
+    withdrawn_on: date | None = None
 
 
 @dataclass(frozen=True)

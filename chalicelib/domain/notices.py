@@ -62,6 +62,7 @@ class TerminationNotice:
     document_sha256: str
     withdrawn_at: str | None = None
     withdrawal_reason: str | None = None
+    withdrawn_on: date | None = None  # the day both parties agreed, between the notice date and the day recorded
 
 
 def serve(
@@ -106,10 +107,17 @@ def serve(
     )
 
 
-def withdraw(c: Contract, reason: str, at: str, today: date) -> NoticeWithdrawn:
+def withdraw(c: Contract, reason: str, at: str, today: date, withdrawn_on: date | None = None) -> NoticeWithdrawn:
+    """Both parties withdraw the pending notice: only before it takes effect (as of today, whether or not the
+    lifecycle job has run), dated between the notice date and today."""
     notice = c.pending_notice
     if notice is None:
         raise IllegalTransition("contract", c.id, c.status, "active", "no termination notice is pending")
+    on = withdrawn_on or today
+    if on > today:
+        raise ValidationError("withdrawn_on", "must not be after today")
+    if on < notice.notice_date:
+        raise ValidationError("withdrawn_on", "must not be before the notice date")
     if today >= notice.effective_date:
         raise IllegalTransition(
             "notice", f"{c.id}:{notice.no}", "served", "withdrawn", "the notice has already taken effect"
@@ -118,8 +126,9 @@ def withdraw(c: Contract, reason: str, at: str, today: date) -> NoticeWithdrawn:
     notice.status = "withdrawn"
     notice.withdrawn_at = at
     notice.withdrawal_reason = reason
+    notice.withdrawn_on = on
     c.status = "active"
-    return NoticeWithdrawn(notice_no=notice.no, reason=reason, effective_date=notice.effective_date)
+    return NoticeWithdrawn(notice_no=notice.no, reason=reason, effective_date=notice.effective_date, withdrawn_on=on)
 
 
 def due_events(c: Contract, as_of: date) -> list[Event]:

@@ -61,12 +61,13 @@ def _revise(uow: UnitOfWork, book: LedgerBook, inv: Invoice, previous: Decimal, 
     )
 
 
-def apply_to_issued_fees(uow: UnitOfWork, contract: Contract) -> None:
+def apply_to_issued_fees(uow: UnitOfWork, contract: Contract, book: LedgerBook | None = None) -> None:
     """Stage, in `uow` (which holds `contract`, changed and not yet committed), the revisions and cancellations of
-    issued fees the change implies; their events follow the contract's own."""
+    issued fees the change implies; their events follow the contract's own. `book`: the ledger when the caller has
+    read it already."""
     if not touches_issued_fees(contract):
         return
-    book = uow.deps.repo.load_ledger(contract.id)
+    book = book or uow.deps.repo.load_ledger(contract.id)
     book.contract = contract
     uow.remember_invoices(book)
     today = uow.deps.today()

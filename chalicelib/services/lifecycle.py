@@ -16,13 +16,13 @@ from chalicelib.domain.documents import (
     render_supplementary_agreement,
     render_termination_notice,
 )
-from chalicelib.domain.errors import IllegalTransition, ValidationError
-from chalicelib.domain.invoice import Invoice
-from chalicelib.domain.ledger import ZERO
+from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.ledger import ZERO, FeeState
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str, quantize
-from chalicelib.domain.terms import MAX_TERM_YEARS, Terms, check_contract_amount, pct_str
+from chalicelib.domain.terms import Terms, pct_str
+from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
-from chalicelib.services.commands import ProposeAmendment, ServeNotice, TermsChanges, WithdrawNotice
+from chalicelib.services.commands import ProposeAmendment, ServeNotice, WithdrawNotice
 from chalicelib.services.documents import TITLES
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
 from chalicelib.services.signing import issue_links
@@ -31,7 +31,7 @@ from chalicelib.services.unit_of_work import UnitOfWork, run
 
 # ---- termination notices ----------------------------------------------------------------------------
 def _notice_document(
-    contract: Contract, command: ServeNotice, notice_date: date, invoices: list[Invoice], total: Decimal
+    contract: Contract, command: ServeNotice, notice_date: date, owed: list[FeeState], total: Decimal
 ) -> str:
     """The 解除合同通知书 as served: the reason's clause, the effective date and what is still owed."""
     period = contract.current_terms.notice_period_days
@@ -50,8 +50,8 @@ def _notice_document(
             "notice_period_days": period,
             "effective_date": add_days(notice_date, period).isoformat(),
             "outstanding": [
-                {"year": i.year, "due_date": i.due_on.isoformat(), "outstanding": money_str(i.outstanding)}
-                for i in invoices
+                {"year": st.year, "due_date": st.due_on.isoformat(), "outstanding": money_str(st.outstanding)}
+                for st in owed
             ],
             "outstanding_total": money_str(total),
         }
@@ -64,12 +64,11 @@ def serve_notice(deps: Deps, contract_id: str, command: ServeNotice, actor: str)
         raise ValidationError("notice_date", "must not be after today (a notice is recorded once it is served)")
 
     def attempt(uow: UnitOfWork) -> Contract:
-        contract = uow.contract(contract_id)
-        invoices = sorted(
-            (i for i in deps.repo.get_invoices(contract_id) if i.is_open and i.outstanding > 0), key=lambda i: i.year
-        )
-        total = quantize(sum((i.outstanding for i in invoices), ZERO))
-        html = _notice_document(contract, command, notice_date, invoices, total)
+        book = uow.ledger(contract_id)  # the contract and what it owed on the notice date, one Query
+        contract = book.contract
+        owed = [st for st in ledgers.view(book, notice_date).fees.values() if st.outstanding > 0]
+        total = quantize(sum((st.outstanding for st in owed), ZERO))
+        html = _notice_document(contract, command, notice_date, owed, total)
         sha = document_sha256(html)
         notice, event = contract.serve_notice(
             by=command.by,
@@ -82,7 +81,7 @@ def serve_notice(deps: Deps, contract_id: str, command: ServeNotice, actor: str)
         uow.raise_event(replace(event, outstanding_total=total))
         uow.add_document(f"notice:{notice.no}", html, sha)
         # A notice recorded after it was served may end the contract before years already invoiced.
-        apply_to_issued_fees(uow, contract)
+        apply_to_issued_fees(uow, contract, book)
         uow.commit()
         return contract
 
@@ -90,21 +89,9 @@ def serve_notice(deps: Deps, contract_id: str, command: ServeNotice, actor: str)
 
 
 def withdraw_notice(deps: Deps, contract_id: str, command: WithdrawNotice, actor: str) -> Contract:
-    reason = command.reason
-    on = command.withdrawn_on or deps.today()
-    if on > deps.today():
-        raise ValidationError("withdrawn_on", "must not be after today")
-
     def attempt(uow: UnitOfWork) -> Contract:
         contract = uow.contract(contract_id)
-        notice = contract.pending_notice
-        if notice is not None and on < notice.notice_date:
-            raise ValidationError("withdrawn_on", "must not be before the notice date")
-        if notice is not None and deps.today() >= notice.effective_date:
-            raise IllegalTransition(
-                "notice", f"{contract.id}:{notice.no}", "served", "withdrawn", "the notice has already taken effect"
-            )
-        uow.raise_event(contract.withdraw_notice(reason, deps.now_iso(), on))
+        uow.raise_event(contract.withdraw_notice(command.reason, deps.now_iso(), deps.today(), command.withdrawn_on))
         uow.commit()
         return contract
 
@@ -147,31 +134,6 @@ LABELS = {
     "late_penalty": "逾期违约金",
     "notice_period_days": "解除通知期",
 }
-
-
-def check_changes(contract: Contract, changes: TermsChanges) -> dict[str, Any]:
-    """The changes in their stored shape, after the rules that need the contract: the whole term stays within
-    MAX_TERM_YEARS and an agreement must change something."""
-    out = changes.to_dict()
-    if changes.extend_years is not None and contract.term_years + changes.extend_years > MAX_TERM_YEARS:
-        raise ValidationError("changes.extend_years", f"the whole term may not exceed {MAX_TERM_YEARS} years")
-    check_contract_amount(_amount_after(contract, out), _amount_field(changes))
-    current = contract.current_terms.to_dict()
-    if "extend_years" not in out and all(current.get(k) == v for k, v in out.items()):
-        raise ValidationError("changes", "changes nothing: every value equals the terms in force")
-    return out
-
-
-def _amount_after(contract: Contract, changes: dict[str, Any]) -> Decimal:
-    """The contract amount once the agreement is in force: years already invoiced keep their fee, the rest take
-    the new terms' (an agreement governs years that start on or after the day it takes effect)."""
-    terms = contract.amended_terms(changes)
-    kept = [contract.annual_fee_for_year(k) for k in range(1, min(contract.invoiced_years, terms.term_years) + 1)]
-    return sum(kept, Decimal(0)) + terms.annual_fee * (terms.term_years - len(kept))
-
-
-def _amount_field(changes: TermsChanges) -> str:
-    return "changes.annual_fee" if changes.annual_fee is not None else "changes.extend_years"
 
 
 def _fee(terms: Terms) -> str:
@@ -233,7 +195,7 @@ def propose_amendment(deps: Deps, contract_id: str, command: ProposeAmendment, a
 
     def attempt(uow: UnitOfWork) -> Contract:
         contract = uow.contract(contract_id)
-        changes = check_changes(contract, command.changes)
+        changes = contract.check_changes(command.changes.to_dict())
         html = _agreement_document(contract, changes, reason)
         sha = document_sha256(html)
         amendment, proposed = contract.propose_amendment(changes, reason, deps.now_iso(), sha)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.domain.contract import Contract, TerminationNotice
+from chalicelib.domain.event_codec import encode_fields
 from chalicelib.domain.money import amount_in_words, money_str
 
 
@@ -75,16 +76,5 @@ def contract_response(c: Contract) -> dict[str, Any]:
 
 
 def notice_response(n: TerminationNotice) -> dict[str, Any]:
-    return {
-        "no": n.no,
-        "by": n.by,
-        "reason_code": n.reason_code,
-        "details": n.details,
-        "notice_date": n.notice_date.isoformat(),
-        "effective_date": n.effective_date.isoformat(),
-        "status": n.status,
-        "served_at": n.served_at,
-        "document_sha256": n.document_sha256,
-        "withdrawn_at": n.withdrawn_at,
-        "withdrawal_reason": n.withdrawal_reason,
-    }
+    """A notice as staff see it: all of it, dates ISO."""
+    return encode_fields(n)
