@@ -26,7 +26,7 @@ ARGS = [
 
 
 def test_open_link_from_email_tick_consent_type_name_sign(stack: Any, tmp_path: Any) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     status, created, _ = stack.request("POST", "/contracts", contract_body())
     cid, no = created["id"], created["contract_no"]
@@ -38,12 +38,16 @@ def test_open_link_from_email_tick_consent_type_name_sign(stack: Any, tmp_path: 
             for who, name in (("client", "李雷"), ("vendor", "韩梅梅")):
                 page = browser.new_page()
                 page.goto(links[who])
+                # The page settles (CJK fonts swap in) before a person would click; a click during reflow can land
+                # on another element.
+                page.wait_for_load_state("networkidle")
+                page.evaluate("document.fonts.ready.then(() => true)")
                 assert no in page.title()
                 assert "壹拾贰万元整" in page.locator("#annual-fee").inner_text()
                 # Signing without consent is refused on the page
                 page.fill("#signer-name", name)
                 page.click("#sign")
-                assert "consent" in page.locator("#problem").inner_text().lower()
+                expect(page.locator("#problem")).to_contain_text("consent", ignore_case=True)
                 page.check("#consent")
                 page.click("#sign")
                 page.wait_for_selector("#receipt", state="visible", timeout=15000)
