@@ -24,10 +24,8 @@ from typing import Any
 
 from chalicelib.adapters.codec import contract_from_dict, contract_to_dict
 from chalicelib.adapters.items import contract_record, invoice_record
-from chalicelib.adapters.ledger_codec import designations_to_list
-from chalicelib.adapters.ledger_items import ledger_state_record
-from chalicelib.adapters.records import BaseRecord, PaymentItem, UniqueRecord
-from chalicelib.domain.audit import canonical_json
+from chalicelib.adapters.ledger_items import ledger_state_record, payment_record
+from chalicelib.adapters.records import BaseRecord, UniqueRecord
 from chalicelib.domain.calendar import contract_year_start, iso_utc
 from chalicelib.domain.contract import PARTIES, Contract
 from chalicelib.domain.invoice import Allocation, Invoice, PenaltyAssessment
@@ -144,24 +142,6 @@ def _paid(inv: Invoice, voucher: str, seq: int) -> PaymentRecord:
     )
 
 
-def _payment_item(p: PaymentRecord) -> PaymentItem:
-    """The payment item DynamoRepository.commit writes."""
-    return PaymentItem(
-        f"CONTRACT#{p.contract_id}",
-        f"PAYMENT#{p.voucher_no}",
-        kind="payment",
-        voucher_no=p.voucher_no,
-        amount=money_str(p.amount),
-        paid_on=p.paid_on.isoformat(),
-        method=p.method,
-        recorded_at=p.recorded_at,
-        recorded_by=p.recorded_by,
-        allocations=canonical_json(p.allocations),
-        seq=p.seq,
-        applies_to=canonical_json(designations_to_list(p.applies_to)),
-    )
-
-
 def alerted_until(inv: Invoice, day: date, levels: tuple[int, ...], book: LedgerBook) -> list[int]:
     """Put `inv` in the state the daily overdue job leaves it in after its run on `day`: the levels reached, and
     the penalty reported at each (the ledger's figure on that day)."""
@@ -251,7 +231,7 @@ def build_portfolio(template: dict[str, Any], size: int, day: date, levels: tupl
             else:
                 payment = _paid(inv, f"V{size:02X}{i:06d}{k}", c.audit_seq + k)
                 book.payments.append(payment)
-                records.append(_payment_item(payment))
+                records.append(payment_record(payment))
                 claim = f"VOUCHER#{payment.voucher_no}"
                 records.append(UniqueRecord(claim, "UNIQUE", kind="unique", ref=c.id, at=payment.recorded_at))
             records.append(invoice_record(inv))

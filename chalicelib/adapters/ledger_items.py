@@ -93,6 +93,24 @@ def ledger_state_record(mark: ReceivableMark) -> LedgerStateRecord:
     return rec
 
 
+def payment_record(pay: PaymentRecord) -> PaymentItem:
+    """pk CONTRACT#<id>, sk PAYMENT#<voucher>: a payment fact."""
+    return PaymentItem(
+        contract_pk(pay.contract_id),
+        f"PAYMENT#{pay.voucher_no}",
+        kind="payment",
+        voucher_no=pay.voucher_no,
+        amount=money_str(pay.amount),
+        paid_on=pay.paid_on.isoformat(),
+        method=pay.method,
+        recorded_at=pay.recorded_at,
+        recorded_by=pay.recorded_by,
+        allocations=canonical_json(pay.allocations),
+        seq=pay.seq,
+        applies_to=canonical_json(designations_to_list(pay.applies_to)),
+    )
+
+
 def payment_writes(changes: Changes) -> Iterator[PendingWrite]:
     """Each payment and the claim on its voucher number (a voucher is recorded once, across contracts)."""
     for pay in changes.payments:
@@ -100,21 +118,7 @@ def payment_writes(changes: Changes) -> Iterator[PendingWrite]:
             f"VOUCHER#{pay.voucher_no}", "UNIQUE", kind="unique", ref=pay.contract_id, at=pay.recorded_at
         )
         yield PendingWrite(claim, UniqueRecord.pk.does_not_exist(), "voucher", pay.voucher_no, "exists")
-        p = PaymentItem(
-            contract_pk(pay.contract_id),
-            f"PAYMENT#{pay.voucher_no}",
-            kind="payment",
-            voucher_no=pay.voucher_no,
-            amount=money_str(pay.amount),
-            paid_on=pay.paid_on.isoformat(),
-            method=pay.method,
-            recorded_at=pay.recorded_at,
-            recorded_by=pay.recorded_by,
-            allocations=canonical_json(pay.allocations),
-            seq=pay.seq,
-            applies_to=canonical_json(designations_to_list(pay.applies_to)),
-        )
-        yield PendingWrite(p, PaymentItem.pk.does_not_exist(), "payment", pay.voucher_no, "exists")
+        yield PendingWrite(payment_record(pay), PaymentItem.pk.does_not_exist(), "payment", pay.voucher_no, "exists")
 
 
 def fact_writes(changes: Changes) -> Iterator[PendingWrite]:

@@ -165,18 +165,9 @@ class PenaltyAssessed(Event, finance=True):
 
 
 @dataclass(frozen=True)
-class PenaltyAdjusted(Event, finance=True):
+class PenaltyAdjusted(PenaltyAssessed, finance=True):
     """A later-recorded fact lowered a penalty finance was told: the new total, the (negative) delta and why."""
 
-    in_words = ("penalty_total",)
-    year: int
-    due_date: date
-    as_of: date
-    days_overdue: int
-    mode: str
-    rate_pct: str
-    penalty_total: Decimal
-    penalty_delta: Decimal
     why: str
 
 
