@@ -17,7 +17,9 @@ def deliver(aws: dict[str, Any]) -> int:
     from devstack.runner import StreamRunner
     from functions import notifier
 
-    runner = _runners.get(id(aws))
+    # The runner lives on the fixture's own dict: keyed by id(aws), a later test's dict could reuse a collected
+    # one's id and poll the old table's stream, delivering nothing (seen about once in twenty CI runs).
+    runner = aws.get("_stream_runner")
     if runner is None:
         runner = StreamRunner(
             None,
@@ -26,11 +28,8 @@ def deliver(aws: dict[str, Any]) -> int:
             aws["queues"]["NotifierDLQ"]["url"],
             notifier.handler,
         )
-        _runners[id(aws)] = runner
-    return runner.poll_once()
-
-
-_runners: dict[int, Any] = {}
+        aws["_stream_runner"] = runner
+    return int(runner.poll_once())
 
 
 def sent_emails() -> list[dict[str, Any]]:
