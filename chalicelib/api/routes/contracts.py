@@ -1,0 +1,75 @@
+"""Drafting, reading and auditing contracts."""
+
+from __future__ import annotations
+
+from chalice.app import Response
+
+from chalicelib import http
+from chalicelib.api import requests as rq
+from chalicelib.api.body import Body
+from chalicelib.api.routing import (
+    OPERATOR,
+    STAFF,
+    actor,
+    int_query,
+    once,
+    query,
+    route,
+    staff,
+)
+from chalicelib.bootstrap import get_deps
+from chalicelib.openapi import openapi_document
+from chalicelib.services import contracts as contract_service
+from chalicelib.services.views import contract_response
+
+
+@route("/contracts", methods=["POST"], body=rq.DraftContractRequest)
+def draft_contract(body: Body[rq.DraftContractRequest]) -> Response:
+    role = staff(OPERATOR)
+    command = body.parse().command()
+    reply = once(
+        "draft",
+        body.json,
+        lambda: contract_response(contract_service.draft_contract(get_deps(), command, actor(role))),
+    )
+    return http.json_response(reply, 201, {"Location": f"/contracts/{reply['id']}"})
+
+
+@route("/contracts", methods=["GET"])
+def list_contracts() -> Response:
+    staff(STAFF)
+    items, cursor = contract_service.list_contracts(
+        get_deps(), query("status"), int_query("limit", 50), query("cursor")
+    )
+    return http.json_response({"items": items, "next_cursor": cursor})
+
+
+@route("/contracts/{contract_id}", methods=["GET"])
+def get_contract(contract_id: str) -> Response:
+    staff(STAFF)
+    return http.json_response(contract_response(contract_service.get_contract(get_deps(), contract_id)))
+
+
+@route("/contracts/{contract_id}/document", methods=["GET"])
+def get_document(contract_id: str) -> Response:
+    staff(STAFF)
+    doc = contract_service.get_document(get_deps(), contract_id, query("part") or "contract")
+    return Response(
+        body=doc.html,
+        status_code=200,
+        headers={"Content-Type": "text/html; charset=utf-8", "X-Document-SHA256": doc.sha256},
+    )
+
+
+@route("/contracts/{contract_id}/audit", methods=["GET"])
+def get_audit(contract_id: str) -> Response:
+    staff(STAFF)
+    return http.json_response(contract_service.audit_report(get_deps(), contract_id))
+
+
+@route("/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    return http.json_response(openapi_document())
+
+
+# ---- signing ---------------------------------------------------------------------------------------------
