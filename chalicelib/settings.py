@@ -47,7 +47,36 @@ class Settings:
     signing_link_days: int = 14
     overdue_levels: tuple[int, ...] = (1, 15, 30, 60, 90)
     renewal_reminder_days: tuple[int, ...] = (60, 30)
+    # Write sharding of the index keys and the workers' fan-out (docs/architecture.md, "Scaling out").
+    index_shards: int = 16
+    index_shards_previous: int | None = None
+    shard_queue_url: str | None = None  # None: a scheduled run works through every shard in its own invocation
+    shard_items_per_second: float = 25.0  # a shard worker's pace: bounds the write rate into one index key
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def _positive_int(name: str, default: str | None) -> int | None:
+    raw = os.environ.get(name, "").strip() or default
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a positive integer, got {raw!r}") from None
+    if not 1 <= value <= 1024:
+        raise SettingsError(f"{name} must be between 1 and 1024, got {raw!r}")
+    return value
+
+
+def _pace(name: str, default: str) -> float:
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of items per second, got {raw!r}") from None
+    if not 0 < value <= 10_000:
+        raise SettingsError(f"{name} must be above 0 and at most 10000, got {raw!r}")
+    return value
 
 
 def load_settings() -> Settings:
@@ -74,6 +103,10 @@ def load_settings() -> Settings:
         signing_link_days=days,
         overdue_levels=_int_list("HETONG_OVERDUE_LEVELS", "1,15,30,60,90"),
         renewal_reminder_days=_int_list("HETONG_RENEWAL_REMINDER_DAYS", "60,30"),
+        index_shards=_positive_int("HETONG_INDEX_SHARDS", "16") or 16,
+        index_shards_previous=_positive_int("HETONG_INDEX_SHARDS_PREVIOUS", None),
+        shard_queue_url=os.environ.get("HETONG_SHARD_QUEUE_URL", "").strip() or None,
+        shard_items_per_second=_pace("HETONG_SHARD_ITEMS_PER_SECOND", "25"),
     )
 
 

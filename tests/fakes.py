@@ -27,6 +27,7 @@ from chalicelib.adapters.ledger_codec import (
     invoice_from_dict,
     invoice_to_dict,
 )
+from chalicelib.adapters.shards import rekeyed, shard_key
 from chalicelib.domain.audit import AuditEntry, canonical_json
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract, Signature, SigningLink
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
@@ -38,8 +39,10 @@ from chalicelib.services.ports import (
     Email,
     LedgerBook,
     OutboxEvent,
+    Page,
     PaymentRecord,
     ReceivableMark,
+    ShardCheckpoint,
     SigningToken,
     StoredDocument,
 )
@@ -106,8 +109,12 @@ class FakeRepository:
     successful commits and `writes[entity]` the items they wrote. `failed_commits` counts refused commits.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shards: int = 4, previous_shards: int | None = None) -> None:
+        # Index keys are write-sharded like the adapter's (adapters/shards.py), with a count of its own.
+        self.shards = shards
+        self.previous_shards = previous_shards
         self._items: dict[Key, Item] = {}
+        self._checkpoints: dict[tuple[str, str, date, int], ShardCheckpoint] = {}
         self._stream: list[OutboxEvent] = []
         self.reads: Counter[str] = Counter()
         self.items_read: Counter[str] = Counter()
@@ -305,19 +312,46 @@ class FakeRepository:
         }
         self.writes["put_api_key"] += 1
 
-    def _index(self, operation: str, partition: str, sk_attr: str, below: str | None) -> list[Item]:
-        """A sparse index query: items whose `partition` attribute is set, by sort key, sort key < `below`."""
+    def index_shards(self) -> int:
+        return max(self.shards, self.previous_shards or 0)
+
+    def _shard(self, partition: str, shard: int, sk_attr: str, below: str | None) -> list[Item]:
+        """One shard of a sparse index: items whose partition attribute is `<partition>#<shard>`, by sort key (then
+        table key, as an index orders equal sort keys), sort key < `below`."""
         pk_attr = "s1pk" if sk_attr == "s1sk" else "s2pk"
-        items = sorted(
+        wanted = f"{partition}#{shard}"
+        return sorted(
             (
-                item
-                for item in self._items.values()
-                if item.get(pk_attr) == partition and (below is None or item[sk_attr] < below)
+                {**item, "_key": list(key)}
+                for key, item in self._items.items()
+                if item.get(pk_attr) == wanted and (below is None or item[sk_attr] < below)
             ),
+            key=lambda item: (item[sk_attr], *item["_key"]),
+        )
+
+    def _index(self, operation: str, partition: str, sk_attr: str, below: str | None) -> list[Item]:
+        """A sparse index query over every shard, merged by sort key."""
+        items = sorted(
+            (i for n in range(self.index_shards()) for i in self._shard(partition, n, sk_attr, below)),
             key=lambda item: item[sk_attr],
         )
         self._read(operation, len(items))
         return copy.deepcopy(items)
+
+    def _page(
+        self, operation: str, partition: str, shard: int, sk_attr: str, below: str, cursor: str | None, limit: int
+    ) -> tuple[list[Item], str | None]:
+        """Like a Query with Limit and ExclusiveStartKey: a cursor whenever the limit was reached."""
+        after = json.loads(cursor) if cursor else None
+        items = [
+            i
+            for i in self._shard(partition, shard, sk_attr, below)
+            if after is None or [i[sk_attr], *i["_key"]] > after
+        ]
+        page = items[:limit]
+        self._read(operation, len(page))
+        next_cursor = json.dumps([page[-1][sk_attr], *page[-1]["_key"]]) if len(page) == limit else None
+        return copy.deepcopy(page), next_cursor
 
     def contracts_to_invoice(self, as_of: date) -> Iterator[Contract]:
         bound = (as_of + timedelta(days=1)).isoformat()
@@ -337,13 +371,38 @@ class FakeRepository:
         for item in self._index("contracts_for_lifecycle", LIFECYCLE_DUE, "s2sk", bound):
             yield str(item["contract_id"])
 
+    def contracts_to_invoice_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Contract]:
+        bound = (as_of + timedelta(days=1)).isoformat()
+        items, nxt = self._page("contracts_to_invoice_page", NEXT_INVOICE, shard, "s1sk", bound, cursor, limit)
+        return Page([contract_from_dict(json.loads(i["body"])) for i in items], nxt)
+
+    def open_invoices_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Invoice]:
+        items, nxt = self._page("open_invoices_page", OPEN_INVOICE, shard, "s1sk", as_of.isoformat(), cursor, limit)
+        return Page([self._invoice_from(i) for i in items], nxt)
+
+    def lifecycle_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
+        bound = (as_of + timedelta(days=1)).isoformat()
+        items, nxt = self._page("lifecycle_page", LIFECYCLE_DUE, shard, "s2sk", bound, cursor, limit)
+        return Page([str(i["contract_id"]) for i in items], nxt)
+
+    def load_checkpoint(self, run_id: str, job: str, as_of: date, shard: int) -> ShardCheckpoint | None:
+        self._read("load_checkpoint")
+        return self._checkpoints.get((run_id, job, as_of, shard))
+
+    def save_checkpoint(self, checkpoint: ShardCheckpoint) -> None:
+        key = (checkpoint.run_id, checkpoint.job, checkpoint.as_of, checkpoint.shard)
+        stored = self._checkpoints.get(key)
+        if stored is None or stored.processed < checkpoint.processed:  # only ever forward, like the adapter
+            self._checkpoints[key] = checkpoint
+            self.writes["checkpoint"] += 1
+
     # ---- the one write path -------------------------------------------------------------------------
     def commit(self, changes: Changes) -> None:
         """All or nothing, with DynamoRepository.commit's conditions, errors and version bumps."""
         c = changes.contract
         c.version = 1 if changes.expected_version is None else changes.expected_version + 1
         ops: list[_Op] = []
-        contract_item = _contract_item(c)
+        contract_item = _contract_item(c, self.shards)
         if changes.expected_version is None:
             ops.append(_Op((contract_pk(c.id), "META"), contract_item, _absent, "contract", c.id, "exists"))
             claim = {"kind": "unique", "ref": c.id, "at": c.created_at}
@@ -383,13 +442,13 @@ class FakeRepository:
             ops.append(_Op(key, d, _absent, "document", f"{doc.contract_id}/{doc.key}", "exists"))
         for inv in changes.new_invoices:
             inv.version = 1
-            ops.append(_Op(_invoice_key(inv), _invoice_item(inv), _absent, "invoice", inv.key, "exists"))
+            ops.append(_Op(_invoice_key(inv), _invoice_item(inv, self.shards), _absent, "invoice", inv.key, "exists"))
         for inv, expected in changes.updated_invoices:
             inv.version = expected + 1
             ops.append(
                 _Op(
                     _invoice_key(inv),
-                    _invoice_item(inv),
+                    _invoice_item(inv, self.shards),
                     _attr_equals("version", expected),
                     "invoice",
                     inv.key,
@@ -446,7 +505,7 @@ class FakeRepository:
                 "kind": "ledger_state",
                 "contract_id": mark.contract_id,
                 "settled_since": since,
-                "s1pk": RECEIVABLE,
+                "s1pk": shard_key(RECEIVABLE, mark.contract_id, self.shards),
                 "s1sk": f"{since or '9999-12-31'}#{mark.contract_id}",
             }
             ops.append(_Op((contract_pk(c.id), "RECEIVABLE"), state, lambda _: True, "ledger_state", c.id, "version"))
@@ -510,6 +569,21 @@ class FakeRepository:
                 item["seq"] = seq
                 self.writes["payment_seq"] += 1
 
+    def reindex_contract(self, contract_id: str) -> int:
+        """Like adapters/migration_reads.reindex_contract: index keys move to this repository's shard count."""
+        pk = contract_pk(contract_id)
+        moved = 0
+        for (item_pk, sk), item in self._items.items():
+            if item_pk != pk or not (sk in ("META", "RECEIVABLE") or sk.startswith("INVOICE#")):
+                continue
+            for name in ("s1pk", "s2pk"):
+                wanted = rekeyed(item.get(name), contract_id, self.shards)
+                if wanted is not None and wanted != item[name]:
+                    item[name] = wanted
+                    moved += 1
+                    self.writes["reindex"] += 1
+        return moved
+
     def put_raw_item(self, pk: str, sk: str, item: Item | None) -> None:
         """Store an item as is (tests that build data in a shape the code no longer writes); None deletes."""
         if item is None:
@@ -553,7 +627,7 @@ def _event_dict(ev: OutboxEvent) -> dict[str, Any]:
     }
 
 
-def _contract_item(c: Contract) -> Item:
+def _contract_item(c: Contract, shards: int) -> Item:
     next_invoice = c.next_invoice_on()
     next_life = c.next_lifecycle_on()
     return {
@@ -567,9 +641,9 @@ def _contract_item(c: Contract) -> Item:
         "listing": canonical_json(contract_listing(c)),
         "gsi1pk": f"STATUS#{c.status}",
         "gsi1sk": f"{c.created_at}#{c.id}",
-        "s1pk": NEXT_INVOICE if next_invoice else None,
+        "s1pk": shard_key(NEXT_INVOICE, c.id, shards) if next_invoice else None,
         "s1sk": f"{next_invoice.isoformat()}#{c.id}" if next_invoice else None,
-        "s2pk": LIFECYCLE_DUE if next_life else None,
+        "s2pk": shard_key(LIFECYCLE_DUE, c.id, shards) if next_life else None,
         "s2sk": f"{next_life.isoformat()}#{c.id}" if next_life else None,
     }
 
@@ -578,7 +652,7 @@ def _invoice_key(inv: Invoice) -> Key:
     return (contract_pk(inv.contract_id), f"INVOICE#{inv.year:03d}")
 
 
-def _invoice_item(inv: Invoice) -> Item:
+def _invoice_item(inv: Invoice, shards: int) -> Item:
     return {
         "kind": "invoice",
         "contract_id": inv.contract_id,
@@ -588,7 +662,7 @@ def _invoice_item(inv: Invoice) -> Item:
         "due_on": inv.due_on.isoformat(),
         "amount": money_str(inv.amount),
         "body": canonical_json(invoice_to_dict(inv)),
-        "s1pk": OPEN_INVOICE if inv.is_open else None,
+        "s1pk": shard_key(OPEN_INVOICE, inv.contract_id, shards) if inv.is_open else None,
         "s1sk": f"{inv.due_on.isoformat()}#{inv.contract_id}#{inv.year:03d}" if inv.is_open else None,
     }
 

@@ -8,7 +8,7 @@ import base64
 import json
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters import migration_reads
+from chalicelib.adapters import migration_reads, shard_reads, shards
 from chalicelib.adapters.codec import contract_from_dict
 from chalicelib.adapters.items import (
     PendingWrite,
@@ -37,17 +37,12 @@ from chalicelib.adapters.records import (
     ALL_RECORDS,
     LEDGER_SK_FROM,
     LEDGER_SK_TO,
-    LIFECYCLE_DUE,
-    NEXT_INVOICE,
-    OPEN_INVOICE,
-    RECEIVABLE,
     ApiKeyRecord,
     AuditRecord,
     BaseRecord,
     ContractRecord,
     DocumentRecord,
     InvoiceRecord,
-    LedgerStateRecord,
     PaymentItem,
     TokenRecord,
     UniqueRecord,
@@ -61,8 +56,10 @@ from chalicelib.domain.money import to_money
 from chalicelib.services.ports import (
     Changes,
     LedgerBook,
+    Page,
     PaymentRecord,
     ReceivableMark,
+    ShardCheckpoint,
     SigningToken,
     StoredDocument,
 )
@@ -105,6 +102,7 @@ class DynamoRepository:
 
     def __init__(self, settings: Settings) -> None:
         bind_records(settings)
+        shards.configure(settings.index_shards, settings.index_shards_previous)
         self._settings = settings
         self._connection: Connection | None = None
 
@@ -216,9 +214,7 @@ class DynamoRepository:
 
     def receivable_contracts(self, as_of: date) -> Iterator[str]:
         self._conn()
-        after = f"{as_of.isoformat()}#\uffff"
-        for rec in LedgerStateRecord.schedule.query(RECEIVABLE, LedgerStateRecord.s1sk > after):
-            yield rec.contract_id
+        return shard_reads.receivable_contracts(as_of)
 
     def find_token(self, token_hash: str) -> SigningToken | None:
         self._conn()
@@ -252,26 +248,43 @@ class DynamoRepository:
 
     def contracts_to_invoice(self, as_of: date) -> Iterator[Contract]:
         self._conn()
-        bound = (as_of + timedelta(days=1)).isoformat()
-        for rec in ContractRecord.schedule.query(NEXT_INVOICE, ContractRecord.s1sk < bound):
-            yield contract_from_dict(json.loads(rec.body))
+        return shard_reads.contracts_to_invoice(as_of)
 
     def open_invoices_due_before(self, as_of: date) -> Iterator[Invoice]:
         self._conn()
-        for rec in InvoiceRecord.schedule.query(OPEN_INVOICE, InvoiceRecord.s1sk < as_of.isoformat()):
-            yield invoice_from(rec)
+        return shard_reads.open_invoices(as_of.isoformat())
 
     def open_invoices(self) -> Iterator[Invoice]:
         self._conn()
-        for rec in InvoiceRecord.schedule.query(OPEN_INVOICE):
-            yield invoice_from(rec)
+        return shard_reads.open_invoices(None)
 
     def contracts_for_lifecycle(self, as_of: date) -> Iterator[str]:
         self._conn()
-        bound = (as_of + timedelta(days=1)).isoformat()
-        # KEYS_ONLY index: it says which contracts are due; the sweep reads each one consistently.
-        for rec in ContractRecord.lifecycle.query(LIFECYCLE_DUE, ContractRecord.s2sk < bound):
-            yield rec.pk.removeprefix("CONTRACT#")
+        return shard_reads.contracts_for_lifecycle(as_of)
+
+    # ---- one index shard at a time, for the fanned-out workers (adapters/shard_reads.py) ------------------
+    def index_shards(self) -> int:
+        return shards.read_count()
+
+    def contracts_to_invoice_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Contract]:
+        self._conn()
+        return shard_reads.contracts_to_invoice_page(as_of, shard, cursor, limit)
+
+    def open_invoices_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Invoice]:
+        self._conn()
+        return shard_reads.open_invoices_page(as_of, shard, cursor, limit)
+
+    def lifecycle_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
+        self._conn()
+        return shard_reads.lifecycle_page(as_of, shard, cursor, limit)
+
+    def load_checkpoint(self, run_id: str, job: str, as_of: date, shard: int) -> ShardCheckpoint | None:
+        self._conn()
+        return shard_reads.load_checkpoint(run_id, job, as_of, shard)
+
+    def save_checkpoint(self, checkpoint: ShardCheckpoint) -> None:
+        self._conn()
+        shard_reads.save_checkpoint(checkpoint)
 
     # ---- the one write path -----------------------------------------------------------------------------
     def commit(self, changes: Changes) -> None:
@@ -311,6 +324,10 @@ class DynamoRepository:
     def set_payment_seqs(self, contract_id: str, seqs: dict[str, int]) -> None:
         self._conn()
         migration_reads.set_payment_seqs(contract_id, seqs)
+
+    def reindex_contract(self, contract_id: str) -> int:
+        self._conn()
+        return migration_reads.reindex_contract(contract_id)
 
 
 def to_decimal(value: Any) -> Decimal:

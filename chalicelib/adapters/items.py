@@ -24,6 +24,7 @@ from chalicelib.adapters.records import (
     TokenRecord,
     UniqueRecord,
 )
+from chalicelib.adapters.shards import shard_key
 from chalicelib.domain.audit import AuditEntry, canonical_json
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
@@ -61,10 +62,10 @@ def contract_record(c: Contract) -> ContractRecord:
     rec.gsi1pk = f"STATUS#{c.status}"
     rec.gsi1sk = f"{c.created_at}#{c.id}"
     next_invoice = c.next_invoice_on()
-    rec.s1pk = NEXT_INVOICE if next_invoice else None
+    rec.s1pk = shard_key(NEXT_INVOICE, c.id) if next_invoice else None
     rec.s1sk = f"{next_invoice.isoformat()}#{c.id}" if next_invoice else None
     next_life = c.next_lifecycle_on()
-    rec.s2pk = LIFECYCLE_DUE if next_life else None
+    rec.s2pk = shard_key(LIFECYCLE_DUE, c.id) if next_life else None
     rec.s2sk = f"{next_life.isoformat()}#{c.id}" if next_life else None
     return rec
 
@@ -79,7 +80,7 @@ def invoice_record(inv: Invoice) -> InvoiceRecord:
     rec.due_on = inv.due_on.isoformat()
     rec.amount = money_str(inv.amount)
     rec.body = canonical_json(invoice_to_dict(inv))
-    rec.s1pk = OPEN_INVOICE if inv.is_open else None
+    rec.s1pk = shard_key(OPEN_INVOICE, inv.contract_id) if inv.is_open else None
     rec.s1sk = f"{inv.due_on.isoformat()}#{inv.contract_id}#{inv.year:03d}" if inv.is_open else None
     return rec
 

@@ -27,6 +27,7 @@ from chalicelib.adapters.records import (
     PaymentItem,
     UniqueRecord,
 )
+from chalicelib.adapters.shards import shard_key
 from chalicelib.domain.audit import canonical_json
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import NotFound
@@ -88,7 +89,7 @@ def ledger_state_record(mark: ReceivableMark) -> LedgerStateRecord:
     rec.contract_id = mark.contract_id
     since = None if mark.settled_since is None else mark.settled_since.isoformat()
     rec.settled_since = since
-    rec.s1pk = RECEIVABLE
+    rec.s1pk = shard_key(RECEIVABLE, mark.contract_id)
     rec.s1sk = f"{since or '9999-12-31'}#{mark.contract_id}"
     return rec
 

@@ -7,10 +7,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.adapters.items import contract_pk
-from chalicelib.adapters.records import RECEIVABLE, ContractRecord, LedgerStateRecord, PaymentItem
+from chalicelib.adapters.records import (
+    RECEIVABLE,
+    BaseRecord,
+    ContractRecord,
+    InvoiceRecord,
+    LedgerStateRecord,
+    PaymentItem,
+)
+from chalicelib.adapters.shards import rekeyed
 from chalicelib.services.ports import ReceivableMark
 
 
@@ -42,3 +51,50 @@ def set_payment_seqs(contract_id: str, seqs: dict[str, int]) -> None:
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
+
+
+# The index partition attributes a contract's items carry, by record (the sharded ones: adapters/shards.py).
+_INDEX_KEYS: tuple[tuple[type[BaseRecord], tuple[str, ...]], ...] = (
+    (ContractRecord, ("s1pk", "s2pk")),
+    (InvoiceRecord, ("s1pk",)),
+    (LedgerStateRecord, ("s1pk",)),
+)
+
+
+def _index_items(contract_id: str) -> list[BaseRecord]:
+    pk = contract_pk(contract_id)
+    found: list[BaseRecord] = []
+    for sk, record in (("META", ContractRecord), (RECEIVABLE, LedgerStateRecord)):
+        try:
+            found.append(record.get(pk, sk, consistent_read=True, attributes_to_get=["pk", "sk", "s1pk", "s2pk"]))
+        except DoesNotExist:
+            pass
+    found.extend(
+        InvoiceRecord.query(
+            pk, InvoiceRecord.sk.startswith("INVOICE#"), consistent_read=True, attributes_to_get=["pk", "sk", "s1pk"]
+        )
+    )
+    return found
+
+
+def reindex_contract(contract_id: str) -> int:
+    """Moves the contract's index entries to the partition keys of the shard count in force (an unsharded
+    `NEXT_INVOICE`, or one written under another count); returns how many attributes it rewrote. Each update is
+    conditioned on the value it read, so a concurrent write (which writes current keys anyway) is never undone;
+    a second run finds nothing to do."""
+    moved = 0
+    for item in _index_items(contract_id):
+        attrs = dict(_INDEX_KEYS)[type(item)]
+        for name in attrs:
+            stored = getattr(item, name, None)
+            wanted = rekeyed(stored, contract_id)
+            if wanted is None or wanted == stored:
+                continue
+            attr: UnicodeAttribute = getattr(type(item), name)
+            try:
+                item.update(actions=[attr.set(wanted)], condition=attr == stored)
+                moved += 1
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+    return moved

@@ -238,6 +238,18 @@ class UniqueRecord(BaseRecord):
     at = UnicodeAttribute(null=True)
 
 
+class CheckpointRecord(BaseRecord):
+    """pk RUN#<job>#<as of>#<run id>, sk SHARD#<n>: how far a fanned-out run got through one index shard (the
+    cursor after its last finished page). Expires via TTL."""
+
+    class Meta(_Meta):
+        pass
+
+    cursor = UnicodeAttribute()
+    processed = NumberAttribute()
+    ttl = NumberAttribute()
+
+
 class ApiKeyRecord(BaseRecord):
     """pk APIKEY#<sha256 of the key>, sk APIKEY."""
 
@@ -262,6 +274,7 @@ ALL_RECORDS: tuple[type[BaseRecord], ...] = (
     ApiKeyRecord,
     LedgerFactRecord,
     LedgerStateRecord,
+    CheckpointRecord,
 )
 
 

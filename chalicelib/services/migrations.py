@@ -1,4 +1,5 @@
-"""Carrying invoices and payments stored before the receivables ledger over to it: a one-off step that `make run`
+"""Carrying invoices and payments stored before the receivables ledger over to it, and index entries to the
+write-sharded keys of the shard count in force (adapters/shards.py): a one-off step that `make run`
 and the deploy run (`python -m functions.migrate`), idempotent — a second run, or a run over data the ledger
 already wrote, changes nothing.
 
@@ -171,6 +172,8 @@ def migrate_ledger(deps: Deps, today: date) -> dict[str, Any]:
     for contract_id in deps.repo.scan_contract_ids():
         try:
             r = migrate_contract(deps, contract_id, today)
+            # Index entries written unsharded or under another shard count move to their current key.
+            totals["index_keys_moved"] += deps.repo.reindex_contract(contract_id)
         except Exception as exc:  # one bad contract must not stop the others (logged, reported)
             logger.exception("migrating contract %s failed", contract_id)
             failed[contract_id] = f"{type(exc).__name__}: {exc}"
@@ -194,6 +197,7 @@ def migrate_ledger(deps: Deps, today: date) -> dict[str, Any]:
         "payments_sequenced": totals["payments_sequenced"],
         "cancellations_added": totals["cancellations_added"],
         "invoices_refreshed": totals["invoices_refreshed"],
+        "index_keys_moved": totals["index_keys_moved"],
         "events": dict(sorted(events.items())),
         "warnings": warnings,
         "failed": failed,

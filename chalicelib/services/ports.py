@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.contract import Contract
@@ -81,6 +81,30 @@ class LedgerBook:
     invoices: dict[int, Invoice]
     payments: list[PaymentRecord]
     facts: list[Fact]
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of one index shard's due items; `cursor` (opaque: the Query's LastEvaluatedKey) resumes after it,
+    None when the shard has no more."""
+
+    items: list[T]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class ShardCheckpoint:
+    """How far one run of a job got through one shard: the cursor after the last finished page."""
+
+    run_id: str
+    job: str
+    as_of: date
+    shard: int
+    cursor: str
+    processed: int
 
 
 @dataclass(frozen=True)
@@ -157,12 +181,27 @@ class Repository(Protocol):
 
     def commit(self, changes: Changes) -> None: ...
 
+    # ---- one index shard at a time (services/fanout.py) -------------------------------------------------
+    def index_shards(self) -> int: ...
+
+    def contracts_to_invoice_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Contract]: ...
+
+    def open_invoices_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Invoice]: ...
+
+    def lifecycle_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]: ...
+
+    def load_checkpoint(self, run_id: str, job: str, as_of: date, shard: int) -> ShardCheckpoint | None: ...
+
+    def save_checkpoint(self, checkpoint: ShardCheckpoint) -> None: ...
+
     # ---- one-off data migrations (services/migrations.py) -------------------------------------------
     def scan_contract_ids(self) -> Iterator[str]: ...
 
     def receivable_mark(self, contract_id: str) -> ReceivableMark | None: ...
 
     def set_payment_seqs(self, contract_id: str, seqs: dict[str, int]) -> None: ...
+
+    def reindex_contract(self, contract_id: str) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,155 @@
+"""The sparse indexes read one shard at a time (a page and a cursor, for the fanned-out workers) or all shards
+merged in sort-key order (for a whole run in one process and the receivables report), and the workers' cursor
+checkpoints. DynamoRepository calls these; keys are built in shards.py."""
+
+from __future__ import annotations
+
+import heapq
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.adapters import shards
+from chalicelib.adapters.codec import contract_from_dict
+from chalicelib.adapters.items import invoice_from
+from chalicelib.adapters.records import (
+    LIFECYCLE_DUE,
+    NEXT_INVOICE,
+    OPEN_INVOICE,
+    RECEIVABLE,
+    CheckpointRecord,
+    ContractRecord,
+    InvoiceRecord,
+    LedgerStateRecord,
+)
+from chalicelib.domain.contract import Contract
+from chalicelib.domain.invoice import Invoice
+from chalicelib.services.ports import Page, ShardCheckpoint
+
+T = TypeVar("T")
+CHECKPOINT_TTL_SECONDS = 14 * 24 * 3600
+
+
+def _encode(lek: dict[str, Any] | None) -> str | None:
+    return json.dumps(lek, sort_keys=True, separators=(",", ":")) if lek else None
+
+
+def _decode(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    value = json.loads(cursor)
+    if not isinstance(value, dict):
+        raise ValueError("cursor is not valid")
+    return value
+
+
+def _page(query: Callable[..., Any], convert: Callable[[Any], T], cursor: str | None, limit: int) -> Page[T]:
+    result = query(limit=limit, page_size=limit, last_evaluated_key=_decode(cursor))
+    items = [convert(rec) for rec in result]
+    return Page(items, _encode(result.last_evaluated_key))
+
+
+def _next_day(as_of: date) -> str:
+    return (as_of + timedelta(days=1)).isoformat()
+
+
+# ---- one shard, one page ---------------------------------------------------------------------------------
+def contracts_to_invoice_page(as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Contract]:
+    def query(**kw: Any) -> Any:
+        return ContractRecord.schedule.query(f"{NEXT_INVOICE}#{shard}", ContractRecord.s1sk < _next_day(as_of), **kw)
+
+    return _page(query, _contract, cursor, limit)
+
+
+def open_invoices_page(as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Invoice]:
+    def query(**kw: Any) -> Any:
+        return InvoiceRecord.schedule.query(f"{OPEN_INVOICE}#{shard}", InvoiceRecord.s1sk < as_of.isoformat(), **kw)
+
+    return _page(query, invoice_from, cursor, limit)
+
+
+def lifecycle_page(as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
+    def query(**kw: Any) -> Any:
+        # KEYS_ONLY index: it says which contracts are due; the sweep reads each one consistently.
+        return ContractRecord.lifecycle.query(f"{LIFECYCLE_DUE}#{shard}", ContractRecord.s2sk < _next_day(as_of), **kw)
+
+    return _page(query, _contract_id, cursor, limit)
+
+
+def _contract(rec: ContractRecord) -> Contract:
+    return contract_from_dict(json.loads(rec.body))
+
+
+def _contract_id(rec: ContractRecord) -> str:
+    return str(rec.pk).removeprefix("CONTRACT#")
+
+
+# ---- every shard, merged in sort-key order -------------------------------------------------------------------
+def _merged(per_shard: Callable[[int], Iterator[tuple[str, T]]]) -> Iterator[T]:
+    streams = [per_shard(shard) for shard in range(shards.read_count())]
+    for _, value in heapq.merge(*streams, key=lambda pair: pair[0]):
+        yield value
+
+
+def contracts_to_invoice(as_of: date) -> Iterator[Contract]:
+    def shard(n: int) -> Iterator[tuple[str, Contract]]:
+        for rec in ContractRecord.schedule.query(f"{NEXT_INVOICE}#{n}", ContractRecord.s1sk < _next_day(as_of)):
+            yield rec.s1sk or "", _contract(rec)
+
+    return _merged(shard)
+
+
+def open_invoices(below: str | None) -> Iterator[Invoice]:
+    def shard(n: int) -> Iterator[tuple[str, Invoice]]:
+        condition = InvoiceRecord.s1sk < below if below else None
+        for rec in InvoiceRecord.schedule.query(f"{OPEN_INVOICE}#{n}", condition):
+            yield rec.s1sk or "", invoice_from(rec)
+
+    return _merged(shard)
+
+
+def contracts_for_lifecycle(as_of: date) -> Iterator[str]:
+    def shard(n: int) -> Iterator[tuple[str, str]]:
+        for rec in ContractRecord.lifecycle.query(f"{LIFECYCLE_DUE}#{n}", ContractRecord.s2sk < _next_day(as_of)):
+            yield rec.s2sk or "", _contract_id(rec)
+
+    return _merged(shard)
+
+
+def receivable_contracts(as_of: date) -> Iterator[str]:
+    after = f"{as_of.isoformat()}#\uffff"
+
+    def shard(n: int) -> Iterator[tuple[str, str]]:
+        for rec in LedgerStateRecord.schedule.query(f"{RECEIVABLE}#{n}", LedgerStateRecord.s1sk > after):
+            yield rec.s1sk, rec.contract_id
+
+    return _merged(shard)
+
+
+# ---- checkpoints ----------------------------------------------------------------------------------------------
+def _checkpoint_key(run_id: str, job: str, as_of: date, shard: int) -> tuple[str, str]:
+    return f"RUN#{job}#{as_of.isoformat()}#{run_id}", f"SHARD#{shard:04d}"
+
+
+def load_checkpoint(run_id: str, job: str, as_of: date, shard: int) -> ShardCheckpoint | None:
+    try:
+        rec = CheckpointRecord.get(*_checkpoint_key(run_id, job, as_of, shard), consistent_read=True)
+    except DoesNotExist:
+        return None
+    return ShardCheckpoint(run_id, job, as_of, shard, rec.cursor, int(rec.processed))
+
+
+def save_checkpoint(cp: ShardCheckpoint) -> None:
+    """Only ever forward: a duplicate delivery of an older message cannot move the cursor back."""
+    pk, sk = _checkpoint_key(cp.run_id, cp.job, cp.as_of, cp.shard)
+    rec = CheckpointRecord(pk, sk, kind="checkpoint", cursor=cp.cursor, processed=cp.processed)
+    rec.ttl = int(time.time()) + CHECKPOINT_TTL_SECONDS
+    try:
+        rec.save(condition=CheckpointRecord.pk.does_not_exist() | (CheckpointRecord.processed < cp.processed))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
