@@ -93,6 +93,7 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "HETONG_IDEMPOTENCY_TABLE": created["tables"]["IdempotencyTable"]["name"],
         "HETONG_FINANCE_TOPIC_ARN": topic_arn,
         "HETONG_NOTIFIER_DLQ_URL": created["queues"]["NotifierDLQ"]["url"],
+        "HETONG_SHARD_QUEUE_URL": created["queues"]["ShardQueue"]["url"],
         "HETONG_SENDER_EMAIL": sender,
         "HETONG_REPLY_TO_EMAIL": sender,
         "HETONG_FINANCE_EMAIL": finance,
@@ -128,6 +129,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "finance_alerts_queue_url": alerts_url,
         "notifier_dlq_url": env["HETONG_NOTIFIER_DLQ_URL"],
         "workers_dlq_url": created["queues"]["WorkersDLQ"]["url"],
+        "shard_queue_url": created["queues"]["ShardQueue"]["url"],
+        "shard_dlq_url": created["queues"]["ShardDLQ"]["url"],
         "sender_email": sender,
         "finance_email": finance,
         "operator_email": operator,
@@ -200,6 +203,12 @@ def run(args: argparse.Namespace) -> int:
         moto.url, REGION, info["stack"]["main_table_stream_arn"], info["stack"]["notifier_dlq_url"], notifier.handler
     )
     threading.Thread(target=runner.run_forever, name="stream-runner", daemon=True).start()
+    # The scheduled workers send one message per index shard; this plays the shard queue's event source mapping.
+    from devstack.queue_runner import QueueRunner
+    from functions import shard_worker
+
+    shards = QueueRunner(moto.url, REGION, info["stack"]["shard_queue_url"], shard_worker.handler)
+    threading.Thread(target=shards.run_forever, name="shard-runner", daemon=True).start()
     if args.schedule_seconds > 0:
         threading.Thread(target=fire_scheduled_workers, args=(stop, args.schedule_seconds), daemon=True).start()
 
@@ -239,6 +248,7 @@ Press Ctrl-C to stop.
             stop.wait(0.5)
     finally:
         runner.stop()
+        shards.stop()
         api.terminate()
         try:
             api.wait(timeout=10)

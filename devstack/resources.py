@@ -3,6 +3,7 @@ and the deployed one cannot drift. Only the intrinsics those resources use are r
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,18 @@ class Resolver:
         return node
 
 
+def _queue_attributes(props: dict[str, Any], created: dict[str, Any]) -> dict[str, str]:
+    """The queue's attributes as SQS takes them; a redrive policy's target is a queue created before it."""
+    attrs: dict[str, str] = {k: str(props[k]) for k in ("VisibilityTimeout", "MessageRetentionPeriod") if k in props}
+    redrive = props.get("RedrivePolicy")
+    if redrive:
+        target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        attrs["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": created["queues"][target]["arn"], "maxReceiveCount": redrive["maxReceiveCount"]}
+        )
+    return attrs
+
+
 def create_resources(
     endpoint: str | None, region: str, stage: str, finance_email: str, sender_email: str
 ) -> dict[str, Any]:
@@ -63,7 +76,9 @@ def create_resources(
     sns = boto3.client("sns", **kw)
     sqs = boto3.client("sqs", **kw)
     out: dict[str, Any] = {"tables": {}, "queues": {}}
-    for logical, res in template["Resources"].items():
+    # Dead-letter queues before the queues whose redrive policy names them.
+    ordered = sorted(template["Resources"].items(), key=lambda kv: "RedrivePolicy" in kv[1].get("Properties", {}))
+    for logical, res in ordered:
         if res["Type"] not in ("AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SQS::Queue"):
             continue  # functions, roles, alarms: Lambda's part is played by devstack's runner
         props = resolve(res.get("Properties", {}))
@@ -93,7 +108,7 @@ def create_resources(
             resolve.physical[logical] = arn
             out.setdefault("topics", {})[logical] = arn
         elif res["Type"] == "AWS::SQS::Queue":
-            url = sqs.create_queue(QueueName=props["QueueName"])["QueueUrl"]
+            url = sqs.create_queue(QueueName=props["QueueName"], Attributes=_queue_attributes(props, out))["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             resolve.physical[logical] = url
             out["queues"][logical] = {"url": url, "arn": arn}

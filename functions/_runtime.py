@@ -44,6 +44,26 @@ def run_daily(
     return result
 
 
+def run_scheduled(
+    name: str, job: Callable[[Any, date], dict[str, Any]], counts: dict[str, str], event: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A scheduled invocation: with a shard queue configured, one message per index shard for the shard workers
+    (functions/shard_worker.py); without one, the whole job in this invocation (`run_daily`)."""
+    from chalicelib.bootstrap import get_deps
+
+    deps = get_deps()
+    if not deps.settings.shard_queue_url:
+        return run_daily(name, job, counts, as_of_from_event(event))
+    from chalicelib.adapters.shard_queue import SqsShardQueue
+    from chalicelib.services import shard_jobs  # noqa: F401 - registers the jobs
+    from chalicelib.services.fanout import dispatch
+
+    result = dispatch(deps, SqsShardQueue(deps.settings), name, as_of_from_event(event) or deps.today())
+    metrics.add_metric(name="ShardsDispatched", unit="Count", value=result["shards"])
+    logger.info(f"{name} dispatched", **result)
+    return result
+
+
 def load_local_env() -> None:
     """Use the local stack's settings unless the environment already names a table."""
     if os.environ.get("HETONG_TABLE"):

@@ -167,14 +167,18 @@ def escalate_invoice(deps: Deps, contract_id: str, year: int, as_of: date, cache
 
 def detect_overdue(deps: Deps, as_of: date) -> dict[str, Any]:
     """Reads only open invoices due before `as_of` (an index query); writes only where a level is reached."""
-    overdue = 0
-    escalated = 0
+    totals = {"overdue_invoices": 0, "escalated": 0}
     for invoice in deps.repo.open_invoices_due_before(as_of):
-        if not invoice.is_overdue(as_of):
-            continue
-        overdue += 1
-        if invoice.levels_reached(as_of, deps.settings.overdue_levels) and escalate_invoice(
-            deps, invoice.contract_id, invoice.year, as_of, invoice
-        ):
-            escalated += 1
-    return {"as_of": as_of.isoformat(), "overdue_invoices": overdue, "escalated": escalated}
+        for key, n in check_overdue(deps, invoice, as_of).items():
+            totals[key] += n
+    return {"as_of": as_of.isoformat(), **totals}
+
+
+def check_overdue(deps: Deps, invoice: Invoice, as_of: date) -> dict[str, int]:
+    """One open invoice as the index returned it: escalated where it reached a level not yet alerted."""
+    if not invoice.is_overdue(as_of):
+        return {}
+    escalated = bool(invoice.levels_reached(as_of, deps.settings.overdue_levels)) and escalate_invoice(
+        deps, invoice.contract_id, invoice.year, as_of, invoice
+    )
+    return {"overdue_invoices": 1, "escalated": int(escalated)}

@@ -1,0 +1,199 @@
+"""Scaling a daily job out over the index shards (adapters/shards.py): the scheduled run hands each shard to a
+worker invocation as one message; a shard worker walks its shard page by page, saves its cursor after each page
+that has a next one, and stops before its invocation's time (or item) budget runs out by sending the rest of the
+shard on as a new message. A timed-out or crashed invocation's message comes back and resumes from the saved
+cursor instead of restarting; every item's work is idempotent, so a duplicate delivery or a concurrent run changes
+nothing twice. A job registers how to read one page of its shard and what to do with one item (`register`);
+services/shard_jobs.py registers invoicing, overdue and lifecycle.
+
+The queue is a port: SQS when deployed and on the local stack (adapters/shard_queue.py), `InlineQueue` in one
+process (`run_all`: the whole job, every shard and every continuation, in order)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Protocol
+
+from chalicelib.domain.calendar import parse_date
+from chalicelib.services.base import Deps
+from chalicelib.services.ports import Page, ShardCheckpoint
+
+PAGE_SIZE = 100
+# A worker invocation stops taking new pages this long before its deadline (Lambda's timeout is 300 s: a page at
+# the paced 25 items/s takes 4 s, one slow page far less than this margin).
+STOP_BEFORE_DEADLINE_MS = 60_000
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """One message: shard `shard` of `job`'s run `run_id` for `as_of`, from `cursor` (None: its start)."""
+
+    run_id: str
+    job: str
+    as_of: date
+    shard: int
+    cursor: str | None = None
+    processed: int = 0
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "job": self.job,
+            "as_of": self.as_of.isoformat(),
+            "shard": self.shard,
+            "cursor": self.cursor,
+            "processed": self.processed,
+        }
+
+    @classmethod
+    def from_message(cls, body: dict[str, Any]) -> ShardTask:
+        if body.get("job") not in JOBS:
+            raise ValueError(f"unknown job {body.get('job')!r}")
+        shard = body.get("shard")
+        if not isinstance(shard, int) or shard < 0:
+            raise ValueError(f"shard must be a non-negative integer, got {shard!r}")
+        cursor = body.get("cursor")
+        return cls(
+            run_id=str(body["run_id"]),
+            job=str(body["job"]),
+            as_of=parse_date(str(body["as_of"])),
+            shard=shard,
+            cursor=str(cursor) if cursor else None,
+            processed=int(body.get("processed") or 0),
+        )
+
+
+class ShardQueue(Protocol):
+    def send(self, tasks: list[ShardTask]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """`page(deps, as_of, shard, cursor, limit)` reads one page of the shard's due items; `handle(deps, item,
+    as_of)` does one item's work (idempotently) and returns what it counted."""
+
+    name: str
+    page: Callable[[Deps, date, int, str | None, int], Page[Any]]
+    handle: Callable[[Deps, Any, date], dict[str, int]]
+
+
+JOBS: dict[str, ShardJob] = {}
+
+
+def register(job: ShardJob) -> ShardJob:
+    JOBS[job.name] = job
+    return job
+
+
+@dataclass
+class Budget:
+    """What one invocation may spend: a deadline (Lambda's remaining time), at most `max_items`, and a pace of at
+    most `per_second` items (which bounds the write rate into one index partition key: docs/architecture.md)."""
+
+    remaining_ms: Callable[[], int] = lambda: 1 << 40
+    max_items: int | None = None
+    per_second: float | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    used: int = 0
+    _started: float | None = None
+
+    def spend(self) -> None:
+        """One item done; waits as long as the pace asks."""
+        now = self.clock()
+        if self._started is None:
+            self._started = now
+        self.used += 1
+        if self.per_second:
+            ahead = self.used / self.per_second - (now - self._started)
+            if ahead > 0:
+                self.sleep(ahead)
+
+    def exhausted(self) -> bool:
+        out_of_items = self.max_items is not None and self.used >= self.max_items
+        return out_of_items or self.remaining_ms() < STOP_BEFORE_DEADLINE_MS
+
+
+@dataclass
+class ShardOutcome:
+    counts: Counter[str] = field(default_factory=Counter)
+    continuation: ShardTask | None = None
+
+
+def _resume(deps: Deps, task: ShardTask) -> ShardTask:
+    """The message's position, or the saved checkpoint's where that got further (an invocation that timed out
+    after saving it: its message came back with the older cursor)."""
+    saved = deps.repo.load_checkpoint(task.run_id, task.job, task.as_of, task.shard)
+    if saved is not None and saved.processed > task.processed:
+        return replace(task, cursor=saved.cursor, processed=saved.processed)
+    return task
+
+
+def run_shard(deps: Deps, task: ShardTask, budget: Budget) -> ShardOutcome:
+    """Works through `task`'s shard from its position until the shard ends or the budget does."""
+    job = JOBS[task.job]
+    task = _resume(deps, task)
+    out = ShardOutcome()
+    while True:
+        page = job.page(deps, task.as_of, task.shard, task.cursor, PAGE_SIZE)
+        for item in page.items:
+            out.counts.update(job.handle(deps, item, task.as_of))
+            budget.spend()
+        if page.cursor is None:
+            return out
+        task = replace(task, cursor=page.cursor, processed=task.processed + len(page.items))
+        deps.repo.save_checkpoint(
+            ShardCheckpoint(task.run_id, task.job, task.as_of, task.shard, page.cursor, task.processed)
+        )
+        if budget.exhausted():
+            out.continuation = task
+            return out
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def shard_tasks(deps: Deps, job: str, as_of: date, run_id: str | None = None) -> list[ShardTask]:
+    if job not in JOBS:
+        raise ValueError(f"unknown job {job!r}")
+    rid = run_id or new_run_id()
+    return [ShardTask(rid, job, as_of, shard) for shard in range(deps.repo.index_shards())]
+
+
+def dispatch(deps: Deps, queue: ShardQueue, job: str, as_of: date, run_id: str | None = None) -> dict[str, Any]:
+    """The scheduled run: one message per shard (the shard workers do the rest)."""
+    tasks = shard_tasks(deps, job, as_of, run_id)
+    queue.send(tasks)
+    return {"as_of": as_of.isoformat(), "job": job, "run_id": tasks[0].run_id, "shards": len(tasks)}
+
+
+@dataclass
+class InlineQueue:
+    """The queue of a run done in one process: continuations wait here until the caller takes them."""
+
+    pending: deque[ShardTask] = field(default_factory=deque)
+
+    def send(self, tasks: list[ShardTask]) -> None:
+        self.pending.extend(tasks)
+
+
+def run_all(deps: Deps, job: str, as_of: date, budget: Callable[[], Budget] = Budget) -> dict[str, Any]:
+    """The whole job in this process, shard after shard (with the same continuations a worker would send)."""
+    queue = InlineQueue()
+    tasks = shard_tasks(deps, job, as_of)
+    queue.send(tasks)
+    totals: Counter[str] = Counter()
+    invocations = 0
+    while queue.pending:
+        out = run_shard(deps, queue.pending.popleft(), budget())
+        invocations += 1
+        totals.update(out.counts)
+        if out.continuation is not None:
+            queue.send([out.continuation])
+    return {"as_of": as_of.isoformat(), "job": job, "shards": len(tasks), "invocations": invocations, **totals}
