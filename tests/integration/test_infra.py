@@ -63,7 +63,8 @@ WORKERS = {
     "OverdueFunction": ("functions.overdue.handler", "cron(15 16 * * ? *)", "overdue"),
     "LifecycleFunction": ("functions.lifecycle.handler", "cron(25 16 * * ? *)", "lifecycle"),
 }
-FUNCTIONS = {"APIHandler": "api", "NotifierFunction": "notifier"} | {k: v[2] for k, v in WORKERS.items()}
+SHARD_WORKER = {"ShardWorkerFunction": "shard-worker"}  # the daily runs' fan-out (SQS), not scheduled
+FUNCTIONS = {"APIHandler": "api", "NotifierFunction": "notifier"} | {k: v[2] for k, v in WORKERS.items()} | SHARD_WORKER
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
 IAM_POLICY_RESOURCE_TYPES = {"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
 RESTRICTED_SERVICES = ("dynamodb", "ses", "sns")
@@ -200,7 +201,10 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> dict[str, Any]:
                 document = policy["PolicyDocument"]
                 if isinstance(document, str):  # moto's CloudFormation stores the dict's repr()
                     document = ast.literal_eval(document)
-                role_policies[role["Arn"]] = document
+                # A role may carry several (its own, and e.g. ShardDispatchPolicy attached to it): merged.
+                statements = document["Statement"]
+                merged = role_policies.setdefault(role["Arn"], {"Statement": []})["Statement"]
+                merged.extend(statements if isinstance(statements, list) else [statements])
         log_groups = {g["logGroupName"]: g for g in session.client("logs").describe_log_groups()["logGroups"]}
     return {
         "stack": stack,
@@ -361,7 +365,7 @@ def test_api_function_is_chalices_with_our_role_runtime_and_environment(
     assert "DefinitionBody" in packaged.sam["Resources"]["RestAPI"]["Properties"]  # Chalice's routes
     # No role of Chalice's own (manage_iam_role false).
     roles = _resources_of(packaged.sam, "AWS::IAM::Role")
-    assert set(roles) == {"ApiRole", "InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole"}
+    assert set(roles) == {"ApiRole", "InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole", "ShardWorkerRole"}
     # Globals reached the Chalice function after the SAM transform.
     env = translated["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert set(env) >= COMMON_ENV
@@ -495,7 +499,7 @@ def test_settings_moto_does_not_model(translated: dict[str, Any]) -> None:
         for a in alarms
         if a["MetricName"] == "ApproximateNumberOfMessagesVisible"
     }
-    assert queue_alarms == {"NotifierDLQ", "WorkersDLQ"}
+    assert queue_alarms == {"NotifierDLQ", "WorkersDLQ", "ShardDLQ"}
     for alarm in alarms:
         assert alarm["Period"] == 300 and alarm["Threshold"] == 0
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
@@ -554,9 +558,15 @@ def test_tables(deployed: dict[str, Any]) -> None:
 @pytest.mark.integration
 def test_topics_and_queues(deployed: dict[str, Any]) -> None:
     assert {t.rsplit(":", 1)[1] for t in deployed["topics"]} == {"hetong-test-finance", "hetong-test-ops"}
-    assert set(deployed["queues"]) == {"hetong-test-notifier-dlq", "hetong-test-workers-dlq"}
-    for attributes in deployed["queues"].values():
-        assert attributes["MessageRetentionPeriod"] == str(14 * 24 * 3600)
+    assert set(deployed["queues"]) == {
+        "hetong-test-notifier-dlq",
+        "hetong-test-workers-dlq",
+        "hetong-test-shards",
+        "hetong-test-shards-dlq",
+    }
+    for name, attributes in deployed["queues"].items():
+        if name.endswith("-dlq"):
+            assert attributes["MessageRetentionPeriod"] == str(14 * 24 * 3600)
         assert attributes["SqsManagedSseEnabled"] == "true"
 
 
@@ -609,8 +619,7 @@ def test_schedules(deployed: dict[str, Any]) -> None:
 
 @pytest.mark.integration
 def test_stream_mapping(deployed: dict[str, Any]) -> None:
-    [mapping] = deployed["mappings"]
-    assert mapping["FunctionArn"].endswith(":function:hetong-test-notifier")
+    [mapping] = [m for m in deployed["mappings"] if m["FunctionArn"].endswith(":function:hetong-test-notifier")]
     assert mapping["EventSourceArn"] == deployed["outputs"]["MainTableStreamArn"]
     assert mapping["BatchSize"] == 10
     assert mapping["StartingPosition"] == "TRIM_HORIZON"
@@ -621,6 +630,17 @@ def test_stream_mapping(deployed: dict[str, Any]) -> None:
     assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == deployed["outputs"]["NotifierDLQArn"]
     [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
     assert pattern == OUTBOX_FILTER
+
+
+@pytest.mark.integration
+def test_shard_queue_mapping(deployed: dict[str, Any]) -> None:
+    [mapping] = [m for m in deployed["mappings"] if m["FunctionArn"].endswith(":function:hetong-test-shard-worker")]
+    assert mapping["EventSourceArn"].endswith(":hetong-test-shards")
+    assert mapping["BatchSize"] == 1
+    assert deployed["functions"]["hetong-test-shard-worker"]["Handler"] == "functions.shard_worker.handler"
+    queue = deployed["queues"]["hetong-test-shards"]
+    assert int(queue["VisibilityTimeout"]) >= 6 * 300
+    assert json.loads(queue["RedrivePolicy"])["maxReceiveCount"] == 5
 
 
 @pytest.mark.integration
@@ -643,3 +663,9 @@ def test_deployed_policies_point_at_the_deployed_resources(deployed: dict[str, A
         role = deployed["functions"][f"hetong-test-{suffix}"]["Role"]
         worker = {s["Sid"]: s for s in deployed["role_policies"][role]["Statement"]}
         assert worker["OnFailureDestination"]["Resource"] == outputs["WorkersDLQArn"]
+        assert worker["DispatchShards"]["Action"] == "sqs:SendMessage"
+        assert worker["DispatchShards"]["Resource"].endswith(":hetong-test-shards")
+    shard_role = deployed["functions"]["hetong-test-shard-worker"]["Role"]
+    shard = {s["Sid"]: s for s in deployed["role_policies"][shard_role]["Statement"]}
+    assert shard["ContinueShard"]["Resource"].endswith(":hetong-test-shards")
+    assert "dynamodb:DeleteItem" not in shard["MainTable"]["Action"]

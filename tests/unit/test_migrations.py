@@ -55,7 +55,9 @@ def old_invoice(
     for key in ("original_amount", "original_due_on", "payment_due_days"):
         del body[key]
     office.repo.put_raw_item(
-        f"CONTRACT#{cid}", f"INVOICE#{year:03d}", {**_invoice_item(inv, office.repo.shards), "body": canonical_json(body)}
+        f"CONTRACT#{cid}",
+        f"INVOICE#{year:03d}",
+        {**_invoice_item(inv, office.repo.shards), "body": canonical_json(body)},
     )
 
 
