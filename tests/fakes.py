@@ -45,6 +45,7 @@ from chalicelib.services.ports import (
     ShardCheckpoint,
     SigningToken,
     StoredDocument,
+    apply_receivable,
 )
 from tests.factories import contract_body
 
@@ -271,9 +272,8 @@ class FakeRepository:
         return LedgerBook(contract, invoices, payments, facts)
 
     def receivable_contracts(self, as_of: date) -> Iterator[str]:
-        for item in self._index("receivable_contracts", RECEIVABLE, "s1sk", None):
-            if item["s1sk"] > f"{as_of.isoformat()}#\uffff":
-                yield str(item["contract_id"])
+        for item in self._index("receivable_contracts", RECEIVABLE, "r1sk", as_of.isoformat(), above=True):
+            yield str(item["contract_id"])
 
     def find_token(self, token_hash: str) -> SigningToken | None:
         item = self._items.get((f"TOKEN#{token_hash}", "TOKEN"))
@@ -315,24 +315,30 @@ class FakeRepository:
     def index_shards(self) -> int:
         return max(self.shards, self.previous_shards or 0)
 
-    def _shard(self, partition: str, shard: int, sk_attr: str, below: str | None) -> list[Item]:
+    def _shard(self, partition: str, shard: int, sk_attr: str, bound: str | None, above: bool = False) -> list[Item]:
         """One shard of a sparse index: items whose partition attribute is `<partition>#<shard>`, by sort key (then
-        table key, as an index orders equal sort keys), sort key < `below`."""
-        pk_attr = "s1pk" if sk_attr == "s1sk" else "s2pk"
+        table key, as an index orders equal sort keys), sort key < `bound` (> `bound` if `above`)."""
+        pk_attr = sk_attr[:-2] + "pk"
         wanted = f"{partition}#{shard}"
+
+        def within(value: str) -> bool:
+            return bound is None or (value > bound if above else value < bound)
+
         return sorted(
             (
                 {**item, "_key": list(key)}
                 for key, item in self._items.items()
-                if item.get(pk_attr) == wanted and (below is None or item[sk_attr] < below)
+                if item.get(pk_attr) == wanted and within(item[sk_attr])
             ),
             key=lambda item: (item[sk_attr], *item["_key"]),
         )
 
-    def _index(self, operation: str, partition: str, sk_attr: str, below: str | None) -> list[Item]:
+    def _index(
+        self, operation: str, partition: str, sk_attr: str, bound: str | None, above: bool = False
+    ) -> list[Item]:
         """A sparse index query over every shard, merged by sort key."""
         items = sorted(
-            (i for n in range(self.index_shards()) for i in self._shard(partition, n, sk_attr, below)),
+            (i for n in range(self.index_shards()) for i in self._shard(partition, n, sk_attr, bound, above)),
             key=lambda item: item[sk_attr],
         )
         self._read(operation, len(items))
@@ -402,6 +408,7 @@ class FakeRepository:
         c = changes.contract
         c.version = 1 if changes.expected_version is None else changes.expected_version + 1
         ops: list[_Op] = []
+        apply_receivable(changes)  # the mark rides on the contract item, like the adapter's
         contract_item = _contract_item(c, self.shards)
         if changes.expected_version is None:
             ops.append(_Op((contract_pk(c.id), "META"), contract_item, _absent, "contract", c.id, "exists"))
@@ -498,17 +505,6 @@ class FakeRepository:
             ops.append(
                 _Op((contract_pk(c.id), f"LEDGER#{seq:06d}"), f, _absent, "ledger_fact", f"{c.id}#{seq}", "version")
             )
-        if changes.receivable is not None:
-            mark = changes.receivable
-            since = None if mark.settled_since is None else mark.settled_since.isoformat()
-            state = {
-                "kind": "ledger_state",
-                "contract_id": mark.contract_id,
-                "settled_since": since,
-                "s1pk": shard_key(RECEIVABLE, mark.contract_id, self.shards),
-                "s1sk": f"{since or '9999-12-31'}#{mark.contract_id}",
-            }
-            ops.append(_Op((contract_pk(c.id), "RECEIVABLE"), state, lambda _: True, "ledger_state", c.id, "version"))
         for alert in changes.alerts:
             ref = f"{alert.contract_id}#{alert.year:03d}#{alert.level}"
             mark = {"kind": "unique", "ref": alert.contract_id, "at": alert.at}
@@ -554,6 +550,12 @@ class FakeRepository:
         ]
         yield from ids
 
+    def drop_legacy_receivable(self, contract_id: str) -> bool:
+        dropped = self._items.pop((contract_pk(contract_id), "RECEIVABLE"), None) is not None
+        if dropped:
+            self.writes["drop_legacy_receivable"] += 1
+        return dropped
+
     def receivable_mark(self, contract_id: str) -> ReceivableMark | None:
         item = self._items.get((contract_pk(contract_id), "RECEIVABLE"))
         self._read("receivable_mark", 0 if item is None else 1)
@@ -574,9 +576,9 @@ class FakeRepository:
         pk = contract_pk(contract_id)
         moved = 0
         for (item_pk, sk), item in self._items.items():
-            if item_pk != pk or not (sk in ("META", "RECEIVABLE") or sk.startswith("INVOICE#")):
+            if item_pk != pk or not (sk == "META" or sk.startswith("INVOICE#")):
                 continue
-            for name in ("s1pk", "s2pk"):
+            for name in ("s1pk", "s2pk", "r1pk"):
                 wanted = rekeyed(item.get(name), contract_id, self.shards)
                 if wanted is not None and wanted != item[name]:
                     item[name] = wanted
@@ -645,6 +647,8 @@ def _contract_item(c: Contract, shards: int) -> Item:
         "s1sk": f"{next_invoice.isoformat()}#{c.id}" if next_invoice else None,
         "s2pk": shard_key(LIFECYCLE_DUE, c.id, shards) if next_life else None,
         "s2sk": f"{next_life.isoformat()}#{c.id}" if next_life else None,
+        "r1pk": shard_key(RECEIVABLE, c.id, shards) if c.receivable_until else None,
+        "r1sk": c.receivable_until.isoformat() if c.receivable_until else None,
     }
 
 

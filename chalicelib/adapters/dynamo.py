@@ -32,7 +32,7 @@ from chalicelib.adapters.items import (
     token_from,
     token_writes,
 )
-from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_from, payment_writes, receivable_writes
+from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_from, payment_writes
 from chalicelib.adapters.records import (
     ALL_RECORDS,
     LEDGER_SK_FROM,
@@ -78,7 +78,6 @@ WRITES = (
     token_writes,
     payment_writes,
     fact_writes,
-    receivable_writes,
     alert_writes,
 )
 
@@ -320,6 +319,10 @@ class DynamoRepository:
     def receivable_mark(self, contract_id: str) -> ReceivableMark | None:
         self._conn()
         return migration_reads.receivable_mark(contract_id)
+
+    def drop_legacy_receivable(self, contract_id: str) -> bool:
+        self._conn()
+        return migration_reads.drop_legacy_receivable(contract_id)
 
     def set_payment_seqs(self, contract_id: str, seqs: dict[str, int]) -> None:
         self._conn()

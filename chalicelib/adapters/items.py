@@ -15,6 +15,7 @@ from chalicelib.adapters.records import (
     LIFECYCLE_DUE,
     NEXT_INVOICE,
     OPEN_INVOICE,
+    RECEIVABLE,
     AuditRecord,
     BaseRecord,
     ContractRecord,
@@ -29,7 +30,7 @@ from chalicelib.domain.audit import AuditEntry, canonical_json
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import money_str
-from chalicelib.services.ports import Changes, SigningToken
+from chalicelib.services.ports import Changes, SigningToken, apply_receivable
 
 OUTBOX_TTL_SECONDS = 14 * 24 * 3600
 
@@ -67,6 +68,10 @@ def contract_record(c: Contract) -> ContractRecord:
     next_life = c.next_lifecycle_on()
     rec.s2pk = shard_key(LIFECYCLE_DUE, c.id) if next_life else None
     rec.s2sk = f"{next_life.isoformat()}#{c.id}" if next_life else None
+    # Keys-only index: every write rewrites the contract anyway, so the mark costs no item of its own and an
+    # unchanged mark no index write.
+    rec.r1pk = shard_key(RECEIVABLE, c.id) if c.receivable_until else None
+    rec.r1sk = c.receivable_until.isoformat() if c.receivable_until else None
     return rec
 
 
@@ -149,6 +154,7 @@ def contract_writes(changes: Changes) -> Iterator[PendingWrite]:
     version it was read at (which serializes every writer of the contract)."""
     c = changes.contract
     c.version = 1 if changes.expected_version is None else changes.expected_version + 1
+    apply_receivable(changes)
     rec = contract_record(c)
     if changes.expected_version is None:
         yield PendingWrite(rec, ContractRecord.pk.does_not_exist(), "contract", c.id, "exists")

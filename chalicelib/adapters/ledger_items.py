@@ -135,10 +135,3 @@ def fact_writes(changes: Changes) -> Iterator[PendingWrite]:
         f = LedgerFactRecord(contract_pk(c.id), f"LEDGER#{seq:06d}", kind="ledger", type=body["type"])
         f.body = canonical_json(body)
         yield PendingWrite(f, LedgerFactRecord.pk.does_not_exist(), "ledger_fact", f"{c.id}#{seq}", "version")
-
-
-def receivable_writes(changes: Changes) -> Iterator[PendingWrite]:
-    if changes.receivable is not None:
-        yield PendingWrite(
-            ledger_state_record(changes.receivable), None, "ledger_state", changes.contract.id, "version"
-        )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from chalicelib.adapters.items import contract_pk
 from chalicelib.adapters.records import (
@@ -38,6 +38,18 @@ def receivable_mark(contract_id: str) -> ReceivableMark | None:
     return ReceivableMark(contract_id, date.fromisoformat(rec.settled_since) if rec.settled_since else None)
 
 
+def drop_legacy_receivable(contract_id: str) -> bool:
+    """Deletes the contract's receivables item of the old shape (sk RECEIVABLE), if any: the mark now lives on the
+    contract item. True if there was one."""
+    try:
+        LedgerStateRecord(contract_pk(contract_id), RECEIVABLE).delete(condition=LedgerStateRecord.pk.exists())
+    except DeleteError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
 def set_payment_seqs(contract_id: str, seqs: dict[str, int]) -> None:
     """Each payment gets its seq only where it has none (so reruns and concurrent runs agree); a payment that
     already has one, or no longer exists, is left alone."""
@@ -53,22 +65,24 @@ def set_payment_seqs(contract_id: str, seqs: dict[str, int]) -> None:
                 raise
 
 
-# The index partition attributes a contract's items carry, by record (the sharded ones: adapters/shards.py).
-_INDEX_KEYS: tuple[tuple[type[BaseRecord], tuple[str, ...]], ...] = (
-    (ContractRecord, ("s1pk", "s2pk")),
-    (InvoiceRecord, ("s1pk",)),
-    (LedgerStateRecord, ("s1pk",)),
-)
+# The sharded index partition attributes of a contract's items (adapters/shards.py).
+_INDEX_KEYS: dict[type[BaseRecord], tuple[str, ...]] = {
+    ContractRecord: ("s1pk", "s2pk", "r1pk"),
+    InvoiceRecord: ("s1pk",),
+}
 
 
 def _index_items(contract_id: str) -> list[BaseRecord]:
     pk = contract_pk(contract_id)
     found: list[BaseRecord] = []
-    for sk, record in (("META", ContractRecord), (RECEIVABLE, LedgerStateRecord)):
-        try:
-            found.append(record.get(pk, sk, consistent_read=True, attributes_to_get=["pk", "sk", "s1pk", "s2pk"]))
-        except DoesNotExist:
-            pass
+    try:
+        found.append(
+            ContractRecord.get(
+                pk, "META", consistent_read=True, attributes_to_get=["pk", "sk", *_INDEX_KEYS[ContractRecord]]
+            )
+        )
+    except DoesNotExist:
+        pass
     found.extend(
         InvoiceRecord.query(
             pk, InvoiceRecord.sk.startswith("INVOICE#"), consistent_read=True, attributes_to_get=["pk", "sk", "s1pk"]
@@ -84,7 +98,7 @@ def reindex_contract(contract_id: str) -> int:
     a second run finds nothing to do."""
     moved = 0
     for item in _index_items(contract_id):
-        attrs = dict(_INDEX_KEYS)[type(item)]
+        attrs = _INDEX_KEYS[type(item)]
         for name in attrs:
             stored = getattr(item, name, None)
             wanted = rekeyed(stored, contract_id)

@@ -14,6 +14,7 @@ from chalicelib.settings import Settings
 BY_STATUS = "by_status"
 SCHEDULE = "schedule"
 LIFECYCLE = "lifecycle"
+RECEIVABLES = "receivables"
 
 # Partition values of the sparse schedule indexes (one GSI serves several "due" queues).
 NEXT_INVOICE = "NEXT_INVOICE"
@@ -69,6 +70,15 @@ class LifecycleIndex(GlobalSecondaryIndex["ContractRecord"]):
     s2sk = UnicodeAttribute(range_key=True)
 
 
+class ReceivablesIndex(GlobalSecondaryIndex["ContractRecord"]):
+    class Meta:
+        index_name = RECEIVABLES
+        projection = KeysOnlyProjection()
+
+    r1pk = UnicodeAttribute(hash_key=True)
+    r1sk = UnicodeAttribute(range_key=True)
+
+
 class ContractRecord(BaseRecord):
     """pk CONTRACT#<id>, sk META; the aggregate body as canonical JSON plus the attributes indexes need."""
 
@@ -88,9 +98,12 @@ class ContractRecord(BaseRecord):
     s1sk = UnicodeAttribute(null=True)
     s2pk = UnicodeAttribute(null=True)
     s2sk = UnicodeAttribute(null=True)
+    r1pk = UnicodeAttribute(null=True)  # RECEIVABLE#<shard> once the contract was receivable
+    r1sk = UnicodeAttribute(null=True)  # Contract.receivable_until
     by_status = ByStatusIndex()
     schedule = ContractScheduleIndex()
     lifecycle = LifecycleIndex()
+    receivables = ReceivablesIndex()
 
 
 class InvoiceScheduleIndex(GlobalSecondaryIndex["InvoiceRecord"]):
@@ -215,8 +228,9 @@ class LedgerStateScheduleIndex(GlobalSecondaryIndex["LedgerStateRecord"]):
 
 
 class LedgerStateRecord(BaseRecord):
-    """pk CONTRACT#<id>, sk RECEIVABLE; s1pk RECEIVABLE, s1sk <settled since | 9999-12-31>#<id>: which contracts
-    a receivables report as of a day must read."""
+    """pk CONTRACT#<id>, sk RECEIVABLE; s1pk RECEIVABLE, s1sk <settled since | 9999-12-31>#<id>: the receivables
+    mark as stored before it moved onto the contract item (the `receivables` index). Only the migration reads it,
+    and deletes it."""
 
     class Meta(_Meta):
         pass

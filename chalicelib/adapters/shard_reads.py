@@ -24,7 +24,6 @@ from chalicelib.adapters.records import (
     CheckpointRecord,
     ContractRecord,
     InvoiceRecord,
-    LedgerStateRecord,
 )
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
@@ -121,11 +120,11 @@ def contracts_for_lifecycle(as_of: date) -> Iterator[str]:
 
 
 def receivable_contracts(as_of: date) -> Iterator[str]:
-    after = f"{as_of.isoformat()}#\uffff"
+    """Contracts whose receivables mark lists them on `as_of` (not settled on or before it)."""
 
     def shard(n: int) -> Iterator[tuple[str, str]]:
-        for rec in LedgerStateRecord.schedule.query(f"{RECEIVABLE}#{n}", LedgerStateRecord.s1sk > after):
-            yield rec.s1sk, rec.contract_id
+        for rec in ContractRecord.receivables.query(f"{RECEIVABLE}#{n}", ContractRecord.r1sk > as_of.isoformat()):
+            yield rec.r1sk or "", _contract_id(rec)
 
     return _merged(shard)
 

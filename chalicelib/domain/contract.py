@@ -80,6 +80,9 @@ class Contract:
     audit_head: str = "0" * 64
     # The ledger's credit balance (预收) after its last write: a cache that tells invoicing to read the ledger.
     ledger_credit: Decimal = Decimal("0.00")
+    # The receivables index's mark: listed in a receivables report for every day before this one (9999-12-31:
+    # something is owed or credited now); None: never receivable. Kept by the ledger's writes (ports.Changes).
+    receivable_until: date | None = None
 
     # ---- construction -------------------------------------------------------------------------------
     @classmethod

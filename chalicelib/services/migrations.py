@@ -6,8 +6,8 @@ already wrote, changes nothing.
 Before the ledger an invoice held its own allocations, assessments and void status, and a payment had no `seq`.
 Per contract with invoices, one unit of work: payments get the `seq` of their PaymentReceived audit entry, an
 invoice voided back then gets its FeeCancellation fact (dated and numbered by its InvoiceVoided entry), then the
-ledger is settled like any write — the invoices' caches, the contract's `ledger_credit` and the `RECEIVABLE`
-item — in one transaction with the contract's version condition. Where the ledger now places money differently
+ledger is settled like any write — the invoices' caches, the contract's `ledger_credit` and its receivables mark
+(on the contract item since the `receivables` index; the old `RECEIVABLE` item is deleted) — in one transaction with the contract's version condition. Where the ledger now places money differently
 from what the invoices said (old data was allocated oldest-first, and money on a voided invoice stayed there),
 or finds a smaller penalty than finance was told, the usual PaymentsReallocated / PenaltyAdjusted events say so.
 """
@@ -143,7 +143,7 @@ def migrate_contract(deps: Deps, contract_id: str, today: date | None = None) ->
         after = ledgers.settle(uow, book, told, day, WHY, changed_from=date.min)  # every figure may differ
         staged = uow.staged
         mark = ReceivableMark(contract_id, settled_since(after))
-        if deps.repo.receivable_mark(contract_id) != mark:  # absent before the ledger, or out of date
+        if book.contract.receivable_until != mark.until:  # absent (before the ledger or on its own item) or stale
             staged.receivable = mark
         out.invoices_refreshed = len(staged.updated_invoices)
         out.events = [e.type for e in uow.events]
@@ -154,7 +154,9 @@ def migrate_contract(deps: Deps, contract_id: str, today: date | None = None) ->
         )
         if changed:
             uow.commit()
-        if changed or seqs:
+        # The mark's item of the old shape goes once the contract carries the mark (a rerun finds none).
+        dropped = deps.repo.drop_legacy_receivable(contract_id)
+        if changed or seqs or dropped:
             out.outcome = "migrated"
         return out
 

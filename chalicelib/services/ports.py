@@ -63,13 +63,26 @@ class PaymentRecord:
     applies_to: tuple[Designation, ...] = ()
 
 
+OWED_NOW = date(9999, 12, 31)  # a receivables mark that lists the contract for every day from now on
+
+
 @dataclass(frozen=True)
 class ReceivableMark:
     """The contract's row in the receivables index: listed for any day before `settled_since` (None: still owed
-    or credited today)."""
+    or credited today). Stored on the contract item (Contract.receivable_until) as its receivables-index key."""
 
     contract_id: str
     settled_since: date | None
+
+    @property
+    def until(self) -> date:
+        return self.settled_since or OWED_NOW
+
+
+def apply_receivable(changes: Changes) -> None:
+    """A repository's commit: the mark staged by the ledger's write goes onto the contract it writes."""
+    if changes.receivable is not None:
+        changes.contract.receivable_until = changes.receivable.until
 
 
 @dataclass
@@ -198,6 +211,8 @@ class Repository(Protocol):
     def scan_contract_ids(self) -> Iterator[str]: ...
 
     def receivable_mark(self, contract_id: str) -> ReceivableMark | None: ...
+
+    def drop_legacy_receivable(self, contract_id: str) -> bool: ...
 
     def set_payment_seqs(self, contract_id: str, seqs: dict[str, int]) -> None: ...
 

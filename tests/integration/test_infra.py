@@ -542,11 +542,13 @@ def test_tables(deployed: dict[str, Any]) -> None:
         "by_status": [("gsi1pk", "HASH"), ("gsi1sk", "RANGE")],
         "schedule": [("s1pk", "HASH"), ("s1sk", "RANGE")],
         "lifecycle": [("s2pk", "HASH"), ("s2sk", "RANGE")],
+        "receivables": [("r1pk", "HASH"), ("r1sk", "RANGE")],
     }
     assert {name: i["Projection"] for name, i in indexes.items()} == {
         "by_status": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["listing"]},
         "schedule": {"ProjectionType": "ALL"},
         "lifecycle": {"ProjectionType": "KEYS_ONLY"},
+        "receivables": {"ProjectionType": "KEYS_ONLY"},
     }
     assert {a["AttributeType"] for a in main["AttributeDefinitions"]} == {"S"}
 

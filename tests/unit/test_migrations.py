@@ -79,11 +79,13 @@ def old_payment(
 
 
 def before_the_ledger(office: Office, cid: str) -> None:
-    """No receivables-index item and no cached credit: the contract as the old code left it."""
+    """No receivables mark and no cached credit: the contract as the old code left it."""
     office.repo.put_raw_item(f"CONTRACT#{cid}", "RECEIVABLE", None)
     meta = office.repo.raw_item(f"CONTRACT#{cid}", "META")
+    meta["r1pk"] = meta["r1sk"] = None
     body = json.loads(meta["body"])
     body.pop("ledger_credit", None)
+    body.pop("receivable_until", None)
     meta["body"] = canonical_json(body)
 
 
@@ -123,7 +125,8 @@ def migrate(office: Office) -> dict[str, Any]:
 
 
 def state_row(office: Office, cid: str) -> str:
-    return str(office.repo.raw_item(f"CONTRACT#{cid}", "RECEIVABLE")["s1sk"])
+    """The contract's key in the receivables index: listed until this day."""
+    return str(office.repo.raw_item(f"CONTRACT#{cid}", "META")["r1sk"])
 
 
 # ---- the stories ------------------------------------------------------------------------------------------
@@ -162,7 +165,7 @@ def test_old_invoices_and_payments_are_carried_over_once(office: Office) -> None
     assert [x.voucher_no for x in book.invoices[2].allocations] == ["DEC-1"]
     [adjusted] = [e for e in new_events if e.type == "PenaltyAdjusted"]
     assert (adjusted.payload["penalty_total"], adjusted.payload["penalty_delta"]) == ("840.00", "-19800.00")
-    assert state_row(office, a) == f"9999-12-31#{a}"  # the 840.00 penalty is still owed
+    assert state_row(office, a) == "9999-12-31"  # the 840.00 penalty is still owed
 
     # And contract B: year 1 void from the Shanghai day of its InvoiceVoided entry; its money paid year 2
     book = office.repo.load_ledger(b)
@@ -173,10 +176,10 @@ def test_old_invoices_and_payments_are_carried_over_once(office: Office) -> None
     assert ledger.fees[2].outstanding == Decimal("90000.00")
     assert ledger.fees[2].penalty_accrued == Decimal("855.00")  # 90000.00 × 0.05 % × 19 days
     assert book.contract.ledger_credit == Decimal("0.00")
-    assert state_row(office, b) == f"9999-12-31#{b}"
+    assert state_row(office, b) == "9999-12-31"
 
     # And contract C, paid on time, is settled since its payment and leaves the receivables report
-    assert state_row(office, c) == f"2027-12-05#{c}"
+    assert state_row(office, c) == "2027-12-05"
     assert sorted(office.repo.receivable_contracts(TODAY)) == sorted([a, b])
 
     # When it runs again
@@ -207,7 +210,7 @@ def test_a_void_partly_paid_invoice_releases_its_money_to_credit(office: Office)
     # Then the money is the contract's credit, cached for the invoicing job, and the contract stays receivable
     contract = office.repo.get_contract(cid)
     assert contract.ledger_credit == Decimal("30000.00")
-    assert state_row(office, cid) == f"9999-12-31#{cid}"
+    assert state_row(office, cid) == "9999-12-31"
     [moved] = office.repo.events("PaymentsReallocated", cid)
     assert moved.payload["credit_after"] == "30000.00"
 
