@@ -1,7 +1,8 @@
 """`python -m bench` (`make bench`): run every figure, write bench/results.json and bench/results.md, print the
 summary table and the total wall time.
 
-    python -m bench [--sizes 1000,10000] [--only scale,life,latency,coldstart,artifact] [--rounds 7]
+    python -m bench [--sizes 1000,10000] [--only scale,life,scalemodel,latency,coldstart,artifact] [--rounds 7]
+                    [--check-at 20000]
 
 A figure that fails is reported under "errors" and the others still run; the exit code is 1 then. A partial run
 (--only) keeps the other figures of the results.json it replaces (`kept_from` says which, and from when).
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-FIGURES = ("scale", "life", "latency", "coldstart", "artifact")
+FIGURES = ("scale", "life", "scalemodel", "latency", "coldstart", "artifact")
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -30,6 +31,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", default="1000,10000", help="portfolio sizes for figures 1 and 2")
     parser.add_argument("--only", default=",".join(FIGURES), help=f"comma-separated subset of {', '.join(FIGURES)}")
     parser.add_argument("--rounds", type=int, default=7, help="fresh interpreters per module for figure 4")
+    parser.add_argument(
+        "--check-at", type=int, default=20_000, help="contracts of the scale model's check run (0: no check run)"
+    )
     parser.add_argument("--out", type=Path, default=HERE, help="where results.json and results.md go")
     return parser.parse_args(argv)
 
@@ -50,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bench.meter import install
 
     install()
-    from bench import artifact, coldstart, latency, life, report, scale
+    from bench import artifact, coldstart, latency, life, report, scale, scale_model
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -70,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             timings[name] = time.perf_counter() - s0
             print(f"[bench] {name}: {timings[name]:.1f} s", file=sys.stderr, flush=True)
 
+    template = None
     if "scale" in only:
         prepared = step("template contract", scale.prepare_template)
         if "error" not in prepared:
@@ -81,6 +86,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
     if "life" in only:
         results["life"] = step("life", life.run)
+    if "scalemodel" in only:
+        if template is None:
+            prepared = step("template contract", scale.prepare_template)
+            template = None if "error" in prepared else prepared[0]
+        life_result = results.get("life") or _previous(args.out / "results.json").get("life") or {}
+        own = life_result.get("cost", {}).get("marginal_usd_per_contract_year")
+        if template is not None:
+            results["scalemodel"] = step(
+                "scale model", functools.partial(scale_model.run, template, own, args.check_at)
+            )
     if "latency" in only:
         results["latency"] = step("latency", latency.run)
     if "coldstart" in only:
@@ -113,6 +128,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 KEYS = {"scale": ("scale", "one_real_contract"), "life": ("life",), "latency": ("latency",)}
+
+
+def _previous(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    previous: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return previous
 
 
 def _keep_previous(results: dict[str, Any], path: Path, ran: set[str]) -> None:

@@ -8,7 +8,7 @@ The portfolio on business day D, for N contracts (i = 0..N-1, cohort = i mod 100
 - cohorts 50, 51, 52: a contract year starts on D+1, D+2, D+3 and is not invoiced yet (the invoicing figure);
 - everyone else: every invoice so far paid on time, or the latest one issued less than 30 days ago and not due.
 Contract years are one or two years old; effective dates and due dates are deterministic (no randomness).
-Each paid invoice has its payment item (paid 10 days after issue) and each contract its RECEIVABLE item, with
+Each paid invoice has its payment item (paid 10 days after issue) and each contract its receivables mark, with
 the invoices' cached state, penalty assessments and settled-since day computed by the ledger's own code
 (chalicelib/services/ledger.py), so a contract's partition is what the services would have written.
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 from chalicelib.adapters.codec import contract_from_dict, contract_to_dict
 from chalicelib.adapters.items import contract_record, invoice_record
-from chalicelib.adapters.ledger_items import ledger_state_record, payment_record
+from chalicelib.adapters.ledger_items import payment_record
 from chalicelib.adapters.records import BaseRecord, UniqueRecord
 from chalicelib.domain.calendar import contract_year_start, iso_utc
 from chalicelib.domain.contract import PARTIES, Contract
@@ -212,7 +212,6 @@ def build_portfolio(template: dict[str, Any], size: int, day: date, levels: tupl
                 effective -= timedelta(days=12)
                 years = sum(1 for k in (1, 2, 3) if contract_year_start(effective, k) <= day)
                 c = _clone(template, size, i, effective, years)
-        records.append(contract_record(c))
         records.append(UniqueRecord(f"CONTRACTNO#{c.contract_no}", "UNIQUE", kind="unique", ref=c.id, at=c.created_at))
         book = LedgerBook(c, {}, [], [])
         for k in range(1, c.invoiced_years + 1):
@@ -238,7 +237,8 @@ def build_portfolio(template: dict[str, Any], size: int, day: date, levels: tupl
         if book.invoices:
             since = settled_since(ledgers.view(book, day))
             out.receivable += since is None
-            records.append(ledger_state_record(ReceivableMark(c.id, since)))
+            c.receivable_until = ReceivableMark(c.id, since).until
+        records.append(contract_record(c))  # after its ledger: it carries the receivables mark
     out.items_written = write(records)
     return out
 

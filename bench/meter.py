@@ -60,13 +60,21 @@ class Counts:
     ops: Counter[str] = field(default_factory=Counter)
     op_items: Counter[str] = field(default_factory=Counter)
     op_seconds: dict[str, float] = field(default_factory=dict)
+    # Index write units by "<index>|<partition key value>" (the scale model's write rate per partition key).
+    index_key_units: Counter[str] = field(default_factory=Counter)
 
     @property
     def write_units(self) -> float:
         return self.write_units_table + self.write_units_index
 
     def copy(self) -> Counts:
-        return replace(self, ops=Counter(self.ops), op_items=Counter(self.op_items), op_seconds=dict(self.op_seconds))
+        return replace(
+            self,
+            ops=Counter(self.ops),
+            op_items=Counter(self.op_items),
+            op_seconds=dict(self.op_seconds),
+            index_key_units=Counter(self.index_key_units),
+        )
 
     def __sub__(self, other: Counts) -> Counts:
         out = Counts()
@@ -274,7 +282,10 @@ class Meter:
             c.write_units_table += units * (2 if w.transactional else 1)
             c.items_written += 1
             _, indexes = self._shape(w.table)
-            c.write_units_index += sum(ix.write_units(w.old, new) for ix in indexes)
+            for ix in indexes:
+                for key, units in ix.write_units_by_partition(w.old, new):
+                    c.write_units_index += units
+                    c.index_key_units[f"{ix.name}|{key}"] += units
 
     def _count_reads(self, op: str, params: Mapping[str, Any], parsed: Mapping[str, Any]) -> None:
         c = self.counts

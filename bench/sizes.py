@@ -89,6 +89,13 @@ def write_units(nbytes: int) -> int:
     return max(1, math.ceil(nbytes / WRITE_UNIT_BYTES))
 
 
+def _scalar(value: Any) -> str:
+    """A key attribute's value as text, from the wire form ({"S": "..."}) or a plain value."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        return str(next(iter(value.values())))
+    return str(value)
+
+
 class IndexShape:
     """A global secondary index as far as write costs go: its key attributes and its projection."""
 
@@ -110,8 +117,32 @@ class IndexShape:
             if self.projection_type == "INCLUDE":
                 wanted |= set(self.non_key)
             size = item_size({k: v for k, v in item.items() if k in wanted})
-        key = tuple(str(item[k]) for k in self.keys)
+        key = tuple(_scalar(item[k]) for k in self.keys)
         return key, size + INDEX_ENTRY_OVERHEAD
+
+    def projected(self, item: Item | None) -> Item | None:
+        """The index entry's attributes (None: not in the index)."""
+        if not item or any(k not in item for k in self.keys):
+            return None
+        if self.projection_type == "ALL":
+            return dict(item)
+        wanted = set(self.keys) | set(self.table_keys)
+        if self.projection_type == "INCLUDE":
+            wanted |= set(self.non_key)
+        return {k: v for k, v in item.items() if k in wanted}
+
+    def write_units_by_partition(self, old: Item | None, new: Item | None) -> list[tuple[str, int]]:
+        """The write units of write_units(), each on the index partition key it lands on (a moved entry: its old
+        key's removal and its new key's put)."""
+        before, after = self.entry(old), self.entry(new)
+        units = self.write_units(old, new)
+        if not units:
+            return []
+        if before is not None and after is not None and before[0] != after[0]:
+            return [(before[0][0], write_units(before[1])), (after[0][0], write_units(after[1]))]
+        entry = after or before
+        assert entry is not None
+        return [(entry[0][0], units)]
 
     def write_units(self, old: Item | None, new: Item | None) -> int:
         before, after = self.entry(old), self.entry(new)
@@ -124,6 +155,6 @@ class IndexShape:
             return write_units(before[1])
         if before[0] != after[0]:
             return write_units(before[1]) + write_units(after[1])
-        if old == new:
-            return 0
+        if self.projected(old) == self.projected(new):
+            return 0  # DynamoDB writes an index only when its entry (keys or projected attributes) changes
         return write_units(max(before[1], after[1]))

@@ -52,8 +52,7 @@ class ShardTask:
 
     @classmethod
     def from_message(cls, body: dict[str, Any]) -> ShardTask:
-        if body.get("job") not in JOBS:
-            raise ValueError(f"unknown job {body.get('job')!r}")
+        job_named(str(body.get("job")))
         shard = body.get("shard")
         if not isinstance(shard, int) or shard < 0:
             raise ValueError(f"shard must be a non-negative integer, got {shard!r}")
@@ -88,6 +87,16 @@ JOBS: dict[str, ShardJob] = {}
 def register(job: ShardJob) -> ShardJob:
     JOBS[job.name] = job
     return job
+
+
+def job_named(name: str) -> ShardJob:
+    """The registered job (the daily jobs register when services/shard_jobs.py is imported, here on first use)."""
+    from chalicelib.services import shard_jobs  # noqa: F401 - registers invoicing, overdue, lifecycle
+
+    try:
+        return JOBS[name]
+    except KeyError:
+        raise ValueError(f"unknown job {name!r}") from None
 
 
 @dataclass
@@ -136,7 +145,7 @@ def _resume(deps: Deps, task: ShardTask) -> ShardTask:
 
 def run_shard(deps: Deps, task: ShardTask, budget: Budget) -> ShardOutcome:
     """Works through `task`'s shard from its position until the shard ends or the budget does."""
-    job = JOBS[task.job]
+    job = job_named(task.job)
     task = _resume(deps, task)
     out = ShardOutcome()
     while True:
@@ -160,8 +169,7 @@ def new_run_id() -> str:
 
 
 def shard_tasks(deps: Deps, job: str, as_of: date, run_id: str | None = None) -> list[ShardTask]:
-    if job not in JOBS:
-        raise ValueError(f"unknown job {job!r}")
+    job_named(job)
     rid = run_id or new_run_id()
     return [ShardTask(rid, job, as_of, shard) for shard in range(deps.repo.index_shards())]
 
