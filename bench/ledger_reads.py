@@ -3,11 +3,11 @@ receivables report — counted in DynamoDB requests and items read (bench.meter)
 
 Payments: `payments.record_payment` (the service the API calls) for up to PAYMENTS contracts with an open invoice
 on D, spread evenly over the portfolio (overdue and not yet due), each paying its open fee in full on D: the voucher
-check (GetItem), the contract's ledger (one Query over its partition: invoices, ledger facts, RECEIVABLE, the
-contract, payments), one transaction.
+check (GetItem), the contract's ledger (one Query over its partition: invoices, ledger facts, the contract,
+payments), one transaction.
 
-Receivables: `receivables.receivables` as of D (the service behind GET /receivables): the `schedule` index's
-RECEIVABLE entries not settled before D, then each such contract's ledger Query. Contracts settled before D are not
+Receivables: `receivables.receivables` as of D (the service behind GET /receivables): the `receivables` index's
+entries (RECEIVABLE#<shard>) not settled before D, then each such contract's ledger Query. Contracts settled before D are not
 read at all, so the items read per row do not grow with the portfolio.
 """
 

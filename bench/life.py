@@ -267,8 +267,12 @@ def _costs(buckets: dict[str, Bucket], empty_ms: dict[str, list[float]], years: 
         * prices.LAMBDA_GB_SECOND_ARM,
         "dynamodb": runs_per_year * prices.dynamodb_cost(*empty_units_per_run),
     }
-    reads = api.counts.read_units + notifier.counts.read_units + work.counts.read_units
-    writes = api.counts.write_units + notifier.counts.write_units + work.counts.write_units
+    # A run that did work for this contract also did what an empty run does (its index queries, one per shard),
+    # which the fixed cost already counts for every run: only the units beyond it are this contract's.
+    work_reads = max(0.0, work.counts.read_units - work.invocations * empty_units_per_run[0])
+    work_writes = max(0.0, work.counts.write_units - work.invocations * empty_units_per_run[1])
+    reads = api.counts.read_units + notifier.counts.read_units + work_reads
+    writes = api.counts.write_units + notifier.counts.write_units + work_writes
     emails = api.counts.emails + notifier.counts.emails + work.counts.emails
     publishes = api.counts.sns_publishes + notifier.counts.sns_publishes + work.counts.sns_publishes
     marginal = {

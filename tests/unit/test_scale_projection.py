@@ -1,0 +1,77 @@
+"""The scale model's arithmetic (bench/projection.py), on made-up per-item costs whose answers can be worked out by
+hand: shard spread, time per item, invocations, write units per index partition key, fixed cost."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench.projection import (
+    INVOCATION_BUDGET_S,
+    Config,
+    JobCosts,
+    base_of,
+    fixed_usd_per_year,
+    item_seconds_lower,
+    item_seconds_upper,
+    predicted_shard_counts,
+    project,
+    shard_spread,
+)
+
+INVOICING = JobCosts(
+    name="invoicing",
+    requests={"TransactWriteItems": 1.0, "GetItem": 0.5},
+    read_units=0.5,
+    write_units=24.0,
+    index_units={"schedule|NEXT_INVOICE#3": 8.0, "schedule|OPEN_INVOICE#3": 2.0, "by_status|STATUS#active": 0.5},
+    seconds=0.010,
+)
+
+
+def test_shard_spread_is_the_mean_and_four_standard_deviations() -> None:
+    mean, worst = shard_spread(50_000, 16)
+    assert mean == 3125.0
+    assert worst == math.ceil(3125 + 4 * math.sqrt(50_000 * (1 / 16) * (15 / 16)))  # 3125 + 4 × 54.1 → 3342
+    assert shard_spread(10, 1) == (10.0, 10)
+    assert predicted_shard_counts(0.01, 20_000, 16) == shard_spread(200, 16)
+
+
+def test_time_per_item_has_the_pace_as_its_floor() -> None:
+    cfg = Config(pace=25.0)
+    # upper: 1 transaction × 30 ms + 0.5 GetItem × 12 ms + 10 ms in process = 46 ms (above the 40 ms pace)
+    assert item_seconds_upper(INVOICING, cfg) == pytest.approx(0.046)
+    # lower: 4 ms + 0.5 × 2 ms = 5 ms, below the pace: the pace decides
+    assert item_seconds_lower(INVOICING, cfg) == pytest.approx(0.040)
+    assert item_seconds_lower(INVOICING, Config(pace=1000.0)) == pytest.approx(0.005)
+
+
+def test_index_keys_group_by_their_unsharded_base() -> None:
+    assert base_of("schedule|NEXT_INVOICE#12") == "schedule|NEXT_INVOICE"
+    assert base_of("by_status|STATUS#active") == "by_status|STATUS#active"
+
+
+def test_a_million_contracts_on_sixteen_shards() -> None:
+    p = project([INVOICING], 1_000_000, Config(shards=16, concurrency=16, pace=25.0), own_usd_per_contract_year=0.0009)
+    assert p.peak_items == 50_000
+    worst = shard_spread(50_000, 16)[1]
+    assert p.shard_max == worst
+    shard_s = worst * 0.046
+    assert p.jobs["invoicing"]["shard_s"] == pytest.approx(shard_s)
+    assert p.jobs["invoicing"]["invocations_per_shard"] == math.ceil(shard_s / INVOCATION_BUDGET_S)
+    assert p.invocations == 1 + 16 * math.ceil(shard_s / INVOCATION_BUDGET_S)
+    assert p.longest_invocation_s <= 300
+    # one worker per sharded key at 25 items/s; the unsharded by_status key takes all 16 workers' writes
+    assert p.key_write_units_per_s["schedule|NEXT_INVOICE"] == pytest.approx(8.0 * 25)
+    assert p.key_write_units_per_s["by_status|STATUS#active"] == pytest.approx(16 * 0.5 * 25)
+    fixed = sum(fixed_usd_per_year(Config(shards=16), jobs=1).values())
+    assert p.usd_per_contract_year == pytest.approx(0.0009 + fixed / 1_000_000)
+
+
+def test_fixed_cost_counts_every_shard_run_and_the_idle_queue() -> None:
+    f = fixed_usd_per_year(Config(shards=16), jobs=3)
+    assert f["lambda_requests"] == pytest.approx((3 + 48) * 365 * 0.2e-6)
+    assert f["dynamodb_empty_queries"] == pytest.approx(48 * 365 * 0.5 * 0.25e-6)
+    assert f["sqs_messages"] == pytest.approx((3 * 2 + 2 * 48) * 365 * 0.4e-6)
+    assert f["sqs_idle_polling_estimate"] == pytest.approx(15 * 60 * 24 * 365 * 0.4e-6)
