@@ -220,7 +220,10 @@ def _signatures(sheet: Sheet, block: Block, _: Block | None) -> None:
     column = (WIDTH - gap) / 2
     columns = list(block.rows)
     slots = [LEFT + column + gap] if block.no == "right" else [LEFT + i * (column + gap) for i in range(len(columns))]
-    heights = [sum(sheet.lines_height(line, column) + _em(sheet) * 0.9 for line in col) for col in columns]
+    heights = [
+        sum(sheet.lines_height(_label_first(line), column, leading=1.6) + _em(sheet) * 0.9 for line in col)
+        for col in columns
+    ]
     _gap(sheet, 1.0)
     sheet.room(max(heights, default=0.0))
     top = sheet.get_y()

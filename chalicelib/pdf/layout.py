@@ -152,7 +152,7 @@ class Sheet(FPDF):  # type: ignore[misc]
         spacing = 0.0
         if align == "J" and chars > 1 and (not line.last or natural > width):
             spacing = (width - natural) / (chars - 1)
-            if spacing > size * PT * 0.5:  # a short line before a long word: leave it ragged
+            if spacing > size * PT * 0.2:  # a short line before a long word: leave it ragged
                 spacing = 0.0
         if align == "C":
             x += (width - natural) / 2
@@ -246,6 +246,9 @@ def _units(text: str) -> list[str]:
             units.append(ch)
         elif ch == " ":
             units.append(word + " " if word else " ")
+            word = ""
+        elif ch in "-/" and len(word) >= 2:  # contract numbers, dates, URLs may break after - or /
+            units.append(word + ch)
             word = ""
         else:
             word += ch
