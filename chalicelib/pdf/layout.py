@@ -66,6 +66,10 @@ class Sheet(FPDF):  # type: ignore[misc]
         self.set_margins(LEFT, TOP, RIGHT)
         self.set_auto_page_break(False)
         self.add_font(FONT, "", str(FONT_PATH))
+        for font in self.fonts.values():
+            # fontTools would recompute every kept glyph's bounds when the subset is saved (half the render
+            # time); the font's own head/hhea/CFF boxes are already right for any subset of it.
+            font.ttfont.recalcBBoxes = False
         self.set_font(FONT, "", BODY_PT)
         self.set_text_color(*INK)
         self.set_title(title)
@@ -74,6 +78,7 @@ class Sheet(FPDF):  # type: ignore[misc]
         self.set_lang("zh-CN")
         self.set_creation_date(created)
         self.missing: list[str] = []
+        self._widths: dict[tuple[str, float], float] = {}
         self.base = BODY_PT  # the body size the block renderers use (the certificate page sets it smaller)
         self.add_page()
 
@@ -82,8 +87,12 @@ class Sheet(FPDF):  # type: ignore[misc]
         return base * 0.85 if style == "en" else base
 
     def measure(self, text: str, style: str, size: float) -> float:
-        self.set_font_size(self.size_of(style, size))
-        return float(self.get_string_width(text))
+        key = (text, self.size_of(style, size))
+        width = self._widths.get(key)
+        if width is None:  # a contract measures the same few hundred characters thousands of times
+            self.set_font_size(key[1])
+            width = self._widths[key] = float(self.get_string_width(text))
+        return width
 
     def pieces(self, runs: Iterable[Run], size: float, longest: float = WIDTH) -> list[Piece]:
         """The runs cut into unbreakable pieces; a word longer than `longest` mm (a hash, a URL) is cut into
@@ -152,7 +161,7 @@ class Sheet(FPDF):  # type: ignore[misc]
         spacing = 0.0
         if align == "J" and chars > 1 and (not line.last or natural > width):
             spacing = (width - natural) / (chars - 1)
-            if spacing > size * PT * 0.2:  # a short line before a long word: leave it ragged
+            if spacing > size * PT * 0.12:  # a short line before a long word: leave it ragged
                 spacing = 0.0
         if align == "C":
             x += (width - natural) / 2
@@ -247,7 +256,7 @@ def _units(text: str) -> list[str]:
         elif ch == " ":
             units.append(word + " " if word else " ")
             word = ""
-        elif ch in "-/" and len(word) >= 2:  # contract numbers, dates, URLs may break after - or /
+        elif ch in "-/@" and len(word) >= 2:  # contract numbers, URLs, emails may break after - / @
             units.append(word + ch)
             word = ""
         else:
