@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
 
 from chalicelib.domain.glyphs import printable
 from chalicelib.pdf.model import Run
@@ -67,6 +68,7 @@ class Sheet(FPDF):  # type: ignore[misc]
         self.set_auto_page_break(False)
         self.add_font(FONT, "", str(FONT_PATH))
         for font in self.fonts.values():
+            assert isinstance(font, TTFFont)
             # fontTools would recompute every kept glyph's bounds when the subset is saved (half the render
             # time); the font's own head/hhea/CFF boxes are already right for any subset of it.
             font.ttfont.recalcBBoxes = False
