@@ -616,9 +616,6 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
             )
         else:
             rows.append(("6", "Deployment zip size", "not measured", "< 15 MB", INFO))
-    from bench import pdfs
-
-    rows += pdfs.summary_rows(results.get("pdf"), _mark, INFO)
     ledger = _ledger_sizes(scale)
     if ledger:
         pay_ok, row_ok = ledger_verdict(scale)
@@ -652,7 +649,9 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
                 _mark(row_ok),
             )
         )
-    return rows
+    from bench import pdfs
+
+    return rows + pdfs.summary_rows(results.get("pdf"), _mark, INFO)
 
 
 def summary_table(results: dict[str, Any]) -> str:
