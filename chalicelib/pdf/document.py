@@ -118,8 +118,10 @@ def _centered(sheet: Sheet, block: Block, _: Block | None) -> None:
 
 def _centered_line(sheet: Sheet, block: Block, following: Block | None) -> None:
     sheet.flow(block.runs, align="C", leading=1.6)
-    if following is None or following.kind != "centered-lines":
-        _gap(sheet, 1.0)
+
+
+def _space(sheet: Sheet, block: Block, _: Block | None) -> None:
+    _gap(sheet, 0.8)
 
 
 def _page_break(sheet: Sheet, block: Block, _: Block | None) -> None:
@@ -261,4 +263,5 @@ RENDERERS: dict[str, Callable[[Sheet, Block, Block | None], None]] = {
     "table": _table,
     "signatures": _signatures,
     "page-break": _page_break,
+    "space": _space,
 }

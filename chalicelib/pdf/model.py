@@ -36,8 +36,8 @@ class Node:
 class Block:
     """One thing on the page. `kind` says how it is set:
     title, subtitle, meta (rows), party (rows), heading, section, clause (no + runs), clause-body, item, para,
-    line (runs, left), centered (runs), table (rows; header/footer rows), signatures (columns of lines),
-    page-break."""
+    line (runs, left), centered (runs), centered-lines, table (rows; header/footer rows), signatures (columns of
+    lines), space, page-break."""
 
     kind: str
     runs: tuple[Run, ...] = ()
@@ -176,7 +176,8 @@ def _block(node: Node, out: list[Block]) -> None:  # noqa: C901 - one branch per
     elif tag == "section" and (node.has("cover-parties") or node.has("addressee")):
         kind = "centered-lines" if node.has("cover-parties") else "line"
         for p in node.find_all("p"):
-            out.append(Block(kind, tuple(runs_of(p))))
+            out.append(Block(kind, tuple(runs_of(p, "b" if p.has("salutation") else ""))))
+        out.append(Block("space"))
     else:
         _walk(node, out)
 
