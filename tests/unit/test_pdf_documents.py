@@ -117,7 +117,10 @@ def test_a_signed_contract_pdf_is_the_original_with_its_certificate(office: Offi
     assert f"http://testserver/verify?c={contract.contract_no}&p=contract" in certificate
     assert_footers(pages, contract.contract_no, contract.signing.document_sha256)
     assert len(file.pdf) <= 300_000
-    # And it is the same bytes however often it is made (a payment later changes nothing in it)
+    # And it is the same bytes however often it is made: a payment recorded later moves the chain's head on,
+    # not the certificate's
+    office.pay(cid, "100.00", date(2026, 11, 30))
+    assert office.contract(cid).audit_head != head
     assert originals.document_pdf(office.deps, cid, "contract").pdf == file.pdf
 
 
