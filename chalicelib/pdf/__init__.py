@@ -5,9 +5,13 @@ The PDF is built from the document's HTML (for a contract or agreement: the HTML
 SHA-256 the audit chain records), so both say the same thing. fpdf2 is imported only here, lazily: the API's
 and the workers' cold start never pay for it.
 
-    render_pdf(contract, part, html=None) -> bytes          the document alone
-    render_signed_original(contract, part, html, evidence) -> bytes   document + certificate page (unsealed)
+    render_pdf(contract, part, html=None) -> bytes                   the document alone
+    render_signed_original(source, evidence) -> bytes                document + certificate page (unsealed)
     certificate_evidence(contract, part, audit, verify_url) -> CertificateEvidence
+    verify_url(base_url, contract_no, part) -> str                   <base>/verify?c=<contract_no>&p=<part>
+
+services/originals.py wires them to the repository: document_pdf, original_pdf (the seal goes there) and
+signed_original_renderer(deps) -> (contract, part, verify_url) -> bytes.
 """
 
 from __future__ import annotations

@@ -87,9 +87,10 @@ def _signer(contract: Contract, sig: Signature) -> SignerEvidence:
     )
 
 
-def certificate_evidence(contract: Contract, part: str, audit: list[AuditEntry], base_url: str) -> CertificateEvidence:
-    """The certificate of `part` (contract or amendment:N) once both parties signed it. The chain head is the
-    entry recording the last signature, so the certificate reads the same however much later it is made."""
+def certificate_evidence(contract: Contract, part: str, audit: list[AuditEntry], verify_at: str) -> CertificateEvidence:
+    """The certificate of `part` (contract or amendment:N) once both parties signed it; `verify_at` is the URL its
+    QR code opens (`verify_url(base, contract_no, part)`). The chain head is the entry recording the last
+    signature, so the certificate reads the same however much later it is made."""
     sigset = contract.signature_set(part)
     if not sigset.complete:
         raise ValueError(f"{part} of {contract.contract_no} is not signed by both parties")
@@ -107,5 +108,5 @@ def certificate_evidence(contract: Contract, part: str, audit: list[AuditEntry],
         signers=signers,
         completed_at=max(s.signed_at for s in signers),
         effective_date=None if effective is None else effective.isoformat(),
-        verify_url=verify_url(base_url, contract.contract_no, part),
+        verify_url=verify_at,
     )

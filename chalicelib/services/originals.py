@@ -5,6 +5,7 @@ place the signed original is made (the platform's seal is applied there)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
@@ -78,12 +79,28 @@ def _pdf_of(deps: Deps, contract: Contract, doc: StoredDocument, as_of: date | N
 def original_pdf(deps: Deps, contract: Contract, part: str, doc: StoredDocument | None = None) -> bytes:
     """The signed original of `part` (contract or amendment:N, signed by both parties): the frozen document and
     its certificate page. Not yet sealed: the platform's PAdES seal is applied here, on these bytes."""
-    from chalicelib.pdf import certificate_evidence, render_signed_original
+    from chalicelib.pdf import verify_url
 
-    doc = doc or deps.repo.get_document(contract.id, part)
-    base = deps.settings.public_base_url
-    evidence = certificate_evidence(contract, part, deps.repo.get_audit(contract.id), base)
-    return render_signed_original(_source(contract, doc, contract.created_at), evidence)
+    at = verify_url(deps.settings.public_base_url, contract.contract_no, part)
+    return signed_original_renderer(deps, doc)(contract, part, at)
+
+
+Render = Callable[[Contract, str, str], bytes]
+
+
+def signed_original_renderer(deps: Deps, doc: StoredDocument | None = None) -> Render:
+    """`(contract, part, verify_url) -> bytes`: the unsealed signed original of `part` with its certificate's QR
+    code to `verify_url`, reading the frozen document and the audit chain through `deps` (the renderer the
+    sealing service takes)."""
+
+    def render(contract: Contract, part: str, verify_at: str) -> bytes:
+        from chalicelib.pdf import certificate_evidence, render_signed_original
+
+        frozen = doc if doc is not None and doc.key == part else deps.repo.get_document(contract.id, part)
+        evidence = certificate_evidence(contract, part, deps.repo.get_audit(contract.id), verify_at)
+        return render_signed_original(_source(contract, frozen, contract.created_at), evidence)
+
+    return render
 
 
 def _source(contract: Contract, doc: StoredDocument, created: str) -> PdfSource:

@@ -135,7 +135,7 @@ def test_the_certificate_reads_the_verification_method_when_the_evidence_has_one
     with_code: Any = replace(sig)
     object.__setattr__(with_code, "verification", "email_code")
     contract.signing.signatures["client"] = with_code
-    evidence = certificate_evidence(contract, "contract", office.repo.get_audit(cid), "https://hetong.example")
+    evidence = certificate_evidence(contract, "contract", office.repo.get_audit(cid), "https://hetong.example/verify")
     assert [s.verification for s in evidence.signers] == ["email_code", "link"]
 
 
@@ -210,3 +210,21 @@ def test_stored_text_the_font_lacks_prints_visibly(office: Office, tmp_path: Pat
     pages = text_of(render_pdf(contract, "contract", html), tmp_path)
     assert "〔U+20BB7〕野家餐饮有限公司" in flat("".join(pages))
     assert "U+20BB7" in caplog.text
+
+
+def test_the_renderer_the_seal_takes_prints_the_verify_url_it_is_given(office: Office, tmp_path: Path) -> None:
+    cid = office.activate()
+    contract = office.contract(cid)
+    render = originals.signed_original_renderer(office.deps)
+    url = f"https://hetong.example/verify?c={contract.contract_no}&p=contract"
+    pages = text_of(render(contract, "contract", url), tmp_path)
+    assert url in flat(pages[-1]) and "签署证书" in flat(pages[-1])
+    with pytest.raises(ValueError, match="not signed by both parties"):
+        office.at(date(2026, 11, 25))
+        from chalicelib.api import requests as rq
+        from chalicelib.services import lifecycle
+        from tests.factories import command
+
+        body = {"changes": {"annual_fee": "130000.00"}, "reason": "调价"}
+        lifecycle.propose_amendment(office.deps, cid, command(rq.ProposeAmendmentRequest, body), "operator:test")
+        render(office.contract(cid), "amendment:1", url)
