@@ -1,4 +1,4 @@
-"""The scale model's arithmetic (figure 8), apart from any measuring so a unit test can hold it: from per-item
+"""The scale model's arithmetic (figure 9), apart from any measuring so a unit test can hold it: from per-item
 costs measured in moto to a daily run at 100,000 and 1,000,000 contracts on a peak day when 5 % of them are due
 for each job. Method (also in bench/README.md, "Scale model"):
 

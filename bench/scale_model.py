@@ -1,4 +1,4 @@
-"""Figure 8: the scale model. In moto, on a portfolio built like figures 1 and 2's (bench/data.py), each daily job
+"""Figure 9: the scale model. In moto, on a portfolio built like figures 1 and 2's (bench/data.py), each daily job
 is run the way the shard workers run it — every index shard of the configured count, page by page
 (services/fanout.run_shard) — on a day with work: invoicing on the first 1 % cohort's start day, overdue on the
 business day D (1 % overdue), lifecycle on D + 400 days (the renewal reminders of every contract whose reminder

@@ -1,4 +1,4 @@
-"""Figure 8's part of results.md and of the summary table (the scale model: bench/scale_model.py)."""
+"""Figure 9's part of results.md and of the summary table (the scale model: bench/scale_model.py)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
     hot = [max(x["key_write_units_per_s"].items(), key=lambda kv: kv[1]) for x in p]
     rows = [
         (
-            "8",
+            "9",
             f"Scale model, peak day ({PEAK_SHARE:.0%} due), {sm['config']['shards']} shards: highest write units/s on "
             "one index partition key (100,000 / 1,000,000 contracts)",
             " / ".join(f"{u:,.0f} ({_key(k)})" for k, u in hot),
@@ -52,14 +52,14 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
             _mark(v["key_rate"]),
         ),
         (
-            "8",
+            "9",
             "… invocations per daily run (3 jobs), run wall time, longest invocation",
             " / ".join(f"{x['invocations']:,}, {x['run_wall_s']:.0f} s, {x['longest_invocation_s']:.0f} s" for x in p),
             "each invocation ≤ 300 s",
             _mark(v["invocation"]),
         ),
         (
-            "8",
+            "9",
             "… USD per contract-year with the fan-out's fixed cost",
             " / ".join(_usd(x["usd_per_contract_year"]) for x in p),
             "< $0.001",
@@ -70,7 +70,7 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
         jobs = sm["check"]["jobs"]
         rows.append(
             (
-                "8",
+                "9",
                 f"… check at {_i(sm['check']['contracts'])} contracts: measured / projected mean items per shard "
                 "(invoicing, overdue, lifecycle)",
                 ", ".join(f"{j['measured_mean_items']:.1f} / {j['predicted_mean_items']:.1f}" for j in jobs.values()),
@@ -148,7 +148,7 @@ def _check_table(sm: dict[str, Any]) -> list[str]:
     return lines
 
 
-def figure8(sm: dict[str, Any] | None) -> list[str]:
+def figure9(sm: dict[str, Any] | None) -> list[str]:
     if not sm:
         return ["Not run (`--only` without scalemodel)."]
     if "error" in sm:
