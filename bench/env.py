@@ -77,6 +77,21 @@ def _reset_caches() -> None:
 
 
 @contextmanager
+def index_shards(count: int) -> Iterator[None]:
+    """Run with HETONG_INDEX_SHARDS = `count` (what a deployment of that size would set: bench/projection.py,
+    recommended_shards), restored after."""
+    before = os.environ.get("HETONG_INDEX_SHARDS")
+    os.environ["HETONG_INDEX_SHARDS"] = str(count)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("HETONG_INDEX_SHARDS", None)
+        else:
+            os.environ["HETONG_INDEX_SHARDS"] = before
+
+
+@contextmanager
 def stack() -> Iterator[Stack]:
     """A fresh moto account with the template's resources; the app's cached settings and clients are reset
     on entry and exit so nothing leaks from one figure to the next."""

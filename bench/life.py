@@ -35,7 +35,8 @@ from typing import Any
 
 from bench import prices
 from bench.data import SIGNER_AGENT, clock, contract_body
-from bench.env import REGION, stack
+from bench.env import REGION, index_shards, stack
+from bench.projection import recommended_shards
 from bench.meter import METER, Counts
 from bench.motofast import fast_moto
 from devstack.client import moto_inbox_in_process, newest_link, recipients, token_of
@@ -323,7 +324,8 @@ def run() -> dict[str, Any]:
     from devstack.runner import StreamRunner
     from functions import notifier
 
-    with stack() as st, fast_moto():
+    # The life is judged at 1,000 contracts: run with the shard count such a deployment would set.
+    with index_shards(recommended_shards(1_000)), stack() as st, fast_moto():
         METER.forget_tables()
         deps = get_deps()
         clock(deps, EFFECTIVE)

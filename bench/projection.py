@@ -163,3 +163,12 @@ def project(
 def predicted_shard_counts(items_per_contract: float, contracts: int, shards: int) -> tuple[float, int]:
     """What a portfolio of `contracts` should put in each shard for a job measured at `items_per_contract`."""
     return shard_spread(items_per_contract * contracts, shards)
+
+
+def recommended_shards(contracts: int, pace: float = 25.0) -> int:
+    """The smallest power of two whose worst shard on a peak day (5 % due) fits one invocation's budget at the
+    workers' pace: 1 up to about 100,000 contracts, 16 at 1,000,000. What the bench runs each portfolio with."""
+    shards = 1
+    while shard_spread(PEAK_SHARE * contracts, shards)[1] / pace > INVOCATION_BUDGET_S:
+        shards *= 2
+    return shards

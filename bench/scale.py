@@ -23,7 +23,8 @@ from typing import Any
 
 from bench import sizes
 from bench.data import build_portfolio, clock, first_detection_state, template_contract
-from bench.env import Stack, stack
+from bench.env import Stack, index_shards, stack
+from bench.projection import recommended_shards
 from bench.ledger_reads import payments_figure, receivables_figure
 from bench.meter import METER, Counts, _wire
 from bench.motofast import fast_moto
@@ -276,7 +277,7 @@ def run(size: int, template: dict[str, Any], measure_moto_tx: bool = False) -> d
     """Figures 1, 2 and 7 on one portfolio of `size` active contracts (a fresh moto account)."""
     from chalicelib.bootstrap import get_deps
 
-    with stack() as st:
+    with index_shards(recommended_shards(size)), stack() as st:
         deps = get_deps()
         levels = deps.settings.overdue_levels
         METER.forget_tables()
@@ -296,6 +297,7 @@ def run(size: int, template: dict[str, Any], measure_moto_tx: bool = False) -> d
             fast, slow = tx_stats.fast - fast_before, tx_stats.moto - moto_before
         return {
             "contracts": size,
+            "index_shards": deps.repo.index_shards(),
             "business_day": BUSINESS_DAY.isoformat(),
             "setup_s": setup_s,
             "setup_items_written": portfolio.items_written,

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench.data import build_portfolio, clock
-from bench.env import stack
+from bench.env import index_shards, stack
 from bench.meter import METER
 from bench.motofast import fast_moto
 from bench.projection import SIZES, Config, JobCosts, predicted_shard_counts, project
@@ -25,6 +25,7 @@ from bench.scale import BUSINESS_DAY
 
 LIFECYCLE_DAY = BUSINESS_DAY + timedelta(days=400)
 MEASURE_AT = 10_000
+SHARDS = 16  # the settings' default: the count for 1,000,000 contracts (projection.recommended_shards)
 CHECK_AT = 20_000
 
 
@@ -107,7 +108,7 @@ def _job(deps: Any, job: str, day: Any) -> dict[str, Any]:
 def measure(size: int, template: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.bootstrap import get_deps
 
-    with stack():
+    with index_shards(SHARDS), stack():
         deps = get_deps()
         METER.forget_tables()
         portfolio = build_portfolio(template, size, BUSINESS_DAY, deps.settings.overdue_levels)

@@ -75,3 +75,10 @@ def test_fixed_cost_counts_every_shard_run_and_the_idle_queue() -> None:
     assert f["dynamodb_empty_queries"] == pytest.approx(48 * 365 * 0.5 * 0.25e-6)
     assert f["sqs_messages"] == pytest.approx((3 * 2 + 2 * 48) * 365 * 0.4e-6)
     assert f["sqs_idle_polling_estimate"] == pytest.approx(15 * 60 * 24 * 365 * 0.4e-6)
+
+
+def test_the_recommended_shard_count_grows_with_the_portfolio() -> None:
+    from bench.projection import recommended_shards
+
+    # a peak day's worst shard at 25 items/s must fit one invocation's 240 s
+    assert [recommended_shards(n) for n in (1_000, 10_000, 100_000, 1_000_000)] == [1, 1, 1, 16]
