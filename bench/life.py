@@ -36,9 +36,9 @@ from typing import Any
 from bench import prices
 from bench.data import SIGNER_AGENT, clock, contract_body
 from bench.env import REGION, index_shards, stack
-from bench.projection import recommended_shards
 from bench.meter import METER, Counts
 from bench.motofast import fast_moto
+from bench.projection import recommended_shards
 from devstack.client import moto_inbox_in_process, newest_link, recipients, token_of
 
 EFFECTIVE = date(2026, 11, 22)

@@ -24,10 +24,10 @@ from typing import Any
 from bench import sizes
 from bench.data import build_portfolio, clock, first_detection_state, template_contract
 from bench.env import Stack, index_shards, stack
-from bench.projection import recommended_shards
 from bench.ledger_reads import payments_figure, receivables_figure
 from bench.meter import METER, Counts, _wire
 from bench.motofast import fast_moto
+from bench.projection import recommended_shards
 
 BUSINESS_DAY = date(2027, 10, 15)
 STEADY_DAYS = 7
