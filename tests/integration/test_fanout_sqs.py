@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -136,3 +137,10 @@ def test_overdue_and_lifecycle_fan_out_too(fanned: Any, aws: dict[str, Any]) -> 
     scheduled(fanned, "lifecycle", end)
     queue.drain()
     assert fanned.contract(cid)["status"] == "expired"
+
+
+def test_the_shard_worker_sample_is_accepted(aws: dict[str, Any]) -> None:
+    from functions import shard_worker
+
+    event = json.loads((Path(__file__).resolve().parents[2] / "events" / "shard-worker-sqs.json").read_text())
+    assert shard_worker.handler(event, LocalContext("hetong-shard-worker")) == {"batchItemFailures": []}
