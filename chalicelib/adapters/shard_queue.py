@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib.adapters.aws import client
 from chalicelib.services.fanout import ShardTask
 from chalicelib.settings import Settings
 
@@ -23,16 +24,9 @@ class SqsShardQueue:
             raise ValueError("HETONG_SHARD_QUEUE_URL is not set")
         self._url = settings.shard_queue_url
         self._settings = settings
-        self._client: Any = None
 
     def _sqs(self) -> Any:
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client(
-                "sqs", region_name=self._settings.region, endpoint_url=self._settings.aws_endpoint_url
-            )
-        return self._client
+        return client("sqs", self._settings)  # one per process, standard retries
 
     def send(self, tasks: list[ShardTask]) -> None:
         for start in range(0, len(tasks), BATCH):
