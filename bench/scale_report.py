@@ -174,7 +174,8 @@ def figure9(sm: dict[str, Any] | None) -> list[str]:
         f"**Invocations** (each ≤ 300 s): {_mark(v['invocation'])}. A worker stops taking pages with less than 60 s "
         "left and hands the rest of its shard on, so an invocation works at most 240 s plus one page.",
         "",
-        f"**Cost per contract-year** at 100,000 / 1,000,000 contracts (< $0.001): {_mark(v['cost'])} — the contract's "
+        f"**Cost per contract-year** at 100,000 / 1,000,000 contracts (< $0.001): {_mark(v['cost'])} "
+        f"({' / '.join(_usd(sm['projections'][str(n)]['usd_per_contract_year']) for n in SIZES)}) — the contract's "
         f"own cost from figure 3 ({_usd(sm.get('own_usd_per_contract_year'))}) plus the fan-out's fixed cost shared "
         f"by the portfolio: ${sum(fixed.values()):.2f} a year, of which ${fixed['sqs_idle_polling_estimate']:.2f} is "
         "the estimate for the queue's event source mapping long-polling an idle queue all day (≈ 15 ReceiveMessage a "
