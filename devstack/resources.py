@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 import yaml
 
+from devstack.local_secrets import create_secret
+
 TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
 
 
@@ -64,6 +66,11 @@ def create_resources(
     sqs = boto3.client("sqs", **kw)
     out: dict[str, Any] = {"tables": {}, "queues": {}}
     for logical, res in template["Resources"].items():
+        if res["Type"] == "AWS::SecretsManager::Secret":
+            secret = create_secret(boto3.client("secretsmanager", **kw), resolve(res.get("Properties", {})))
+            resolve.physical[logical] = secret["arn"]
+            out.setdefault("secrets", {})[logical] = secret
+            continue
         if res["Type"] not in ("AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SQS::Queue"):
             continue  # functions, roles, alarms: Lambda's part is played by devstack's runner
         props = resolve(res.get("Properties", {}))

@@ -35,9 +35,10 @@ def issue_links(
     expires = iso_utc(now + timedelta(days=deps.settings.signing_link_days))
     links: dict[str, SigningLink] = {}
     tokens: list[SigningToken] = []
+    secret = deps.link_secret()
     for party in parties:
         token_id = new_token_id()
-        hashed = token_hash(link_token(deps.settings.link_secret, token_id))
+        hashed = token_hash(link_token(secret, token_id))
         email = contract.party(party).email
         links[party] = SigningLink(
             token_id=token_id, token_hash=hashed, email=email, issued_at=iso_utc(now), expires_at=expires

@@ -39,7 +39,6 @@ PARAMS = {
     "FinanceAlertEmail": "finance@example.com",
     "OperatorEmail": "ops@example.com",
     "PublicBaseUrl": "",
-    "LinkSecret": "s" * 40,
     "LogLevel": "INFO",
 }
 COMMON_ENV = {
@@ -52,7 +51,6 @@ COMMON_ENV = {
     "HETONG_FINANCE_EMAIL",
     "HETONG_OPERATOR_EMAIL",
     "HETONG_PUBLIC_BASE_URL",
-    "HETONG_LINK_SECRET",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
@@ -64,6 +62,7 @@ WORKERS = {
     "LifecycleFunction": ("functions.lifecycle.handler", "cron(25 16 * * ? *)", "lifecycle"),
 }
 FUNCTIONS = {"APIHandler": "api", "NotifierFunction": "notifier"} | {k: v[2] for k, v in WORKERS.items()}
+LINK_SECRET_READERS = {"APIHandler", "NotifierFunction"}
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
 IAM_POLICY_RESOURCE_TYPES = {"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
 RESTRICTED_SERVICES = ("dynamodb", "ses", "sns")
@@ -231,13 +230,13 @@ def test_template_reads_as_plain_yaml() -> None:
         "FinanceAlertEmail",
         "OperatorEmail",
         "PublicBaseUrl",
-        "LinkSecret",
         "LogLevel",
     } <= set(template["Parameters"])
     assert template["Parameters"]["Stage"]["Default"] == "dev"
     assert template["Parameters"]["PublicBaseUrl"]["Default"] == ""
-    assert template["Parameters"]["LinkSecret"]["NoEcho"] is True
-    assert template["Parameters"]["LinkSecret"]["MinLength"] == 32
+    # No secret is a template parameter (it would sit in the stack's parameters and deploy commands).
+    assert not {name for name in template["Parameters"] if "secret" in name.lower()}
+    assert template["Resources"]["LinkSecret"]["Type"] == "AWS::SecretsManager::Secret"
 
 
 def test_chalice_config_leaves_the_role_to_the_template() -> None:
@@ -579,7 +578,12 @@ def test_functions(deployed: dict[str, Any]) -> None:
         assert env["HETONG_REPLY_TO_EMAIL"] == "contracts@example.com"
         assert env["HETONG_FINANCE_EMAIL"] == "finance@example.com"
         assert env["HETONG_OPERATOR_EMAIL"] == "ops@example.com"
-        assert env["HETONG_LINK_SECRET"] == PARAMS["LinkSecret"]
+        assert "HETONG_LINK_SECRET" not in env, logical
+        # Only the functions that mint or build signing links learn where the secret is (its ARN, not its value).
+        if logical in LINK_SECRET_READERS:
+            assert env["HETONG_LINK_SECRET_ID"] == deployed["physical"]["LinkSecret"], logical
+        else:
+            assert "HETONG_LINK_SECRET_ID" not in env, logical
         assert env["POWERTOOLS_SERVICE_NAME"] == "hetong"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Hetong"
         assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
@@ -638,8 +642,13 @@ def test_deployed_policies_point_at_the_deployed_resources(deployed: dict[str, A
     api_role = deployed["functions"]["hetong-test-api"]["Role"]
     api = {s["Sid"]: s for s in deployed["role_policies"][api_role]["Statement"]}
     assert api["MainTable"]["Resource"] == [outputs["MainTableArn"], outputs["MainTableArn"] + "/index/*"]
+    for role in (api_role, notifier_role):
+        read = {s["Sid"]: s for s in deployed["role_policies"][role]["Statement"]}["ReadLinkSecret"]
+        assert read["Action"] == "secretsmanager:GetSecretValue"
+        assert read["Resource"] == deployed["physical"]["LinkSecret"]
     assert api["IdempotencyTable"]["Resource"] == [outputs["IdempotencyTableArn"]]
     for _, _, suffix in WORKERS.values():
         role = deployed["functions"][f"hetong-test-{suffix}"]["Role"]
         worker = {s["Sid"]: s for s in deployed["role_policies"][role]["Statement"]}
         assert worker["OnFailureDestination"]["Resource"] == outputs["WorkersDLQArn"]
+        assert not any("secretsmanager" in str(s["Action"]) for s in worker.values()), suffix
