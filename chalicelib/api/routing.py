@@ -12,6 +12,7 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import http
+from chalicelib.api import headers
 from chalicelib.api import money_requests as mq
 from chalicelib.api.body import Body, RequestBody
 from chalicelib.bootstrap import get_deps
@@ -20,6 +21,7 @@ from chalicelib.services import idempotency
 from chalicelib.services.auth import authorize
 
 app = Chalice(app_name="hetong")
+app.register_middleware(headers.middleware, "http")  # security headers on every response
 STAFF = ("operator", "finance")
 OPERATOR = ("operator",)
 FINANCE = ("finance",)

@@ -87,7 +87,10 @@ def test_a_decline_reason_reaches_the_emails_as_the_signers_quoted_unlinkable_es
     # When the notifier delivers the decline
     mailer = FakeMailer()
     delivery = Delivery(
-        MessageBuilder(office.settings, "http://api.local", office.deps.link_secret), mailer, FakePublisher(), DictOnce()
+        MessageBuilder(office.settings, "http://api.local", office.deps.link_secret),
+        mailer,
+        FakePublisher(),
+        DictOnce(),
     )
     delivery.deliver(office.repo.events("SignatureDeclined", cid)[0])
     # Then client, vendor and operator read the signer's words quoted, with no live link and no markup

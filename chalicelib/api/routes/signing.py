@@ -72,11 +72,8 @@ def signing_page(token: str) -> Response:
         return pages.error_page(exc)
     if wants_json():
         return http.json_response(view)
-    return Response(
-        body=pages.signing_page(view, token),
-        status_code=200,
-        headers={"Content-Type": "text/html; charset=utf-8", **pages.SECURITY_HEADERS},
-    )
+    nonce = pages.new_nonce()
+    return Response(body=pages.signing_page(view, token, nonce), status_code=200, headers=pages.page_headers(nonce))
 
 
 @route("/sign/{token}", methods=["POST"], body=rq.SignRequest)
