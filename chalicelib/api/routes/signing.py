@@ -11,6 +11,7 @@ from chalicelib.api.routing import (
     OPERATOR,
     actor,
     client_info,
+    forwarded_for,
     once,
     route,
     staff,
@@ -79,7 +80,7 @@ def signing_page(token: str) -> Response:
 @route("/sign/{token}", methods=["POST"], body=rq.SignRequest)
 def sign(token: str, body: Body[rq.SignRequest]) -> Response:
     ip, agent = client_info()
-    receipt = signing_service.sign(get_deps(), token, body.parse().command(), ip, agent)
+    receipt = signing_service.sign(get_deps(), token, body.parse().command(), ip, agent, forwarded_for())
     return http.json_response(receipt, 201)
 
 
