@@ -47,7 +47,7 @@ def make_server(host: str, port: int) -> Any:
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        def log_message(self, format: str, *args: Any) -> None:
             # Request lines name /sign/<token>: a working link must not sit in a log.
             super().log_message("%s", redact_link_paths(format % args))
 

@@ -34,7 +34,7 @@ def test_anything_else_in_an_amount_column_is_neutralized(text: str) -> None:
 
 def test_every_cell_of_an_export_is_safe() -> None:
     # Given a report whose names and (hypothetically corrupted) figures are all hostile
-    row = {k: "-2+3" for k in ("outstanding", "not_yet_due", "overdue", "0-30", "31-60", "61-90", "90+")}
+    row = dict.fromkeys(("outstanding", "not_yet_due", "overdue", "0-30", "31-60", "61-90", "90+"), "-2+3")
     row |= {"penalties": "=1", "penalties_outstanding": "@A1", "credit": "100.00", "net": "-100.00"}
     report = {
         "contracts": [{"contract_no": "+HT", "client": '=HYPERLINK("http://evil.example","x")', "status": "-", **row}],
