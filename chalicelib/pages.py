@@ -18,7 +18,7 @@ from chalicelib.domain.money import amount_in_figures
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "signing"
 
 
-def page_headers(nonce: str | None = None) -> dict[str, str]:
+def page_headers(nonce: str | None = None) -> dict[str, str | list[str]]:
     """An HTML page's headers. The document is our own HTML, shown in a sandboxed iframe (srcdoc) so it cannot run
     script or navigate; the page's one script runs under this response's nonce, and no other script can."""
     script = f"'nonce-{nonce}'" if nonce else "'none'"
