@@ -506,6 +506,39 @@ def test_settings_moto_does_not_model(translated: dict[str, Any]) -> None:
         assert props["TracingConfig"] == {"Mode": "Active"}
 
 
+@pytest.mark.integration
+def test_link_secret_moto_does_not_model(translated: dict[str, Any]) -> None:
+    """moto's CloudFormation does not create AWS::SecretsManager::Secret (and drops what refers to it): the link
+    secret, who learns its ARN and who may read it are checked on the translated template."""
+    resources = translated["Resources"]
+    secret = resources["LinkSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "SecretString" not in secret["Properties"]  # generated, never written into the template
+    functions = _resources_of(translated, "AWS::Lambda::Function")
+    roles = {name: f["Properties"]["Role"]["Fn::GetAtt"][0] for name, f in functions.items()}
+    for name, function in functions.items():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert "HETONG_LINK_SECRET" not in env, name
+        if name in LINK_SECRET_READERS:
+            assert env["HETONG_LINK_SECRET_ID"] == {"Ref": "LinkSecret"}, name  # its ARN, not its value
+        else:
+            assert "HETONG_LINK_SECRET_ID" not in env, name
+    readers = {role for role, statement in _statements(translated) if "secretsmanager" in json.dumps(statement)}
+    assert readers == {roles[name] for name in LINK_SECRET_READERS}
+    for role, statement in _statements(translated):
+        if role in readers and "secretsmanager" in json.dumps(statement):
+            assert statement["Action"] == "secretsmanager:GetSecretValue", role
+            assert statement["Resource"] == {"Ref": "LinkSecret"}, role
+
+
+@pytest.mark.integration
+def test_the_api_stage_records_no_request_urls_in_traces(translated: dict[str, Any]) -> None:
+    """API Gateway X-Ray segments record each request's full URL (/sign/<token>): the stage is not traced."""
+    for stage in _resources_of(translated, "AWS::ApiGateway::Stage").values():
+        assert not stage["Properties"].get("TracingEnabled", False)
+
+
 # ----------------------------------------------------------------------------- deployed into moto
 
 
@@ -578,12 +611,7 @@ def test_functions(deployed: dict[str, Any]) -> None:
         assert env["HETONG_REPLY_TO_EMAIL"] == "contracts@example.com"
         assert env["HETONG_FINANCE_EMAIL"] == "finance@example.com"
         assert env["HETONG_OPERATOR_EMAIL"] == "ops@example.com"
-        assert "HETONG_LINK_SECRET" not in env, logical
-        # Only the functions that mint or build signing links learn where the secret is (its ARN, not its value).
-        if logical in LINK_SECRET_READERS:
-            assert env["HETONG_LINK_SECRET_ID"] == deployed["physical"]["LinkSecret"], logical
-        else:
-            assert "HETONG_LINK_SECRET_ID" not in env, logical
+        assert "HETONG_LINK_SECRET" not in env, logical  # the secret's value is never an environment variable
         assert env["POWERTOOLS_SERVICE_NAME"] == "hetong"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Hetong"
         assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
@@ -642,13 +670,8 @@ def test_deployed_policies_point_at_the_deployed_resources(deployed: dict[str, A
     api_role = deployed["functions"]["hetong-test-api"]["Role"]
     api = {s["Sid"]: s for s in deployed["role_policies"][api_role]["Statement"]}
     assert api["MainTable"]["Resource"] == [outputs["MainTableArn"], outputs["MainTableArn"] + "/index/*"]
-    for role in (api_role, notifier_role):
-        read = {s["Sid"]: s for s in deployed["role_policies"][role]["Statement"]}["ReadLinkSecret"]
-        assert read["Action"] == "secretsmanager:GetSecretValue"
-        assert read["Resource"] == deployed["physical"]["LinkSecret"]
     assert api["IdempotencyTable"]["Resource"] == [outputs["IdempotencyTableArn"]]
     for _, _, suffix in WORKERS.values():
         role = deployed["functions"][f"hetong-test-{suffix}"]["Role"]
         worker = {s["Sid"]: s for s in deployed["role_policies"][role]["Statement"]}
         assert worker["OnFailureDestination"]["Resource"] == outputs["WorkersDLQArn"]
-        assert not any("secretsmanager" in str(s["Action"]) for s in worker.values()), suffix
