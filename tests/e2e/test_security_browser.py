@@ -54,3 +54,23 @@ def test_the_signing_page_works_under_its_csp_and_refuses_injected_script(stack:
             browser.close()
     _, contract, _ = stack.request("GET", f"/contracts/{cid}")
     assert contract["status"] == "declined"
+
+
+def test_the_local_stack_records_the_peer_address_and_forwarded_for_apart(stack: Any) -> None:
+    """devstack/api.py gives the connection's peer as identity.sourceIp, as API Gateway would."""
+    from devstack.client import token_of
+
+    _, created, _ = stack.request("POST", "/contracts", contract_body())
+    stack.request("POST", f"/contracts/{created['id']}/send")
+    token = token_of(newest_link(stack, "vendor@example.com", created["contract_no"]))
+    status, reply, headers = stack.request(
+        "POST",
+        f"/sign/{token}",
+        {"signer_name": "韩梅梅", "consent": True},
+        role=None,
+        headers={"X-Forwarded-For": "6.6.6.6"},
+    )
+    assert status == 201, reply
+    assert reply["receipt"]["ip_address"] == "127.0.0.1"  # the peer of this connection
+    assert reply["receipt"]["forwarded_for"] == "6.6.6.6"
+    assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
