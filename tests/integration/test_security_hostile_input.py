@@ -139,3 +139,12 @@ def test_every_route_is_probed() -> None:
     routes = app_routes()
     assert ("POST", "/sign/{token}") in [(m, p) for p, m in routes]
     assert len(routes) >= 20
+
+
+def test_a_payment_body_with_amount_twice_is_refused_and_records_nothing(world: Any) -> None:
+    cid = world.active_contract()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {world.keys['finance']}"}
+    raw = b'{"amount": "1.00", "paid_on": "2026-11-22", "voucher_no": "V-D", "method": "cash", "amount": "9.00"}'
+    resp = world.api.http.post(f"/contracts/{cid}/payments", headers=headers, body=raw)
+    assert resp.status_code == 400 and resp.json_body["error"]["field"] == "amount"
+    assert world.ok("GET", f"/contracts/{cid}/payments", role="finance")["items"] == []
