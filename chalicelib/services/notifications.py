@@ -54,7 +54,7 @@ from chalicelib.domain.money import amount_in_figures, amount_in_words, money_st
 from chalicelib.domain.notices import REASON_CLAUSES
 from chalicelib.domain.signing import PARTY_LABELS
 from chalicelib.services.ports import Email, Mailer, OutboxEvent, Publisher
-from chalicelib.services.quoting import quoted
+from chalicelib.services.quoting import quoted, unlinked
 from chalicelib.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,8 @@ def _env() -> Any:
     )
     # The event templates only compute text; escaping happens once, in the HTML layout.
     text = env.overlay(autoescape=False)
-    text.filters.update(money=money, plain=money_str, said=quoted)  # said: a person's words, defanged
+    # said: a person's words, quoted and defanged; unlinked: a signer-written field, defanged
+    text.filters.update(money=money, plain=money_str, said=quoted, unlinked=unlinked)
     text.globals.update(labels=PARTY_LABELS, clauses=REASON_CLAUSES)
     return env, text
 

@@ -31,3 +31,8 @@ def quoted(text: str) -> str:
     """The sender's words, defanged, inside 「」 (a 「 or 」 inside becomes 『 』, so the quote cannot be closed
     early and what follows pass for the system's own words)."""
     return f"「{defang(text).translate(_QUOTES)}」"
+
+
+def unlinked(text: str) -> str:
+    """A field a signer or its browser wrote (a typed name, a user agent): defanged, control characters dropped."""
+    return defang("".join(ch for ch in text if ch.isprintable()))

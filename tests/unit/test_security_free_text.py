@@ -102,3 +102,32 @@ def test_a_decline_reason_reaches_the_emails_as_the_signers_quoted_unlinkable_es
             assert not re.search(r"https?://evil|evil\.example|www\.evil", body)
         assert "<a href=x>" not in email.html and "&lt;a href=x&gt;点此&lt;/a&gt;" in email.html
         assert "<a " not in email.html  # no link at all in a decline email
+
+
+def test_what_a_signer_or_its_browser_wrote_is_unlinked_in_the_completion_certificate(office: Office) -> None:
+    # Given both parties sign, one typing a URL into its name and sending a user agent with a link
+    cid = office.draft()
+    tokens = office.send(cid)
+    office.sign(tokens["client"], "李雷 www.evil.example")
+    signing.sign(
+        office.deps,
+        tokens["vendor"],
+        command(rq.SignRequest, {"signer_name": "韩梅梅", "consent": True}),
+        "203.0.113.8",
+        "Mozilla/5.0 (+https://evil.example/bot)\x01",
+    )
+    # When the notifier sends the "in force" emails with the certificate
+    mailer = FakeMailer()
+    delivery = Delivery(
+        MessageBuilder(office.settings, "http://api.local", office.deps.link_secret),
+        mailer,
+        FakePublisher(),
+        DictOnce(),
+    )
+    delivery.deliver(office.repo.events("ContractActivated", cid)[0])
+    # Then neither the name nor the user agent is a link
+    assert mailer.sent
+    for email in mailer.sent:
+        for body in (email.text, email.html):
+            assert "李雷 www[.]evil[.]example" in body and "(+hxxps[:]//evil[.]example/bot)" in body
+            assert not re.search(r"https?://evil|www\.evil|\x01", body)
