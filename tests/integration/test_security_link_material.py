@@ -99,3 +99,38 @@ def test_workers_run_without_access_to_the_secret(world: Any, monkeypatch: pytes
     assert world.invoices(cid)[0]["year"] == 1
     with pytest.raises(SettingsError, match="HETONG_LINK_SECRET_ID"):
         get_deps().link_secret()
+
+
+def test_the_secret_is_read_once_per_container(world: Any) -> None:
+    from chalicelib.adapters.aws import client
+    from chalicelib.bootstrap import get_deps
+
+    calls: list[str] = []
+    sm = client("secretsmanager", get_deps().settings)
+    sm.meta.events.register("before-call.secrets-manager.GetSecretValue", lambda **_: calls.append("read"))
+    for _ in range(3):
+        world.ok("POST", f"/contracts/{world.draft()}/send")
+    world.deliver()
+    assert len(calls) == 2  # once for the API's deps, once for the notifier's, whatever the traffic
+    assert len(signing_link("client@example.com")) > 40
+
+
+def test_an_unhandled_error_on_a_signing_route_logs_no_token(
+    world: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from chalicelib.services import signing as signing_service
+
+    cid = world.draft()
+    world.ok("POST", f"/contracts/{cid}/send")
+    world.deliver()
+    token = token_of(signing_link("client@example.com"))
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the table went away")
+
+    monkeypatch.setattr(signing_service, "sign", broken)
+    with caplog.at_level("DEBUG"):
+        resp = world.call("POST", f"/sign/{token}", {"signer_name": "李雷", "consent": True}, role=None)
+    assert resp.status_code == 500
+    assert "the table went away" in caplog.text  # logged with its stack ...
+    assert token not in caplog.text  # ... and without the link
