@@ -74,3 +74,26 @@ def test_the_local_stack_records_the_peer_address_and_forwarded_for_apart(stack:
     assert reply["receipt"]["ip_address"] == "127.0.0.1"  # the peer of this connection
     assert reply["receipt"]["forwarded_for"] == "6.6.6.6"
     assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_raw_hostile_requests_to_the_local_stack_get_no_5xx(stack: Any) -> None:
+    """Bytes no HTTP client library would send: invalid UTF-8 and controls in the path, a huge header."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(stack.api)
+    requests = [
+        b"GET /sign/\xff\xfe\xc0\xaf HTTP/1.1\r\n",
+        b"GET /contracts?limit=\xb2 HTTP/1.1\r\n",
+        b"POST /sign/" + b"A" * 43 + b"/decline HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 15\r\n",
+        b"GET /sign/" + b"A" * 43 + b" HTTP/1.1\r\nX-Forwarded-For: " + b"1" * 60000 + b"\r\n",
+    ]
+    bodies = [b"", b"", b'{"reason": "\xff"}', b""]
+    for head, body in zip(requests, bodies, strict=True):
+        with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
+            conn.sendall(head + b"Host: local\r\nConnection: close\r\n\r\n" + body)
+            reply = b""
+            while chunk := conn.recv(65536):
+                reply += chunk
+        status = int(reply.split(b" ", 2)[1])
+        assert 400 <= status < 500, (head[:60], reply[:300])

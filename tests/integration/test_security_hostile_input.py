@@ -32,10 +32,11 @@ PATH_VALUES = [
     "A" * 65,
     "_" * 40,
     quote("x" * 40 + "=="),
+    "%FF%FE%C0%AF",  # percent-encoded invalid UTF-8
 ]
 # Query strings: every parameter any route reads, each with the same shapes.
 QUERY_NAMES = ["limit", "as_of", "format", "part", "cursor", "status"]
-QUERY_VALUES = ["²", "٣٣", "9" * 5000, "２０２７-01-01", quote("\x00\u202e"), "A" * 4000]
+QUERY_VALUES = ["²", "٣٣", "9" * 5000, "２０２７-01-01", quote("\x00\u202e"), "A" * 4000, "%FF%FE"]
 DEEP = b"[" * 30000 + b"]" * 30000
 BODIES: list[tuple[bytes, str | None]] = [
     (DEEP, "application/json"),
