@@ -539,6 +539,18 @@ def test_the_api_stage_records_no_request_urls_in_traces(translated: dict[str, A
         assert not stage["Properties"].get("TracingEnabled", False)
 
 
+@pytest.mark.integration
+def test_api_gateways_own_replies_carry_the_security_headers(translated: dict[str, Any]) -> None:
+    """A 403 for a path with no route, a 413, a 429 come from API Gateway, not the app's middleware."""
+    [api] = _resources_of(translated, "AWS::ApiGateway::RestApi").values()
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = responses[kind]["responseParameters"]
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'"
+        assert headers["gatewayresponse.header.Referrer-Policy"] == "'no-referrer'"
+
+
 # ----------------------------------------------------------------------------- deployed into moto
 
 
