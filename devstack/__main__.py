@@ -281,7 +281,12 @@ def main() -> None:
     )
     d = sub.add_parser("demo", help="walk the outbound-call contract through its life over HTTP")
     d.add_argument("--state-dir", default=str(ROOT / ".local"))
+    from devstack import keys
+
+    keys.add_arguments(sub)
     args = parser.parse_args()
+    if args.command == "keys":
+        sys.exit(keys.run(args))
     if args.command == "clock":
         sys.exit(set_clock(args))
     if args.command == "demo":

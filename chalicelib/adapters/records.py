@@ -239,14 +239,20 @@ class UniqueRecord(BaseRecord):
 
 
 class ApiKeyRecord(BaseRecord):
-    """pk APIKEY#<sha256 of the key>, sk APIKEY."""
+    """pk APIKEY#<sha256 of the key>, sk APIKEY; listed in by_status under gsi1pk APIKEYS. Read and written by
+    adapters/api_keys.py (plain boto3: the key-management command runs it without the app's settings)."""
 
     class Meta(_Meta):
         pass
 
+    key_id = UnicodeAttribute(null=True)  # absent on keys stored before named keys
     role = UnicodeAttribute()
     name = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    listing = UnicodeAttribute(null=True)
 
 
 ALL_RECORDS: tuple[type[BaseRecord], ...] = (

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
+from chalicelib.domain.actors import describe_actor
 from chalicelib.domain.audit import AuditEntry, sha256_hex, verify_chain
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
 from chalicelib.domain.documents import document_sha256, render_contract_document
@@ -85,7 +86,7 @@ def audit_report(deps: Deps, contract_id: str) -> dict[str, Any]:
         "verified": not problems,
         "problems": problems,
         "head": contract.audit_head,
-        "entries": [e.to_dict() for e in entries],
+        "entries": [{**e.to_dict(), "by": describe_actor(e.actor)} for e in entries],
     }
 
 

@@ -17,6 +17,7 @@ from chalicelib.domain.audit import verify_chain
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
 from chalicelib.services.base import stage_events
+from chalicelib.services.keys import StaffKey
 from chalicelib.services.ports import AlertMark, Changes, PaymentRecord, Repository, SigningToken, StoredDocument
 from chalicelib.settings import load_settings
 from tests.fakes import FakeRepository, StandIn, active_contract, cache_payment, draft_contract, issue_invoice
@@ -497,7 +498,23 @@ class TestRepositoryContract:
         stored_token = repo.find_token("a" * 64)
         assert stored_token is not None and stored_token.status == "active"
 
-    def test_api_keys_map_to_a_role(self, repo: Repository) -> None:
-        assert repo.role_for_api_key("k" * 64) is None
-        repo.put_api_key("k" * 64, "finance", "finance desk", AT)
-        assert repo.role_for_api_key("k" * 64) == "finance"
+    def test_api_keys_name_a_person_with_one_role_and_can_be_revoked(self, repo: Repository) -> None:
+        assert repo.find_api_key("k" * 64) is None
+        repo.add_api_key("k" * 64, StaffKey("key_0000000001", "王芳", "finance", AT))
+        repo.add_api_key("j" * 64, StaffKey("key_0000000002", "Li Wei", "operator", AT))
+        assert repo.find_api_key("k" * 64) == StaffKey("key_0000000001", "王芳", "finance", AT)
+        with pytest.raises(AlreadyExists):
+            repo.add_api_key("k" * 64, StaffKey("key_0000000003", "someone else", "operator", AT))
+        listed = {k.key_id: k for k in repo.list_api_keys()}
+        assert set(listed) == {"key_0000000001", "key_0000000002"}
+        assert listed["key_0000000002"].name == "Li Wei" and listed["key_0000000002"].active
+
+        revoked = repo.revoke_api_key("key_0000000002", "2026-11-23T00:00:00Z")
+        again = repo.revoke_api_key("key_0000000002", "2026-11-24T00:00:00Z")
+
+        assert revoked.revoked_at == again.revoked_at == "2026-11-23T00:00:00Z"  # the first revocation stands
+        found = repo.find_api_key("j" * 64)
+        assert found is not None and not found.active
+        assert {k.key_id: k.active for k in repo.list_api_keys()} == {"key_0000000001": True, "key_0000000002": False}
+        with pytest.raises(NotFound):
+            repo.revoke_api_key("key_nope", AT)
