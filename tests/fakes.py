@@ -350,6 +350,11 @@ class FakeRepository:
             yield str(item["contract_id"])
 
     # ---- the one write path -------------------------------------------------------------------------
+    def contracts_with_audit_since(self, at: str) -> Iterator[str]:
+        found = [pk for (pk, _), i in sorted(self._items.items()) if i.get("s2pk") == "AUDITED" and i["s2sk"] >= at]
+        self._read("contracts_with_audit_since", len(found))
+        yield from (pk.removeprefix("CONTRACT#") for pk in found)
+
     def commit(self, changes: Changes) -> None:
         """All or nothing, with DynamoRepository.commit's conditions, errors and version bumps."""
         c = changes.contract
@@ -383,6 +388,8 @@ class FakeRepository:
                 "data": canonical_json(entry.data),
                 "prev_hash": entry.prev_hash,
                 "hash": entry.hash,
+                "s2pk": "AUDITED",
+                "s2sk": f"{entry.at}#{c.id}#{entry.seq:06d}",
             }
             key = (contract_pk(c.id), f"AUDIT#{entry.seq:06d}")
             ops.append(_Op(key, audit, _absent, "audit", f"{c.id}#{entry.seq}", "version"))

@@ -37,6 +37,7 @@ from chalicelib.adapters.items import (
 from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_from, payment_writes, receivable_writes
 from chalicelib.adapters.records import (
     ALL_RECORDS,
+    AUDITED,
     LEDGER_SK_FROM,
     LEDGER_SK_TO,
     LIFECYCLE_DUE,
@@ -273,6 +274,11 @@ class DynamoRepository:
         bound = (as_of + timedelta(days=1)).isoformat()
         # KEYS_ONLY index: it says which contracts are due; the sweep reads each one consistently.
         for rec in ContractRecord.lifecycle.query(LIFECYCLE_DUE, ContractRecord.s2sk < bound):
+            yield rec.pk.removeprefix("CONTRACT#")
+
+    def contracts_with_audit_since(self, at: str) -> Iterator[str]:
+        self._conn()
+        for rec in AuditRecord.lifecycle.query(AUDITED, AuditRecord.s2sk >= at):
             yield rec.pk.removeprefix("CONTRACT#")
 
     # ---- the one write path -----------------------------------------------------------------------------
