@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from tests.integration.test_infra import WORKERS, _as_list, _resources_of, _statements
-from tests.integration.test_infra import packaged as packaged  # noqa: F401 - the session fixtures
-from tests.integration.test_infra import translated as translated  # noqa: F401
+
+# the session fixtures (re-exported names, so pytest finds them here)
+from tests.integration.test_infra import packaged as packaged
+from tests.integration.test_infra import translated as translated
 
 REPO = Path(__file__).resolve().parents[2]
 FUNCTION_ROLES = {
