@@ -185,3 +185,17 @@ def test_every_contract_is_anchored_on_a_first_run_with_all(world: Any) -> None:
 
     assert anchor.run(date(2026, 11, 22), everything=True)["anchored"] == 1
     assert _audit(world, old)["anchored"]["matches"] is True
+
+
+def test_the_anchor_worker_accepts_its_schedule_and_all_events(world: Any) -> None:
+    from pathlib import Path
+
+    from devstack.lambda_shim import LocalContext
+    from functions import anchor
+
+    events = Path(__file__).resolve().parents[2] / "events"
+    cid = world.draft()
+    daily = anchor.handler(json.loads((events / "anchor-schedule.json").read_text()), LocalContext("hetong-anchor"))
+    every = anchor.handler(json.loads((events / "anchor-all.json").read_text()), LocalContext("hetong-anchor"))
+    assert (daily["anchored"], every["unchanged"]) == (1, 1)
+    assert _anchors(cid)

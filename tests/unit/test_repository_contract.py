@@ -430,6 +430,19 @@ class TestRepositoryContract:
         assert entries == staged
         assert verify_chain(entries, contract.audit_seq, contract.audit_head) == []
 
+    def test_chains_that_grew_since_a_time_are_found_through_their_audit_entries(self, repo: Repository) -> None:
+        first, second = active_contract(), active_contract()
+        second.id, second.contract_no = "c-2", "HT-2026-0002"
+        create(repo, first)  # at AT
+        create(repo, second)
+        later = Changes(contract=second, expected_version=second.version)
+        stage_events(later, [StandIn("Touched", 1)], "test", "2026-11-25T00:00:00Z")
+        repo.commit(later)
+
+        assert sorted(set(repo.contracts_with_audit_since("2026-11-01T00:00:00Z"))) == ["c-1", "c-2"]
+        assert list(repo.contracts_with_audit_since("2026-11-23T00:00:00Z")) == ["c-2"]
+        assert list(repo.contracts_with_audit_since("2026-11-26T00:00:00Z")) == []
+
     def test_a_tampered_audit_entry_still_reads_back_so_verification_can_report_it(self, repo: Repository) -> None:
         contract = active_contract()
         create(repo, contract)
