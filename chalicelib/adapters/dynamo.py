@@ -152,7 +152,11 @@ class DynamoRepository:
             condition = ContractRecord.gsi1sk < before if before else None
             found.extend(
                 ContractRecord.by_status.query(
-                    f"STATUS#{st}", range_key_condition=condition, scan_index_forward=False, limit=limit
+                    # one more than a page: the extra item is how the page knows there is a next one
+                    f"STATUS#{st}",
+                    range_key_condition=condition,
+                    scan_index_forward=False,
+                    limit=limit + 1,
                 )
             )
         found.sort(key=lambda r: r.gsi1sk, reverse=True)

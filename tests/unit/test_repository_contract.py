@@ -479,6 +479,11 @@ class TestRepositoryContract:
         exact, none = repo.list_contracts("draft", 2, None)
         assert (ids(exact), none) == (["c-4", "c-2"], None)
         assert repo.list_contracts("expired", 10, None) == ([], None)
+        # More contracts of one status than a page: the page says there is more
+        page, more = repo.list_contracts("active", 2, None)
+        assert ids(page) == ["c-5", "c-3"] and more is not None
+        rest, end = repo.list_contracts("active", 2, more)
+        assert (ids(rest), end) == (["c-1"], None)
         with pytest.raises(ValueError):
             repo.list_contracts(None, 2, "%%% not a cursor %%%")
 
