@@ -75,8 +75,18 @@ def _row(key: StaffKey) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     store, where = store_for(args)
     now = iso_utc(utc_now())
+    try:
+        return _run(args, store, where, now)
+    except (ClientError, BotoCoreError) as exc:
+        print(f"keys: {where}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, store: key_service.KeyStore, where: str, now: str) -> int:
     try:
         if args.keys_command == "create":
             key, secret = key_service.create_key(store, args.role, args.name, now)

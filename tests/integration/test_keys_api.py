@@ -111,6 +111,8 @@ def test_the_keys_command_creates_lists_and_revokes_on_a_named_table(
 
     assert _keys_command("revoke", "key_0000000000", *where) == 1
     assert "not found" in capsys.readouterr().err
+    assert _keys_command("list", "--table", "hetong-nowhere-main", "--region", "us-east-1") == 2
+    assert "hetong-nowhere-main" in capsys.readouterr().err
 
 
 def test_without_a_local_stack_or_a_stage_the_command_refuses(tmp_path: Any) -> None:
