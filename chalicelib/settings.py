@@ -46,6 +46,10 @@ class Settings:
     # The link secret's name or ARN in Secrets Manager (never its value): set only for the functions that
     # mint signing links (the API) or build them into emails (the notifier); see adapters/secrets.py.
     link_secret_id: str | None = None
+    # The audit's anchors (functions/anchor.py): their table and the asymmetric KMS key that signs them. Both are
+    # set in every deployed stage (infra/template.yaml) and locally; unset, the audit says anchoring is off.
+    anchor_table_name: str | None = None
+    anchor_key_id: str | None = None
     signing_link_days: int = 14
     overdue_levels: tuple[int, ...] = (1, 15, 30, 60, 90)
     renewal_reminder_days: tuple[int, ...] = (60, 30)
@@ -75,6 +79,8 @@ def load_settings() -> Settings:
         aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         notifier_dlq_url=os.environ.get("HETONG_NOTIFIER_DLQ_URL") or None,
         link_secret_id=os.environ.get("HETONG_LINK_SECRET_ID", "").strip() or None,
+        anchor_table_name=os.environ.get("HETONG_ANCHOR_TABLE", "").strip() or None,
+        anchor_key_id=os.environ.get("HETONG_ANCHOR_KEY_ID", "").strip() or None,
         signing_link_days=days,
         overdue_levels=_int_list("HETONG_OVERDUE_LEVELS", "1,15,30,60,90"),
         renewal_reminder_days=_int_list("HETONG_RENEWAL_REMINDER_DAYS", "60,30"),

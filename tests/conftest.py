@@ -23,6 +23,9 @@ TEST_ENV = {
     "HETONG_PUBLIC_BASE_URL": "http://testserver",
     # The name devstack.resources gives the template's LinkSecret for stage "test" (created in moto per test).
     "HETONG_LINK_SECRET_ID": "hetong-test-link-secret",
+    # The audit anchors' table and key (devstack/resources.py creates both from the template, the key with its alias).
+    "HETONG_ANCHOR_TABLE": "hetong-test-anchors",
+    "HETONG_ANCHOR_KEY_ID": "alias/hetong-test-audit-anchor",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
     "POWERTOOLS_SERVICE_NAME": "hetong",
