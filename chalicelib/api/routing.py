@@ -4,6 +4,7 @@ chalicelib/api/routes/<area>.py; app.py imports them so Chalice sees every route
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -12,20 +13,25 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import http
+from chalicelib.api import client_headers, headers
 from chalicelib.api import money_requests as mq
 from chalicelib.api.body import Body, RequestBody
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.calendar import InvalidDate, parse_date
 from chalicelib.services import idempotency
-from chalicelib.services.auth import authorize
+from chalicelib.services.auth import Caller, authorize
 
 app = Chalice(app_name="hetong")
+app.register_middleware(headers.middleware, "http")  # security headers on every response
 STAFF = ("operator", "finance")
 OPERATOR = ("operator",)
 FINANCE = ("finance",)
 # Accept any body type at the router so our parser answers with our error shape (415 naming the body).
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream"]
 
+
+# The staff caller of the request being served (set by staff(); once() scopes Idempotency-Keys to it).
+_CALLER: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
 
 # (method, path) → the model its body parses into; tests/unit/test_openapi.py holds /openapi.json to these.
 BODY_MODELS: dict[tuple[str, str], type[RequestBody]] = {}
@@ -43,6 +49,7 @@ def route(
     def register(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def wrapped(*args: Any, **kw: Any) -> Response:
+            _CALLER.set(None)
             try:
                 if body is not None:
                     kw["body"] = request_body(body)
@@ -62,8 +69,10 @@ def request() -> Request:
     return current
 
 
-def staff(allowed: tuple[str, ...]) -> str:
-    return authorize(get_deps(), request().headers.get("authorization"), allowed)
+def staff(allowed: tuple[str, ...]) -> Caller:
+    caller = authorize(get_deps(), request().headers.get("authorization"), allowed)
+    _CALLER.set(caller)
+    return caller
 
 
 def raw_body() -> bytes | None:
@@ -77,15 +86,20 @@ def request_body(model: type[RequestBody]) -> Body[Any]:
 
 def once(scope: str, body: Any, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Mutating staff calls honour an optional Idempotency-Key (24 h): a retry gets the first reply, the same
-    key with another body is refused (422)."""
+    key with another body is refused (422). Keys are the caller's own: the scope holds the caller's key id, so
+    another person sending the same key and body runs the call as theirs, not reading the first one's reply."""
     key = request().headers.get("idempotency-key")
     if key is None:
         return compute()
+    caller = _CALLER.get()
+    if caller is not None:
+        scope = f"{scope}@{caller.key_id}"
     return idempotency.once(get_deps(), key, scope, body, compute)
 
 
-def actor(role: str) -> str:
-    return f"staff:{role}"
+def actor(caller: Caller) -> str:
+    """Who the audit says acted: `staff:<role>:<key id>:<name>`."""
+    return caller.actor
 
 
 def query(name: str) -> str | None:
@@ -101,12 +115,16 @@ def int_query(name: str, default: int) -> int:
 
 
 def client_info() -> tuple[str, str]:
+    """The caller's address as API Gateway saw the connection (`identity.sourceIp`; never a header the client
+    can write) and its user agent. docs/architecture.md, "Security", says what this is behind a CDN."""
     current = request()
     ip = str((current.context.get("identity") or {}).get("sourceIp") or "unknown")
-    forwarded = current.headers.get("x-forwarded-for")
-    if forwarded and ip in ("unknown", "127.0.0.1"):
-        ip = forwarded.split(",")[0].strip()
     return ip, current.headers.get("user-agent", "unknown")
+
+
+def forwarded_for() -> str | None:
+    """X-Forwarded-For as the client (or a proxy) sent it: unverified, recorded only beside the evidence IP."""
+    return client_headers.unverified_forwarded_for(request().headers.get("x-forwarded-for"))
 
 
 def wants_json() -> bool:

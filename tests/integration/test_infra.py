@@ -39,7 +39,6 @@ PARAMS = {
     "FinanceAlertEmail": "finance@example.com",
     "OperatorEmail": "ops@example.com",
     "PublicBaseUrl": "",
-    "LinkSecret": "s" * 40,
     "LogLevel": "INFO",
 }
 COMMON_ENV = {
@@ -52,7 +51,6 @@ COMMON_ENV = {
     "HETONG_FINANCE_EMAIL",
     "HETONG_OPERATOR_EMAIL",
     "HETONG_PUBLIC_BASE_URL",
-    "HETONG_LINK_SECRET",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
@@ -62,12 +60,17 @@ WORKERS = {
     "InvoicingFunction": ("functions.invoicing.handler", "cron(5 16 * * ? *)", "invoicing"),
     "OverdueFunction": ("functions.overdue.handler", "cron(15 16 * * ? *)", "overdue"),
     "LifecycleFunction": ("functions.lifecycle.handler", "cron(25 16 * * ? *)", "lifecycle"),
+    "AnchorFunction": ("functions.anchor.handler", "cron(45 16 * * ? *)", "anchor"),
 }
 SHARD_WORKER = {"ShardWorkerFunction": "shard-worker"}  # the daily runs' fan-out (SQS), not scheduled
 FUNCTIONS = {"APIHandler": "api", "NotifierFunction": "notifier"} | {k: v[2] for k, v in WORKERS.items()} | SHARD_WORKER
+LINK_SECRET_READERS = {"APIHandler", "NotifierFunction"}
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
 IAM_POLICY_RESOURCE_TYPES = {"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
 RESTRICTED_SERVICES = ("dynamodb", "ses", "sns")
+XRAY_POLICY = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}
+# Workers that write contracts (the anchor worker writes only anchors, in their own table).
+CONTRACT_WORKERS = ("InvoicingFunction", "OverdueFunction", "LifecycleFunction")
 
 
 @dataclass(frozen=True)
@@ -235,13 +238,13 @@ def test_template_reads_as_plain_yaml() -> None:
         "FinanceAlertEmail",
         "OperatorEmail",
         "PublicBaseUrl",
-        "LinkSecret",
         "LogLevel",
     } <= set(template["Parameters"])
     assert template["Parameters"]["Stage"]["Default"] == "dev"
     assert template["Parameters"]["PublicBaseUrl"]["Default"] == ""
-    assert template["Parameters"]["LinkSecret"]["NoEcho"] is True
-    assert template["Parameters"]["LinkSecret"]["MinLength"] == 32
+    # No secret is a template parameter (it would sit in the stack's parameters and deploy commands).
+    assert not {name for name in template["Parameters"] if "secret" in name.lower()}
+    assert template["Resources"]["LinkSecret"]["Type"] == "AWS::SecretsManager::Secret"
 
 
 def test_chalice_config_leaves_the_role_to_the_template() -> None:
@@ -365,7 +368,16 @@ def test_api_function_is_chalices_with_our_role_runtime_and_environment(
     assert "DefinitionBody" in packaged.sam["Resources"]["RestAPI"]["Properties"]  # Chalice's routes
     # No role of Chalice's own (manage_iam_role false).
     roles = _resources_of(packaged.sam, "AWS::IAM::Role")
-    assert set(roles) == {"ApiRole", "InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole", "ShardWorkerRole"}
+    assert set(roles) == {
+        "ApiRole",
+        "InvoicingRole",
+        "OverdueRole",
+        "LifecycleRole",
+        "NotifierRole",
+        "AnchorRole",
+        "ShardWorkerRole",
+        "ApiGatewayLogsRole",  # API Gateway's own, for access logs
+    }
     # Globals reached the Chalice function after the SAM transform.
     env = translated["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert set(env) >= COMMON_ENV
@@ -410,10 +422,11 @@ def test_every_iam_statement_is_least_privilege(packaged: Packaged, translated: 
                 assert "*" not in _as_list(statement["Resource"]), (name, statement)
             if "ses:SendEmail" in actions:
                 assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}}
-    # Managed policies: only the X-Ray daemon's.
+    # Managed policies: only the X-Ray daemon's (API Gateway's logging role has none).
     for name, role in _resources_of(translated, "AWS::IAM::Role").items():
         arns = role["Properties"].get("ManagedPolicyArns", [])
-        assert arns == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}], name
+        expected = [] if name == "ApiGatewayLogsRole" else [XRAY_POLICY]
+        assert arns == expected, name
 
 
 @pytest.mark.integration
@@ -429,12 +442,15 @@ def test_one_role_per_function_and_the_grants_each_needs(translated: dict[str, A
             for name, statement in _statements(translated)
             if name == role
             for action in _as_list(statement["Action"])
+            if statement["Effect"] == "Allow"
         }
 
-    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"}
+    # Transactions are Puts with conditions (no ConditionCheckItem, no UpdateItem), plus reads.
+    writes = {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}
     assert writes <= grants(roles["APIHandler"])
-    for worker in WORKERS:
+    for worker in CONTRACT_WORKERS:
         assert writes | {"sqs:SendMessage"} <= grants(roles[worker])
+    for worker in WORKERS:
         assert not grants(roles[worker]) & {"ses:SendEmail", "sns:Publish"}
     notifier = grants(roles["NotifierFunction"])
     assert {
@@ -509,6 +525,51 @@ def test_settings_moto_does_not_model(translated: dict[str, Any]) -> None:
         props = resources[name]["Properties"]
         assert props["Architectures"] == ["arm64"]
         assert props["TracingConfig"] == {"Mode": "Active"}
+
+
+@pytest.mark.integration
+def test_link_secret_moto_does_not_model(translated: dict[str, Any]) -> None:
+    """moto's CloudFormation does not create AWS::SecretsManager::Secret (and drops what refers to it): the link
+    secret, who learns its ARN and who may read it are checked on the translated template."""
+    resources = translated["Resources"]
+    secret = resources["LinkSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "SecretString" not in secret["Properties"]  # generated, never written into the template
+    functions = _resources_of(translated, "AWS::Lambda::Function")
+    roles = {name: f["Properties"]["Role"]["Fn::GetAtt"][0] for name, f in functions.items()}
+    for name, function in functions.items():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert "HETONG_LINK_SECRET" not in env, name
+        if name in LINK_SECRET_READERS:
+            assert env["HETONG_LINK_SECRET_ID"] == {"Ref": "LinkSecret"}, name  # its ARN, not its value
+        else:
+            assert "HETONG_LINK_SECRET_ID" not in env, name
+    readers = {role for role, statement in _statements(translated) if "secretsmanager" in json.dumps(statement)}
+    assert readers == {roles[name] for name in LINK_SECRET_READERS}
+    for role, statement in _statements(translated):
+        if role in readers and "secretsmanager" in json.dumps(statement):
+            assert statement["Action"] == "secretsmanager:GetSecretValue", role
+            assert statement["Resource"] == {"Ref": "LinkSecret"}, role
+
+
+@pytest.mark.integration
+def test_the_api_stage_records_no_request_urls_in_traces(translated: dict[str, Any]) -> None:
+    """API Gateway X-Ray segments record each request's full URL (/sign/<token>): the stage is not traced."""
+    for stage in _resources_of(translated, "AWS::ApiGateway::Stage").values():
+        assert not stage["Properties"].get("TracingEnabled", False)
+
+
+@pytest.mark.integration
+def test_api_gateways_own_replies_carry_the_security_headers(translated: dict[str, Any]) -> None:
+    """A 403 for a path with no route, a 413, a 429 come from API Gateway, not the app's middleware."""
+    [api] = _resources_of(translated, "AWS::ApiGateway::RestApi").values()
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = responses[kind]["responseParameters"]
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'"
+        assert headers["gatewayresponse.header.Referrer-Policy"] == "'no-referrer'"
 
 
 # ----------------------------------------------------------------------------- deployed into moto
@@ -591,12 +652,13 @@ def test_functions(deployed: dict[str, Any]) -> None:
         assert env["HETONG_REPLY_TO_EMAIL"] == "contracts@example.com"
         assert env["HETONG_FINANCE_EMAIL"] == "finance@example.com"
         assert env["HETONG_OPERATOR_EMAIL"] == "ops@example.com"
-        assert env["HETONG_LINK_SECRET"] == PARAMS["LinkSecret"]
+        assert "HETONG_LINK_SECRET" not in env, logical  # the secret's value is never an environment variable
         assert env["POWERTOOLS_SERVICE_NAME"] == "hetong"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Hetong"
         assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
-        # PublicBaseUrl empty: the workers get the API's own URL; the API uses the request's.
-        expected_base = "" if logical == "APIHandler" else outputs["ApiUrl"].rstrip("/")
+        # PublicBaseUrl empty: the workers get the API's own URL; the API uses the request's (the anchor
+        # worker sends no links).
+        expected_base = "" if logical in ("APIHandler", "AnchorFunction") else outputs["ApiUrl"].rstrip("/")
         assert env["HETONG_PUBLIC_BASE_URL"] == expected_base, logical
         assert f"/aws/lambda/hetong-test-{suffix}" in deployed["log_groups"]
     assert functions["hetong-test-api"]["Handler"] == "app.app"
@@ -659,14 +721,16 @@ def test_deployed_policies_point_at_the_deployed_resources(deployed: dict[str, A
     assert statements["SendMailAsSenderOnly"]["Resource"] == f"arn:aws:ses:{REGION}:123456789012:identity/*"
     api_role = deployed["functions"]["hetong-test-api"]["Role"]
     api = {s["Sid"]: s for s in deployed["role_policies"][api_role]["Statement"]}
-    assert api["MainTable"]["Resource"] == [outputs["MainTableArn"], outputs["MainTableArn"] + "/index/*"]
+    assert api["MainTableRead"]["Resource"] == [outputs["MainTableArn"], outputs["MainTableArn"] + "/index/*"]
+    assert api["MainTableWrite"]["Resource"] == outputs["MainTableArn"]
     assert api["IdempotencyTable"]["Resource"] == [outputs["IdempotencyTableArn"]]
     for _, _, suffix in WORKERS.values():
         role = deployed["functions"][f"hetong-test-{suffix}"]["Role"]
         worker = {s["Sid"]: s for s in deployed["role_policies"][role]["Statement"]}
         assert worker["OnFailureDestination"]["Resource"] == outputs["WorkersDLQArn"]
-        assert worker["DispatchShards"]["Action"] == "sqs:SendMessage"
-        assert worker["DispatchShards"]["Resource"].endswith(":hetong-test-shards")
+        if suffix in ("invoicing", "overdue", "lifecycle"):  # the jobs that fan out over the shards
+            assert worker["DispatchShards"]["Action"] == "sqs:SendMessage"
+            assert worker["DispatchShards"]["Resource"].endswith(":hetong-test-shards")
     shard_role = deployed["functions"]["hetong-test-shard-worker"]["Role"]
     shard = {s["Sid"]: s for s in deployed["role_policies"][shard_role]["Statement"]}
     assert shard["ContinueShard"]["Resource"].endswith(":hetong-test-shards")
