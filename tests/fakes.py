@@ -416,7 +416,12 @@ class FakeRepository:
 
     # ---- the one write path -------------------------------------------------------------------------
     def contracts_with_audit_since(self, at: str) -> Iterator[str]:
-        found = [pk for (pk, _), i in sorted(self._items.items()) if i.get("s2pk") == "AUDITED" and i["s2sk"] >= at]
+        # AUDITED#<n> (every shard read), in the order written, like the adapter's merged Query
+        keys = {f"AUDITED#{n}" for n in range(self.index_shards())}
+        entries = sorted(
+            (i["s2sk"], pk) for (pk, _), i in self._items.items() if i.get("s2pk") in keys and i["s2sk"] >= at
+        )
+        found = [pk for _, pk in entries]
         self._read("contracts_with_audit_since", len(found))
         yield from (pk.removeprefix("CONTRACT#") for pk in found)
 
@@ -454,7 +459,7 @@ class FakeRepository:
                 "data": canonical_json(entry.data),
                 "prev_hash": entry.prev_hash,
                 "hash": entry.hash,
-                "s2pk": "AUDITED",
+                "s2pk": shard_key("AUDITED", c.id, self.shards),
                 "s2sk": f"{entry.at}#{c.id}#{entry.seq:06d}",
             }
             key = (contract_pk(c.id), f"AUDIT#{entry.seq:06d}")
@@ -595,7 +600,7 @@ class FakeRepository:
         pk = contract_pk(contract_id)
         moved = 0
         for (item_pk, sk), item in self._items.items():
-            if item_pk != pk or not (sk == "META" or sk.startswith("INVOICE#")):
+            if item_pk != pk or not (sk == "META" or sk.startswith(("INVOICE#", "AUDIT#"))):
                 continue
             for name in ("s1pk", "s2pk", "r1pk"):
                 wanted = rekeyed(item.get(name), contract_id, self.shards)

@@ -37,7 +37,6 @@ from chalicelib.adapters.items import (
 from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_from, payment_writes
 from chalicelib.adapters.records import (
     ALL_RECORDS,
-    AUDITED,
     LEDGER_SK_FROM,
     LEDGER_SK_TO,
     AuditRecord,
@@ -294,8 +293,7 @@ class DynamoRepository:
 
     def contracts_with_audit_since(self, at: str) -> Iterator[str]:
         self._conn()
-        for rec in AuditRecord.lifecycle.query(AUDITED, AuditRecord.s2sk >= at):
-            yield rec.pk.removeprefix("CONTRACT#")
+        return shard_reads.contracts_with_audit_since(at)
 
     # ---- the one write path -----------------------------------------------------------------------------
     def commit(self, changes: Changes) -> None:

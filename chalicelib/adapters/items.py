@@ -179,7 +179,7 @@ def audit_writes(changes: Changes) -> Iterator[PendingWrite]:
             data=canonical_json(entry.data),
             prev_hash=entry.prev_hash,
             hash=entry.hash,
-            s2pk=AUDITED,
+            s2pk=shard_key(AUDITED, c.id),
             s2sk=f"{entry.at}#{c.id}#{entry.seq:06d}",
         )
         yield PendingWrite(audit, AuditRecord.pk.does_not_exist(), "audit", f"{c.id}#{entry.seq}", "version")

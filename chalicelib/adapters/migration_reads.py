@@ -13,6 +13,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from chalicelib.adapters.items import contract_pk
 from chalicelib.adapters.records import (
     RECEIVABLE,
+    AuditRecord,
     BaseRecord,
     ContractRecord,
     InvoiceRecord,
@@ -69,6 +70,7 @@ def set_payment_seqs(contract_id: str, seqs: dict[str, int]) -> None:
 _INDEX_KEYS: dict[type[BaseRecord], tuple[str, ...]] = {
     ContractRecord: ("s1pk", "s2pk", "r1pk"),
     InvoiceRecord: ("s1pk",),
+    AuditRecord: ("s2pk",),
 }
 
 
@@ -86,6 +88,11 @@ def _index_items(contract_id: str) -> list[BaseRecord]:
     found.extend(
         InvoiceRecord.query(
             pk, InvoiceRecord.sk.startswith("INVOICE#"), consistent_read=True, attributes_to_get=["pk", "sk", "s1pk"]
+        )
+    )
+    found.extend(
+        AuditRecord.query(
+            pk, AuditRecord.sk.startswith("AUDIT#"), consistent_read=True, attributes_to_get=["pk", "sk", "s2pk"]
         )
     )
     return found

@@ -17,10 +17,12 @@ from chalicelib.adapters import shards
 from chalicelib.adapters.codec import contract_from_dict
 from chalicelib.adapters.items import invoice_from
 from chalicelib.adapters.records import (
+    AUDITED,
     LIFECYCLE_DUE,
     NEXT_INVOICE,
     OPEN_INVOICE,
     RECEIVABLE,
+    AuditRecord,
     CheckpointRecord,
     ContractRecord,
     InvoiceRecord,
@@ -125,6 +127,16 @@ def receivable_contracts(as_of: date) -> Iterator[str]:
     def shard(n: int) -> Iterator[tuple[str, str]]:
         for rec in ContractRecord.receivables.query(f"{RECEIVABLE}#{n}", ContractRecord.r1sk > as_of.isoformat()):
             yield rec.r1sk or "", _contract_id(rec)
+
+    return _merged(shard)
+
+
+def contracts_with_audit_since(at: str) -> Iterator[str]:
+    """The contract of every audit entry written at or after `at`, in the order written (AUDITED#<n>)."""
+
+    def shard(n: int) -> Iterator[tuple[str, str]]:
+        for rec in AuditRecord.lifecycle.query(f"{AUDITED}#{n}", AuditRecord.s2sk >= at):
+            yield rec.s2sk or "", str(rec.pk).removeprefix("CONTRACT#")
 
     return _merged(shard)
 

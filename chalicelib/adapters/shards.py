@@ -12,9 +12,10 @@ import re
 import zlib
 
 # Partition bases of the sharded indexes (docs/data-model.md): schedule (NEXT_INVOICE on contracts, OPEN_INVOICE on
-# invoices), lifecycle (LIFECYCLE_DUE on contracts), receivables (RECEIVABLE on the receivables mark).
-SHARDED_BASES = ("NEXT_INVOICE", "OPEN_INVOICE", "LIFECYCLE_DUE", "RECEIVABLE")
-_SHARDED = re.compile(r"^(NEXT_INVOICE|OPEN_INVOICE|LIFECYCLE_DUE|RECEIVABLE)(?:#(\d+))?$")
+# invoices), lifecycle (LIFECYCLE_DUE on contracts, AUDITED on audit entries: every state change writes one),
+# receivables (RECEIVABLE on the receivables mark).
+SHARDED_BASES = ("NEXT_INVOICE", "OPEN_INVOICE", "LIFECYCLE_DUE", "RECEIVABLE", "AUDITED")
+_SHARDED = re.compile(r"^(NEXT_INVOICE|OPEN_INVOICE|LIFECYCLE_DUE|RECEIVABLE|AUDITED)(?:#(\d+))?$")
 
 
 class _Config:

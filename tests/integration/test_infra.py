@@ -734,4 +734,4 @@ def test_deployed_policies_point_at_the_deployed_resources(deployed: dict[str, A
     shard_role = deployed["functions"]["hetong-test-shard-worker"]["Role"]
     shard = {s["Sid"]: s for s in deployed["role_policies"][shard_role]["Statement"]}
     assert shard["ContinueShard"]["Resource"].endswith(":hetong-test-shards")
-    assert "dynamodb:DeleteItem" not in shard["MainTable"]["Action"]
+    assert shard["MainTableWrite"]["Action"] == "dynamodb:PutItem"

@@ -26,6 +26,7 @@ FUNCTION_ROLES = {
     "LifecycleFunction": "LifecycleRole",
     "NotifierFunction": "NotifierRole",
     "AnchorFunction": "AnchorRole",
+    "ShardWorkerFunction": "ShardWorkerRole",
 }
 MAIN_TABLE_ARNS = ({"Fn::GetAtt": ["MainTable", "Arn"]}, {"Fn::Sub": "${MainTable.Arn}/index/*"})
 
@@ -68,7 +69,7 @@ def test_key_items_are_the_apis_to_read_and_no_functions_to_write(translated: di
         s["Condition"] == key_items and {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= set(s["Action"])
         for s in api_denied
     )
-    for role in ("InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole"):
+    for role in ("InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole", "ShardWorkerRole"):
         [deny] = _denied(translated, role)
         assert deny["Condition"] == key_items, role
         assert {"dynamodb:GetItem", "dynamodb:Query"} <= set(deny["Action"]), role
@@ -76,7 +77,7 @@ def test_key_items_are_the_apis_to_read_and_no_functions_to_write(translated: di
     reads = [s for s in _allowed(translated, "AnchorRole") if _on_main_table(s)]
     assert reads and all("Condition" in s for s in reads)
     prefixes = {p for s in reads for p in s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]}
-    assert prefixes == {"CONTRACT#*", "AUDITED", "STATUS#*"}
+    assert prefixes == {"CONTRACT#*", "AUDITED#*", "STATUS#*"}
     assert not any("PutItem" in str(s["Action"]) for s in reads)
 
 
@@ -121,7 +122,7 @@ def test_topics_queues_and_log_groups_use_the_stacks_own_key(translated: dict[st
     assert {"cloudwatch.amazonaws.com", "sns.amazonaws.com"} <= services
     assert any("logs." in s for s in services)
     # Whoever sends to an encrypted queue or topic may use the key for it.
-    for role in ("InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole", "AnchorRole"):
+    for role in ("InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole", "AnchorRole", "ShardWorkerRole"):
         assert any(
             s["Resource"] == {"Fn::GetAtt": ["DataKey", "Arn"]} and "kms:GenerateDataKey" in s["Action"]
             for s in _allowed(translated, role)
@@ -189,8 +190,13 @@ def _code() -> dict[str, str]:
     return {str(p.relative_to(REPO)): p.read_text(encoding="utf-8") for p in files}
 
 
+# The migration step (run with the deploy's credentials, never in a function) deletes the receivables items of the
+# old shape once their mark is on the contract item.
+DELETE_ALLOWED = {"chalicelib/adapters/migration_reads.py"}
+
+
 def test_no_code_deletes_items_so_no_role_needs_delete() -> None:
-    found = {path for path, text in _code().items() if DELETE_CALLS.search(text)}
+    found = {path for path, text in _code().items() if DELETE_CALLS.search(text)} - DELETE_ALLOWED
     assert not found, (
         f"{found} delete items: grant dynamodb:DeleteItem to the role that runs them (infra/template.yaml)"
     )

@@ -167,3 +167,11 @@ def test_a_changed_shard_count_is_read_until_migrated(office: Office) -> None:
     office.repo.previous_shards = None
     office.at(shanghai(as_of, 1))
     assert run_all(office.deps, "invoicing", as_of)["invoices_issued"] == 5
+
+
+def test_audit_entries_carry_sharded_keys_and_are_found_across_shards(office: Office) -> None:
+    # Every state change writes an audit entry into the lifecycle index: its key is sharded like the others
+    ids = portfolio(office, 3)
+    keys = {str(i.get("s2pk")) for (pk, sk), i in office.repo.snapshot().items() if sk.startswith("AUDIT#")}
+    assert keys and all(k.startswith("AUDITED#") for k in keys)
+    assert set(office.repo.contracts_with_audit_since("2000-01-01")) == set(ids)
