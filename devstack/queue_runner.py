@@ -107,7 +107,9 @@ class QueueRunner:
             total += got
         return total
 
-    def run_forever(self, interval: float = 0.5) -> None:
+    def run_forever(self, interval: float = 2.0) -> None:
+        # Short polls, every `interval`: the local moto server handles one request at a time, so a long poll would
+        # hold it, and frequent polls slow every other caller (the notifier's SES calls among them).
         while not self._stop.is_set():
             try:
                 while self.poll_once():
