@@ -47,6 +47,8 @@ class Settings:
     signing_link_days: int = 14
     overdue_levels: tuple[int, ...] = (1, 15, 30, 60, 90)
     renewal_reminder_days: tuple[int, ...] = (60, 30)
+    signing_reminder_days: int = 3  # a reminder every N days to a party that has not signed (at most 3)
+    sms_codes: bool = False  # one-time codes also by SMS (SNS) to parties with a mobile number
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -74,7 +76,16 @@ def load_settings() -> Settings:
         signing_link_days=days,
         overdue_levels=_int_list("HETONG_OVERDUE_LEVELS", "1,15,30,60,90"),
         renewal_reminder_days=_int_list("HETONG_RENEWAL_REMINDER_DAYS", "60,30"),
+        signing_reminder_days=_days("HETONG_SIGNING_REMINDER_DAYS", "3"),
+        sms_codes=os.environ.get("HETONG_SMS_CODES", "").strip().lower() in ("1", "true", "yes", "on"),
     )
+
+
+def _days(name: str, default: str) -> int:
+    raw = os.environ.get(name, default).strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 30:
+        raise SettingsError(f"{name} must be a whole number of days from 1 to 30, got {raw!r}")
+    return int(raw)
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.api import money_requests as mq
 from chalicelib.api import requests as rq
+from chalicelib.api import signing_requests as signing_rq
 from chalicelib.api.body import RequestBody
 
 MONEY = {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$", "example": "120000.00"}
@@ -84,6 +85,11 @@ SIGNER_ERRORS = {
     "404": err("unknown link"),
     "409": err("the document is no longer awaiting signatures"),
     "410": err("the link was used, replaced or has expired"),
+}
+# A refused one-time code (error.field is `code`; error.tries_left when a try was counted).
+CODE_ERRORS = {
+    "422": err("wrong, expired or not requested code (error.tries_left: tries left on this link)"),
+    "423": err("the link is locked after 5 wrong codes until the operator resends it"),
 }
 BODY_ERRORS = {"400": err("invalid field (named in error.field)"), "413": err("body too large"), "415": err("not JSON")}
 # A state change by staff: refused if it conflicts with the contract's state; retried safely with a key.
@@ -230,17 +236,34 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
             "Sign",
             {
                 "201": ok("the signature receipt", obj("receipt", "status")),
-                "400": err("invalid field"),
+                "400": err("invalid field (a missing one-time code: field `code`)"),
                 **SIGNER_ERRORS,
+                **CODE_ERRORS,
             },
             params=(TOKEN,),
             body=rq.SignRequest,
         ),
     },
+    "/sign/{token}/code": {
+        "post": op(
+            "Send the link's signer a one-time code (email, and SMS where configured); 6 digits, 10 minutes",
+            {
+                "201": ok("where it went", obj("sent_to", "channels", "expires_at")),
+                "400": err("invalid field"),
+                **SIGNER_ERRORS,
+                "409": err("not awaiting signatures, not this party's turn, or no code needed"),
+                "423": CODE_ERRORS["423"],
+                "429": err("a code was sent less than a minute ago (Retry-After)"),
+                "503": err("the code could not be sent; ask again later"),
+            },
+            params=(TOKEN,),
+            body=signing_rq.CodeRequest,
+        )
+    },
     "/sign/{token}/decline": {
         "post": op(
             "Decline to sign",
-            {"200": ok("declined", obj()), "400": err("invalid field"), **SIGNER_ERRORS},
+            {"200": ok("declined", obj()), "400": err("invalid field"), **SIGNER_ERRORS, **CODE_ERRORS},
             params=(TOKEN,),
             body=rq.DeclineRequest,
         )

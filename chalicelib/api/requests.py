@@ -93,6 +93,7 @@ class TermsBody(RequestBody):
     signing_place: Annotated[str, Meta(max_length=MAX_LEN["signing_place"])]
     service_standards: ServiceStandardsBody | None = None
     dispute_resolution: DisputeResolutionBody | None = None
+    signer_verification: Literal["email_code", "none"] = "email_code"
 
 
 class DraftContractRequest(RequestBody):
@@ -112,12 +113,14 @@ class DraftContractRequest(RequestBody):
 
 # ---- signing ---------------------------------------------------------------------------------------------
 class SendRequest(RequestBody):
-    """POST /contracts/{id}/send: the body is optional and has no fields yet."""
+    """POST /contracts/{id}/send: the body is optional; `signing_order` client_first or vendor_first emails
+    only the first party's link now and the other's once the first has signed."""
 
     body_required: ClassVar[bool] = False
+    signing_order: Literal["any", "client_first", "vendor_first"] = "any"
 
     def command(self) -> commands.SendForSignature:
-        return commands.SendForSignature()
+        return commands.SendForSignature(signing_order=self.signing_order)
 
 
 class ResendRequest(RequestBody):
@@ -135,23 +138,32 @@ class VoidRequest(RequestBody):
         return commands.VoidSigning(reason=text(self.reason, "reason", MAX_REASON, multiline=True))
 
 
+OneTimeCode = Annotated[
+    str, Meta(pattern=r"^[0-9]{6}$", description="the 6-digit code from POST /sign/{token}/code", examples=["042917"])
+]
+
+
 class SignRequest(RequestBody):
     signer_name: Annotated[str, Meta(min_length=1, max_length=MAX_SIGNER_NAME)]
     consent: bool
     document_sha256: str | None = None
+    code: OneTimeCode | None = None
 
     def command(self) -> commands.Sign:
         name = text(self.signer_name, "signer_name", MAX_SIGNER_NAME)
         if not self.consent:
             raise ValidationError("consent", "must be true: tick the consent box to sign")
-        return commands.Sign(signer_name=name, document_sha256=self.document_sha256)
+        return commands.Sign(signer_name=name, document_sha256=self.document_sha256, code=self.code)
 
 
 class DeclineRequest(RequestBody):
+    """A decline proves control of the link like a signature: it needs the code when the contract does."""
+
     reason: Reason
+    code: OneTimeCode | None = None
 
     def command(self) -> commands.Decline:
-        return commands.Decline(reason=text(self.reason, "reason", MAX_REASON, multiline=True))
+        return commands.Decline(reason=text(self.reason, "reason", MAX_REASON, multiline=True), code=self.code)
 
 
 # ---- supplementary agreements and termination notices ------------------------------------------------------

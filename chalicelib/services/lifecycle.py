@@ -202,6 +202,7 @@ def propose_amendment(deps: Deps, contract_id: str, command: ProposeAmendment, a
         subject = f"amendment:{amendment.no}"
         links, tokens = issue_links(deps, contract, subject, sha)
         uow.raise_event(proposed, contract.send_amendment(amendment.no, links, deps.now_iso()))
+        amendment.signing.remind_every_days = deps.settings.signing_reminder_days
         uow.add_tokens(tokens)
         uow.add_document(subject, html, sha)
         uow.commit()

@@ -49,7 +49,7 @@ from chalicelib.domain.events import (
     event_from_payload,
     summary_from_payload,
 )
-from chalicelib.domain.links import link_token
+from chalicelib.domain.links import link_token, signing_token
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str
 from chalicelib.domain.notices import REASON_CLAUSES
 from chalicelib.domain.signing import PARTY_LABELS
@@ -167,7 +167,7 @@ def _invitations(template: str) -> Builder:
                     template,
                     link.email,
                     env.contract,
-                    url=mb.sign_url(link.token_id),
+                    url=mb.sign_url(link.token_id, env.contract.contract_id),
                     ev=ev,
                     party=party,
                     link=link,
@@ -256,8 +256,11 @@ class MessageBuilder:
         self.settings = settings
         self.base = (settings.public_base_url or api_base_url).rstrip("/")
 
-    def sign_url(self, token_id: str) -> str:
-        return f"{self.base}/sign/{link_token(self.settings.link_secret, token_id)}"
+    def sign_url(self, token_id: str, contract_id: str | None = None) -> str:
+        """The link as emailed: with the contract id (one-read signing) when it is known."""
+        if contract_id is None:
+            return f"{self.base}/sign/{link_token(self.settings.link_secret, token_id)}"
+        return f"{self.base}/sign/{signing_token(self.settings.link_secret, contract_id, token_id)}"
 
     def build(self, event: OutboxEvent) -> list[Outgoing]:
         cls = EVENT_TYPES.get(event.type)
@@ -315,3 +318,7 @@ class Delivery:
                 self.once(key, lambda a=alert: self.publisher.publish(a.event_type, a.subject, a.message))  # type: ignore[misc]
             sent.append(key)
         return sent
+
+
+# The signing events' builders live in their own module and register themselves into BUILDERS.
+from chalicelib.services import signing_messages as _signing_messages  # noqa: E402, F401

@@ -3,16 +3,18 @@ signatures and declines with their evidence, reissue and void links. One mechani
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain import verification
 from chalicelib.domain.audit import sha256_hex
 from chalicelib.domain.calendar import iso_utc
 from chalicelib.domain.contract import PARTIES, PARTY_LABELS, Contract, Signature, SigningLink
-from chalicelib.domain.errors import Conflict, TokenRejected
-from chalicelib.domain.links import link_token, new_token_id, plausible_token, token_hash
+from chalicelib.domain.errors import Conflict, NotFound, TokenRejected
+from chalicelib.domain.links import link_token, new_token_id, plausible_token, split_token, token_hash
 from chalicelib.domain.money import amount_in_words, money_str
+from chalicelib.domain.verification import CodeCheck
 from chalicelib.services.base import Deps
 from chalicelib.services.commands import Decline, ResendLink, Sign, VoidSigning
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
@@ -57,11 +59,15 @@ def issue_links(
     return links, tokens
 
 
-def send_for_signature(deps: Deps, contract_id: str, actor: str) -> Contract:
+def send_for_signature(deps: Deps, contract_id: str, actor: str, order: str = "any") -> Contract:
     def attempt(uow: UnitOfWork) -> Contract:
         contract = uow.contract(contract_id)
         links, tokens = issue_links(deps, contract, "contract", contract.signing.document_sha256)
-        uow.raise_event(contract.send_for_signature(links, deps.now_iso()))
+        sent = contract.send_for_signature(links, deps.now_iso())
+        contract.signing.order = order
+        contract.signing.remind_every_days = deps.settings.signing_reminder_days
+        first = verification.first_links(order, links)
+        uow.raise_event(replace(sent, links={p: sent.links[p] for p in first}))
         uow.add_tokens(tokens)
         uow.commit()
         return contract
@@ -107,26 +113,71 @@ def void_signing(deps: Deps, contract_id: str, subject: str, command: VoidSignin
 
 
 def resolve_token(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
-    """The token's record and its contract, or TokenRejected saying why (nothing is changed)."""
+    """The link's party and document and its contract, or TokenRejected saying why (nothing is changed).
+
+    A link that carries its contract id is checked against the contract item alone (one read); an older link
+    is found through its token item first. Either way the contract decides: its current link for the party,
+    the link's expiry, the signatures made and whose turn it is."""
     if not plausible_token(token):
         raise TokenRejected("this signing link is not valid", 404)
-    record = deps.repo.find_token(token_hash(token))
+    contract_id, secret_part = split_token(token)
+    hashed = token_hash(secret_part)
+    if contract_id is not None:
+        record, contract = _on_contract(deps, contract_id, hashed)
+    else:
+        record, contract = _on_token_item(deps, hashed)
+    sigset = contract.signature_set(record.subject)
+    if record.party in sigset.signatures:
+        raise TokenRejected("this signing link has already been used", 410)
+    link = sigset.links.get(record.party)
+    if link is None or link.token_hash != hashed:
+        raise TokenRejected("this signing link was replaced; use the newest link you received", 410)
+    if datetime.fromisoformat(link.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
+        raise TokenRejected("this signing link has expired; ask for a new one", 410)
+    status = contract.subject_status(record.subject)
+    if status != "awaiting_signatures":
+        raise TokenRejected(f"this document is no longer awaiting signatures (status: {status})", 409)
+    verification.check_turn(sigset, record.party)
+    record.expires_at = link.expires_at  # a signing order moves the second link's expiry to its turn
+    return record, contract
+
+
+def _on_contract(deps: Deps, contract_id: str, hashed: str) -> tuple[SigningToken, Contract]:
+    try:
+        contract = deps.repo.get_contract(contract_id)
+    except NotFound:
+        raise TokenRejected("this signing link is not valid", 404) from None
+    subjects = ["contract", *(f"amendment:{a.no}" for a in contract.amendments)]
+    for subject in subjects:
+        sigset = contract.signature_set(subject)
+        for party, link in sigset.links.items():
+            if link.token_hash == hashed:
+                record = SigningToken(
+                    hashed,
+                    link.token_id,
+                    contract.id,
+                    subject,
+                    party,
+                    link.email,
+                    sigset.document_sha256,
+                    link.expires_at,
+                )
+                return record, contract
+    old = deps.repo.find_token(hashed)  # not a current link: a replaced one (410) or none at all (404)
+    if old is None or old.contract_id != contract.id:
+        raise TokenRejected("this signing link is not valid", 404)
+    raise TokenRejected("this signing link was replaced or withdrawn; use the newest link you received", 410)
+
+
+def _on_token_item(deps: Deps, hashed: str) -> tuple[SigningToken, Contract]:
+    record = deps.repo.find_token(hashed)
     if record is None:
         raise TokenRejected("this signing link is not valid", 404)
     if record.status == "used":
         raise TokenRejected("this signing link has already been used", 410)
     if record.status == "revoked":
         raise TokenRejected("this signing link was replaced or withdrawn; use the newest link you received", 410)
-    if datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
-        raise TokenRejected("this signing link has expired; ask for a new one", 410)
-    contract = deps.repo.get_contract(record.contract_id)
-    status = contract.subject_status(record.subject)
-    if status != "awaiting_signatures":
-        raise TokenRejected(f"this document is no longer awaiting signatures (status: {status})", 409)
-    sigset = contract.signature_set(record.subject)
-    if sigset.links.get(record.party) is None or sigset.links[record.party].token_hash != record.token_hash:
-        raise TokenRejected("this signing link was replaced; use the newest link you received", 410)
-    return record, contract
+    return record, deps.repo.get_contract(record.contract_id)
 
 
 def signing_view(deps: Deps, token: str) -> dict[str, Any]:
@@ -158,11 +209,16 @@ def signing_view(deps: Deps, token: str) -> dict[str, Any]:
         "signed_by": sorted(sigset.signatures),
         "consent": {"version": CONSENT_VERSION, "text": CONSENT_TEXT, "sha256": CONSENT_SHA256},
         "expires_at": record.expires_at,
+        "signing_order": sigset.order,
+        "verification": verification.link_state(contract, sigset.links[record.party]),
     }
 
 
-def _signature(deps: Deps, record: SigningToken, contract: Contract, name: str, ip: str, agent: str) -> Signature:
-    """The signer's evidence: who, when, from where, on which document, under which consent text."""
+def _signature(
+    deps: Deps, record: SigningToken, contract: Contract, name: str, ip: str, agent: str, check: CodeCheck
+) -> Signature:
+    """The signer's evidence: who, when, from where, on which document, under which consent text, verified
+    how (and where the code went)."""
     return Signature(
         party=record.party,
         signer_name=name,
@@ -174,11 +230,25 @@ def _signature(deps: Deps, record: SigningToken, contract: Contract, name: str, 
         consent_version=CONSENT_VERSION,
         consent_sha256=CONSENT_SHA256,
         prev_audit_hash=contract.audit_head,
+        verification=check.verification,
+        verified_destination=check.destination,
     )
 
 
 def _signer(record: SigningToken) -> str:
     return f"signer:{record.party}:{record.email}"
+
+
+def _check_code(deps: Deps, uow: UnitOfWork, record: SigningToken, contract: Contract, code: str | None) -> CodeCheck:
+    """The code check on the contract as read (no extra request); a wrong try is committed, then refused."""
+    check = verification.check_code(
+        contract, record.subject, record.party, code, deps.settings.link_secret, deps.clock.now()
+    )
+    if check.error is not None:
+        uow.raise_event(*check.events)
+        uow.commit()
+        raise check.error
+    return check
 
 
 def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str) -> dict[str, Any]:
@@ -192,10 +262,14 @@ def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str
             raise Conflict(
                 "the document you saw is not the one sent for signature; reload the page", field="document_sha256"
             )
-        signature = _signature(deps, record, contract, name, ip_address, user_agent)
+        check = _check_code(deps, uow, record, contract, command.code)
+        signature = _signature(deps, record, contract, name, ip_address, user_agent, check)
         events = contract.sign(record.subject, record.party, signature, deps.today())
-        uow.raise_event(*events)
-        uow.mark_token(record, "used", signature.signed_at)
+        turn = verification.release_turn(
+            contract, record.subject, record.party, deps.clock.now(), deps.settings.signing_link_days
+        )
+        uow.raise_event(*events, *([turn] if turn is not None else []))
+        # No token write: the contract records the signature, which retires the link (resolve_token).
         if any(e.type == "AmendmentEffective" for e in events):
             apply_to_issued_fees(uow, contract)
         uow.commit(at=signature.signed_at)
@@ -221,6 +295,7 @@ def decline(deps: Deps, token: str, command: Decline, ip_address: str, user_agen
         record, contract = resolve_token(deps, token)
         uow.adopt(contract)
         uow.actor = _signer(record)
+        _check_code(deps, uow, record, contract, command.code)
         at = deps.now_iso()
         uow.raise_event(contract.decline(record.subject, record.party, reason, at))
         uow.mark_token(record, "used", at)
