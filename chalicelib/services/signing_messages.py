@@ -24,7 +24,7 @@ from chalicelib.services.ports import Email
 def local_time(iso: str) -> str:
     """An instant as people read it here: Asia/Shanghai, with the zone named."""
     at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI)
-    return at.strftime("%Y-%m-%d %H:%M") + "（北京时间 / Asia/Shanghai）"
+    return at.strftime("%Y-%m-%d %H:%M") + " 北京时间 Asia/Shanghai"
 
 
 def code_email(contract: ContractSummary, party: str, to: str, code: str, expires_at: str) -> Email:
