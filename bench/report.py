@@ -444,18 +444,20 @@ def figure5(lat: dict[str, Any] | None) -> list[str]:
         "",
         f"**Target** (p50 ≤ {lat['target_p50_ratio']:g}×): {_mark(ok)}. A signing makes "
         f"{lat['sign_ddb_requests_median']:g} sequential DynamoDB requests where the baseline makes one: GetItem of "
-        "the token (`find_token`), GetItem of the contract (`get_contract`), and one TransactWriteItems of 4–6 "
-        "items (contract, token, one or two audit entries and outbox events); "
+        "the contract (the link carries the contract id, and the contract item holds each link's token hash, "
+        "expiry, one-time code hash and wrong tries, so the link and its code are checked on it), and one "
+        "TransactWriteItems of 3–5 items (contract, one or two audit entries and outbox events; the token item is "
+        "no longer written: the contract's signature retires the link). Each signing carries a one-time code, "
+        "asked for beforehand and outside the timed call. "
         f"{lat['sign_time_in_dynamodb_calls_share']:.0%} of a signing's time is spent in those calls (botocore + "
-        "moto), the rest in Chalice, the domain and PynamoDB's serialization. "
+        "moto), the rest in Chalice, the domain and PynamoDB's serialization. The ratio is sensitive to the "
+        "machine's load: a signing takes about ten times as long as the baseline's one small put, so it is "
+        "preempted more often on a busy machine (the p50 of the baseline barely moves). "
         + (
             ""
             if ok
-            else "The request count alone sets a floor near 3×; what would lower it: one read instead of two (the "
-            "link could carry the contract id so token and contract come in one BatchGetItem, or the contract "
-            "item, which already holds each link's token hash and expiry, could be the only thing read), and fewer "
-            "items in the transaction (the token's used/revoked status largely duplicates what the contract "
-            "records: the signature, the current link's hash). "
+            else "What would lower it further: a smaller contract item to read and rewrite (the signing path moves "
+            "the ~4 KB body twice), or the audit entry and outbox event as one item. "
         ),
         "",
         f"**A fresh process's first signing** took {lat['first_signing_ms']:.0f} ms, of which "
