@@ -38,6 +38,7 @@ MAX_SIGNER_NAME = 100
 Template = Literal[TEMPLATES]  # type: ignore[valid-type]
 ReasonCode = Literal[REASON_CODES]  # type: ignore[valid-type]
 PartyName = Literal["client", "vendor"]
+SigningOrder = Literal["any", "client_first", "vendor_first"]
 Reason = Annotated[str, Meta(min_length=1, max_length=MAX_REASON)]
 Service = Annotated[str, Meta(min_length=1, max_length=MAX_LEN["service"])]
 Services = Annotated[list[Service], Meta(min_length=1, max_length=MAX_SERVICES)]
@@ -117,7 +118,7 @@ class SendRequest(RequestBody):
     only the first party's link now and the other's once the first has signed."""
 
     body_required: ClassVar[bool] = False
-    signing_order: Literal["any", "client_first", "vendor_first"] = "any"
+    signing_order: SigningOrder = "any"
 
     def command(self) -> commands.SendForSignature:
         return commands.SendForSignature(signing_order=self.signing_order)
@@ -199,10 +200,13 @@ class TermsChangesBody(RequestBody):
 class ProposeAmendmentRequest(RequestBody):
     changes: TermsChangesBody
     reason: Reason
+    signing_order: SigningOrder = "any"
 
     def command(self) -> commands.ProposeAmendment:
         reason = text(self.reason, "reason", MAX_REASON, multiline=True)
-        return commands.ProposeAmendment(changes=self.changes.command(), reason=reason)
+        return commands.ProposeAmendment(
+            changes=self.changes.command(), reason=reason, signing_order=self.signing_order
+        )
 
 
 class ServeNoticeRequest(RequestBody):

@@ -109,6 +109,7 @@ class TermsChanges:
 class ProposeAmendment:
     changes: TermsChanges
     reason: str
+    signing_order: str = "any"  # as for sending the contract: the second link goes out after the first signed
 
 
 # ---- money (the receivables ledger) -------------------------------------------------------------------------

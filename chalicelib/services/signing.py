@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.domain import verification
 from chalicelib.domain.audit import sha256_hex
 from chalicelib.domain.calendar import iso_utc
-from chalicelib.domain.contract import PARTIES, PARTY_LABELS, Contract, Signature, SigningLink
+from chalicelib.domain.contract import PARTIES, PARTY_LABELS, Contract, Signature, SignatureSet, SigningLink
 from chalicelib.domain.errors import Conflict, NotFound, TokenRejected
+from chalicelib.domain.events import AmendmentSent, ContractSent
 from chalicelib.domain.links import link_token, new_token_id, plausible_token, split_token, token_hash
 from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.domain.verification import CodeCheck
@@ -20,6 +21,7 @@ from chalicelib.services.commands import Decline, ResendLink, Sign, VoidSigning
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
 from chalicelib.services.ports import SigningToken
 from chalicelib.services.unit_of_work import UnitOfWork, run
+from chalicelib.settings import Settings
 
 CONSENT_VERSION = "2026-11-v1"
 CONSENT_TEXT = (
@@ -59,15 +61,24 @@ def issue_links(
     return links, tokens
 
 
+SentEvent = TypeVar("SentEvent", ContractSent, AmendmentSent)
+
+
+def apply_order(sigset: SignatureSet, sent: SentEvent, order: str, settings: Settings) -> SentEvent:
+    """The document's signing order and reminder period; the send event then carries only the links emailed now
+    (under an order, the first party's)."""
+    sigset.order = order
+    sigset.remind_every_days = settings.signing_reminder_days
+    first = verification.first_links(order, sigset.links)
+    return replace(sent, links={p: sent.links[p] for p in first})
+
+
 def send_for_signature(deps: Deps, contract_id: str, actor: str, order: str = "any") -> Contract:
     def attempt(uow: UnitOfWork) -> Contract:
         contract = uow.contract(contract_id)
         links, tokens = issue_links(deps, contract, "contract", contract.signing.document_sha256)
         sent = contract.send_for_signature(links, deps.now_iso())
-        contract.signing.order = order
-        contract.signing.remind_every_days = deps.settings.signing_reminder_days
-        first = verification.first_links(order, links)
-        uow.raise_event(replace(sent, links={p: sent.links[p] for p in first}))
+        uow.raise_event(apply_order(contract.signing, sent, order, deps.settings))
         uow.add_tokens(tokens)
         uow.commit()
         return contract

@@ -134,3 +134,21 @@ def test_the_reminder_email_carries_the_partys_own_link(office: Office) -> None:
     (token,) = re.findall(r"http://testserver/sign/([A-Za-z0-9_\-]+)", out.email.text)
     assert signing.signing_view(office.deps, token)["party"] == "client"
     assert "第1次提醒" in out.email.subject and "2026-12-04 10:00" in out.email.text
+
+
+def test_a_supplementary_agreement_can_be_sent_in_order_too(office: Office) -> None:
+    from chalicelib.services import lifecycle
+
+    cid = office.activate()
+    office.at(shanghai(date(2027, 1, 5), 9))
+    body = {"changes": {"annual_fee": "150000.00"}, "reason": "服务范围扩大", "signing_order": "vendor_first"}
+    lifecycle.propose_amendment(office.deps, cid, command(rq.ProposeAmendmentRequest, body), OPERATOR)
+    assert list(office.repo.events("AmendmentSent", cid)[-1].payload["links"]) == ["vendor"]
+    links = office.contract(cid).amendments[-1].signing.links
+    client, vendor = (signing_token(office.settings.link_secret, cid, links[p].token_id) for p in ("client", "vendor"))
+    with pytest.raises(TokenRejected) as early:
+        office.sign(client)
+    assert early.value.status == 409
+    office.sign(vendor, "韩梅梅")
+    assert office.repo.events("SigningTurn", cid)[-1].payload["subject"] == "amendment:1"
+    assert office.sign(client)["status"] == "effective"
