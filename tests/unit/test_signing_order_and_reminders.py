@@ -152,3 +152,24 @@ def test_a_supplementary_agreement_can_be_sent_in_order_too(office: Office) -> N
     office.sign(vendor, "韩梅梅")
     assert office.repo.events("SigningTurn", cid)[-1].payload["subject"] == "amendment:1"
     assert office.sign(client)["status"] == "effective"
+
+
+def test_two_sweeps_racing_on_the_same_contract_send_each_reminder_once(office: Office) -> None:
+    from chalicelib.services import lifecycle
+
+    cid = _send(office)
+    day = SENT + timedelta(days=3)
+    office.at(shanghai(day, 3))
+    real_commit = office.repo.commit
+    raced = []
+
+    def commit_after_a_rival(changes: object) -> None:
+        # The first sweep has read the contract and decided; a second sweep runs whole before it commits.
+        if not raced:
+            raced.append(True)
+            lifecycle.sweep_contract(office.deps, cid, day)
+        real_commit(changes)  # type: ignore[arg-type]
+
+    office.repo.commit = commit_after_a_rival  # type: ignore[method-assign]
+    lifecycle.sweep_contract(office.deps, cid, day)
+    assert raced and _reminders(office, cid) == [("client", 1), ("vendor", 1)]
