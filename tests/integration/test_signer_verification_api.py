@@ -114,3 +114,23 @@ def test_the_old_link_format_still_signs(world: Any) -> None:
     assert world.ok("POST", f"/sign/{old}", {"signer_name": "李雷", "consent": True}, role=None, status=201)
     again = world.call("POST", f"/sign/{old}", {"signer_name": "李雷", "consent": True}, role=None)
     assert again.status_code == 410
+
+
+def test_the_lifecycle_worker_reminds_and_reports_an_expired_link_once(world: Any) -> None:
+    from datetime import timedelta
+
+    start = world.today
+    cid = world.draft()
+    world.ok("POST", f"/contracts/{cid}/send", {"signing_order": "vendor_first"})
+    world.deliver()
+    vendor = token_of(signing_link("vendor@example.com"))
+    for day in range(1, 17):
+        world.run("lifecycle", start + timedelta(days=day))
+    world.run("lifecycle", start + timedelta(days=16))  # a rerun
+    reminders = [m for m in emails_to("vendor@example.com") if "提醒" in m["subject"]]
+    assert len(reminders) == 3 and all(vendor in m["body"] for m in reminders)
+    assert emails_to("client@example.com") == []  # never its turn: no link, no reminder
+    expired = [m for m in emails_to("operator@hetong.test") if "过期" in m["subject"]]
+    assert len(expired) == 1 and "vendor@example.com" in expired[0]["body"]
+    gone = world.call("GET", f"/sign/{vendor}", role=None, headers={"Accept": "application/json"})
+    assert gone.status_code == 410
