@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import statistics
 import time
@@ -153,23 +154,29 @@ def run() -> dict[str, Any]:
         minimal_s: list[float] = []
         sign_requests: list[int] = []
         minimal_requests: list[int] = []
+        # CPU time of the calling thread (everything here runs in it, moto included): what the wall time would be
+        # without preemption by other processes, reported beside it for runs on a busy machine.
+        sign_cpu: list[float] = []
+        minimal_cpu: list[float] = []
         with Client(app) as api, Client(minimal_app(st.table)) as mini:
             for n, token in enumerate(tokens):
                 body = signing_body(token)
                 before = METER.snapshot()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 resp = api.http.post(f"/sign/{token}", headers=headers, body=body)
-                t_sign = time.perf_counter() - t0
+                t_sign, c_sign = time.perf_counter() - t0, time.thread_time() - c0
                 mid = METER.snapshot()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 resp_min = mini.http.post(f"/minimal/{n}", headers=headers, body="{}")
-                t_min = time.perf_counter() - t0
+                t_min, c_min = time.perf_counter() - t0, time.thread_time() - c0
                 after = METER.snapshot()
                 if resp.status_code != 201 or resp_min.status_code != 201:
                     raise RuntimeError(f"signing {n}: {resp.status_code} {resp.body!r} / {resp_min.status_code}")
                 if n < 2 * WARMUP_CONTRACTS - 1:  # one warm-up token went to the first signing
                     continue
                 sign_s.append(t_sign)
+                sign_cpu.append(c_sign)
+                minimal_cpu.append(c_min)
                 sign_ddb_s.append(sum(v for k, v in (mid - before).op_seconds.items() if k.startswith("dynamodb.")))
                 minimal_s.append(t_min)
                 sign_requests.append((mid - before).ddb_requests)
@@ -185,6 +192,11 @@ def run() -> dict[str, Any]:
             "p50_ratio": p50_sign / p50_min,
             "p95_ratio": p95_sign / p95_min,
             "sign_ddb_requests_median": statistics.median(sign_requests),
+            "sign_cpu_p50_ms": percentile(sign_cpu, 50) * 1000,
+            "minimal_cpu_p50_ms": percentile(minimal_cpu, 50) * 1000,
+            "cpu_p50_ratio": percentile(sign_cpu, 50) / percentile(minimal_cpu, 50),
+            "cpu_p95_ratio": percentile(sign_cpu, 95) / percentile(minimal_cpu, 95),
+            "load_average_1min": os.getloadavg()[0],
             "sign_time_in_dynamodb_calls_share": statistics.median(
                 d / t for d, t in zip(sign_ddb_s, sign_s, strict=True)
             ),
