@@ -142,6 +142,7 @@ class SignatureRecorded(Event):
     prev_audit_hash: str
     verification: str = "none"
     verified_destination: str | None = None
+    code_sent_at: str | None = None
 
     @classmethod
     def of(cls, subject: str, s: Signature) -> SignatureRecorded:
@@ -159,6 +160,7 @@ class SignatureRecorded(Event):
             prev_audit_hash=s.prev_audit_hash,
             verification=s.verification,
             verified_destination=s.verified_destination,
+            code_sent_at=s.code_sent_at,
         )
 
 

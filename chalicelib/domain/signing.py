@@ -55,6 +55,7 @@ class Signature:
     prev_audit_hash: str
     verification: str = "none"  # none | email_code
     verified_destination: str | None = None  # where the code went (masked), when verification is email_code
+    code_sent_at: str | None = None  # when that code was sent (it was checked at signed_at)
 
 
 @dataclass

@@ -134,6 +134,7 @@ class CodeCheck:
 
     verification: str = "none"
     destination: str | None = None
+    sent_at: str | None = None
     events: list[Event] = field(default_factory=list)
     error: CodeRejected | None = None
 
@@ -157,7 +158,7 @@ def check_code(contract: Contract, subject: str, party: str, code: str | None, p
     given = code_digest(pepper, link.code.salt, link.token_hash, code)
     if hmac.compare_digest(given, link.code.digest):
         sigset.links[party] = replace(link, code=None)
-        return CodeCheck("email_code", link.code.destination)
+        return CodeCheck("email_code", link.code.destination, link.code.issued_at)
     failures = link.failures + 1
     left = MAX_FAILURES - failures
     events: list[Event] = [SigningCodeRejected(subject, party, failures, left)]

@@ -243,6 +243,7 @@ def _signature(
         prev_audit_hash=contract.audit_head,
         verification=check.verification,
         verified_destination=check.destination,
+        code_sent_at=check.sent_at,
     )
 
 

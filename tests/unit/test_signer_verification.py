@@ -127,6 +127,7 @@ def test_a_signer_asks_for_a_code_reads_it_from_the_email_and_signs(
     # The right code signs, and the evidence says how the signer was verified
     receipt = client.sign(code)["receipt"]
     assert (receipt["verification"], receipt["verified_destination"]) == ("email_code", "c***@example.com")
+    assert receipt["code_sent_at"] == stored.issued_at
     recorded = office.repo.events("SignatureRecorded", cid)[-1].payload
     assert recorded["verification"] == "email_code"
     assert office.contract(cid).signing.links["client"].code is None  # used up
@@ -291,3 +292,24 @@ def test_a_forged_or_replaced_link_of_a_known_contract_is_refused(office: Office
     with pytest.raises(TokenRejected) as gone:
         signing.resolve_token(office.deps, replaced)
     assert gone.value.status == 410
+
+
+def test_a_signature_recorded_before_verification_existed_still_verifies_against_its_entry(office: Office) -> None:
+    """Contracts signed before the evidence gained `verification`: their audit entries lack it, their stored
+    signatures read it as its default, and the audit check must not call that a difference."""
+    from dataclasses import asdict
+
+    from chalicelib.services import contracts
+
+    cid = office.draft()
+    office.sign(office.send(cid)["client"])
+    entries = office.repo.get_audit(cid)
+    entry = next(e for e in entries if e.type == "SignatureRecorded")
+    for later in ("verification", "verified_destination", "code_sent_at"):
+        del entry.data[later]  # as written before
+    frozen, signed = contracts._what_the_chain_froze(entries)
+    contract = office.contract(cid)
+    assert signed[("contract", "client")] == asdict(contract.signing.signatures["client"])
+    assert contracts._signing_problems(contract, frozen, signed) == []
+    entry.data["verification"] = "email_code"  # but a changed value is still a difference
+    assert contracts._signing_problems(contract, *contracts._what_the_chain_froze(entries)) != []
