@@ -140,7 +140,7 @@ class SignatureRecorded(Event):
     consent_version: str
     consent_sha256: str
     prev_audit_hash: str
-    verification: str = "none"
+    verification: str = "link"  # an entry written before one-time codes existed
     verified_destination: str | None = None
     code_sent_at: str | None = None
 

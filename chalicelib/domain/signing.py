@@ -53,7 +53,8 @@ class Signature:
     consent_version: str
     consent_sha256: str
     prev_audit_hash: str
-    verification: str = "none"  # none | email_code
+    # email_code | none (the contract required no code); a signature stored before codes existed reads "link"
+    verification: str = "link"
     verified_destination: str | None = None  # where the code went (masked), when verification is email_code
     code_sent_at: str | None = None  # when that code was sent (it was checked at signed_at)
 

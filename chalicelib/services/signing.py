@@ -4,22 +4,23 @@ signatures and declines with their evidence, reissue and void links. One mechani
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from chalicelib.domain import verification
 from chalicelib.domain.audit import sha256_hex
 from chalicelib.domain.calendar import iso_utc
 from chalicelib.domain.contract import PARTIES, PARTY_LABELS, Contract, Signature, SignatureSet, SigningLink
-from chalicelib.domain.errors import Conflict, NotFound, TokenRejected
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.events import AmendmentSent, ContractSent
-from chalicelib.domain.links import link_token, new_token_id, plausible_token, split_token, token_hash
+from chalicelib.domain.links import link_token, new_token_id, token_hash
 from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.domain.verification import CodeCheck
 from chalicelib.services.base import Deps
 from chalicelib.services.commands import Decline, ResendLink, Sign, VoidSigning
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
 from chalicelib.services.ports import SigningToken
+from chalicelib.services.signing_links import resolve_token as resolve_token  # re-exported
 from chalicelib.services.unit_of_work import UnitOfWork, run
 from chalicelib.settings import Settings
 
@@ -121,74 +122,6 @@ def void_signing(deps: Deps, contract_id: str, subject: str, command: VoidSignin
         return contract
 
     return run(deps, actor, attempt)
-
-
-def resolve_token(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
-    """The link's party and document and its contract, or TokenRejected saying why (nothing is changed).
-
-    A link that carries its contract id is checked against the contract item alone (one read); an older link
-    is found through its token item first. Either way the contract decides: its current link for the party,
-    the link's expiry, the signatures made and whose turn it is."""
-    if not plausible_token(token):
-        raise TokenRejected("this signing link is not valid", 404)
-    contract_id, secret_part = split_token(token)
-    hashed = token_hash(secret_part)
-    if contract_id is not None:
-        record, contract = _on_contract(deps, contract_id, hashed)
-    else:
-        record, contract = _on_token_item(deps, hashed)
-    sigset = contract.signature_set(record.subject)
-    if record.party in sigset.signatures:
-        raise TokenRejected("this signing link has already been used", 410)
-    link = sigset.links.get(record.party)
-    if link is None or link.token_hash != hashed:
-        raise TokenRejected("this signing link was replaced; use the newest link you received", 410)
-    if datetime.fromisoformat(link.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
-        raise TokenRejected("this signing link has expired; ask for a new one", 410)
-    status = contract.subject_status(record.subject)
-    if status != "awaiting_signatures":
-        raise TokenRejected(f"this document is no longer awaiting signatures (status: {status})", 409)
-    verification.check_turn(sigset, record.party)
-    record.expires_at = link.expires_at  # a signing order moves the second link's expiry to its turn
-    return record, contract
-
-
-def _on_contract(deps: Deps, contract_id: str, hashed: str) -> tuple[SigningToken, Contract]:
-    try:
-        contract = deps.repo.get_contract(contract_id)
-    except NotFound:
-        raise TokenRejected("this signing link is not valid", 404) from None
-    subjects = ["contract", *(f"amendment:{a.no}" for a in contract.amendments)]
-    for subject in subjects:
-        sigset = contract.signature_set(subject)
-        for party, link in sigset.links.items():
-            if link.token_hash == hashed:
-                record = SigningToken(
-                    hashed,
-                    link.token_id,
-                    contract.id,
-                    subject,
-                    party,
-                    link.email,
-                    sigset.document_sha256,
-                    link.expires_at,
-                )
-                return record, contract
-    old = deps.repo.find_token(hashed)  # not a current link: a replaced one (410) or none at all (404)
-    if old is None or old.contract_id != contract.id:
-        raise TokenRejected("this signing link is not valid", 404)
-    raise TokenRejected("this signing link was replaced or withdrawn; use the newest link you received", 410)
-
-
-def _on_token_item(deps: Deps, hashed: str) -> tuple[SigningToken, Contract]:
-    record = deps.repo.find_token(hashed)
-    if record is None:
-        raise TokenRejected("this signing link is not valid", 404)
-    if record.status == "used":
-        raise TokenRejected("this signing link has already been used", 410)
-    if record.status == "revoked":
-        raise TokenRejected("this signing link was replaced or withdrawn; use the newest link you received", 410)
-    return record, deps.repo.get_contract(record.contract_id)
 
 
 def signing_view(deps: Deps, token: str) -> dict[str, Any]:

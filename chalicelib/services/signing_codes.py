@@ -16,7 +16,7 @@ from chalicelib.domain.errors import Conflict, Unavailable
 from chalicelib.domain.signing_events import SigningCodeRequested
 from chalicelib.services.base import Deps
 from chalicelib.services.ports import Mailer, SigningToken
-from chalicelib.services.signing import resolve_token
+from chalicelib.services.signing_links import resolve_token
 from chalicelib.services.signing_messages import code_email, code_sms
 from chalicelib.services.unit_of_work import UnitOfWork, run
 

@@ -297,7 +297,7 @@ def test_a_forged_or_replaced_link_of_a_known_contract_is_refused(office: Office
 def test_a_signature_recorded_before_verification_existed_still_verifies_against_its_entry(office: Office) -> None:
     """Contracts signed before the evidence gained `verification`: their audit entries lack it, their stored
     signatures read it as its default, and the audit check must not call that a difference."""
-    from dataclasses import asdict
+    from dataclasses import asdict, replace
 
     from chalicelib.services import contracts
 
@@ -309,6 +309,8 @@ def test_a_signature_recorded_before_verification_existed_still_verifies_against
         del entry.data[later]  # as written before
     frozen, signed = contracts._what_the_chain_froze(entries)
     contract = office.contract(cid)
+    old = contract.signing.signatures["client"]  # as a body written before reads: the fields' defaults
+    contract.signing.signatures["client"] = replace(old, verification="link", verified_destination=None)
     assert signed[("contract", "client")] == asdict(contract.signing.signatures["client"])
     assert contracts._signing_problems(contract, frozen, signed) == []
     entry.data["verification"] = "email_code"  # but a changed value is still a difference
