@@ -1,7 +1,8 @@
 """Signing with one-time codes in a real headless Chromium, against the local stack: the client (who signs
 first under `client_first`) asks for a code, reads it from the email in moto, mistypes it once, then signs; the
 vendor's link arrives after that, the vendor locks it with five wrong codes, the operator resends, and the vendor
-signs with a new link and code. Screenshots of each state go to $HETONG_E2E_SHOTS (or the test's tmp dir)."""
+signs with a new link and code; the client's used link then downloads the signed original. Screenshots of each state go
+to $HETONG_E2E_SHOTS (or the test's tmp dir)."""
 
 from __future__ import annotations
 
@@ -127,3 +128,12 @@ def test_signers_verify_with_codes_from_email_in_order_and_a_locked_link_is_rese
     assert types.count("SigningCodeRequested") == 3 and types.count("SigningLinkLocked") == 1
     assert audit["verified"] is True
     assert code not in str(audit) and vendor_code not in str(audit)
+    # The client's link, now used, downloads the signed original; its certificate names the verification method
+    from tests.e2e.test_document_pdf_stack import download, text
+
+    status, original, headers = download(
+        stack, client_link.replace(str(stack.info["api_url"]).rstrip("/"), "") + "/document.pdf"
+    )
+    assert status == 200 and headers["X-Signed-Original"] == "true"
+    words = text(original, tmp_path)
+    assert "李雷" in words and "韩梅梅" in words and "电子邮件一次性验证码" in words
