@@ -625,6 +625,16 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
                 _mark(lat["p50_ratio"] <= lat["target_p50_ratio"]),
             )
         )
+        if "cpu_p50_ratio" in lat:
+            rows.append(
+                (
+                    "5",
+                    f"… the same in CPU time (without waiting for a busy machine's CPU; load {lat['load_average_1min']:.1f})",
+                    f"{lat['cpu_p50_ratio']:.2f}× ({lat['cpu_p95_ratio']:.2f}×)",
+                    "—",
+                    "—",
+                )
+            )
     art = results.get("artifact")
     if art and "error" not in art:
         if art.get("measured"):
