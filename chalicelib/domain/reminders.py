@@ -1,6 +1,7 @@
 """Signing reminders and expired links: a party whose link is out and unsigned gets a reminder every N days
 (the document's `remind_every_days`, set at send from HETONG_SIGNING_REMINDER_DAYS), at most 3, never on or after
-the day its link expires; the operator is told once when a link expires unsigned. The counts live on the link,
+the day its link expires, nor while it is locked (too many wrong codes: the operator was told and resends); the
+operator is told once when a link expires unsigned. The counts live on the link,
 so the daily sweep (a versioned write of the contract) sends nothing twice however often or late it runs."""
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _next_day(sigset: SignatureSet, link: SigningLink) -> date | None:
     candidates = []
     if not link.expiry_reported:
         candidates.append(add_days(expiry, 1))
-    if sigset.remind_every_days and link.reminders_sent < MAX_REMINDERS:
+    if sigset.remind_every_days and link.reminders_sent < MAX_REMINDERS and link.locked_at is None:
         day = _reminder_day(link, sigset.remind_every_days, link.reminders_sent + 1)
         if day < expiry:
             candidates.append(day)
@@ -82,7 +83,7 @@ def due_events(c: Contract, as_of: date) -> list[Event]:
                     events.append(SigningLinkExpired(subject, party, link.email, link.expires_at))
                 continue
             every = sigset.remind_every_days
-            if not every or as_of >= expiry:
+            if not every or as_of >= expiry or link.locked_at is not None:  # a locked link waits for a resend
                 continue
             due = min(MAX_REMINDERS, (as_of - _day(link.issued_at)).days // every)
             if due > link.reminders_sent:

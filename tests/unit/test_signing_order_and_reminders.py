@@ -173,3 +173,29 @@ def test_two_sweeps_racing_on_the_same_contract_send_each_reminder_once(office: 
     office.repo.commit = commit_after_a_rival  # type: ignore[method-assign]
     lifecycle.sweep_contract(office.deps, cid, day)
     assert raced and _reminders(office, cid) == [("client", 1), ("vendor", 1)]
+
+
+def test_the_operator_hears_of_an_expired_link_and_of_a_locked_one(office: Office) -> None:
+    from chalicelib.services.signing_codes import CodeSenders, request_code
+    from tests.fakes import FakeMailer
+
+    office.at(shanghai(SENT))
+    cid = office.draft(signer_verification="email_code")
+    signing.send_for_signature(office.deps, cid, OPERATOR)
+    client = _token(office, cid, "client")
+    request_code(office.deps, client, CodeSenders(FakeMailer(), None))
+    body = {"signer_name": "李雷", "consent": True, "code": "000000"}
+    for _ in range(5):
+        try:
+            signing.sign(office.deps, client, command(rq.SignRequest, body), "ip", "ua")
+        except Exception:  # noqa: BLE001 - wrong codes (one in a million it is right; then no lock below)
+            pass
+    for day in (3, 6, 9, 15):
+        office.run_lifecycle(SENT + timedelta(days=day))
+    builder = MessageBuilder(office.settings, "http://testserver")
+    for event_type, words in (("SigningLinkLocked", "已锁定"), ("SigningLinkExpired", "过期")):
+        (out,) = builder.build(office.repo.events(event_type, cid)[-1])
+        assert out.email is not None and out.email.to == (office.settings.operator_email,)
+        assert words in out.email.subject and f"/contracts/{cid}/resend" in out.email.text
+    # The locked link got no reminders (it waits for the operator); the other party's did
+    assert [p for p, _ in _reminders(office, cid)] == ["vendor", "vendor", "vendor"]
