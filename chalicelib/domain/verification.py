@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.calendar import iso_utc
-from chalicelib.domain.errors import DomainError, TokenRejected
+from chalicelib.domain.errors import Conflict, DomainError, TokenRejected
 from chalicelib.domain.event_base import Event
 from chalicelib.domain.signing import OneTimeCode, SignatureSet, SigningLink
 from chalicelib.domain.signing_events import SigningCodeRejected, SigningCodeRequested, SigningLinkLocked, SigningTurn
@@ -192,6 +192,13 @@ def check_turn(sigset: SignatureSet, party: str) -> None:
             f" / 尚未轮到您签署：{'甲方' if first == 'client' else '乙方'}签署后此链接方可使用",
             409,
         )
+
+
+def check_resend(sigset: SignatureSet, party: str) -> None:
+    """A link is resent only when it could be used: not to the second party before the first has signed."""
+    first = FIRST.get(sigset.order)
+    if first is not None and party != first and first not in sigset.signatures:
+        raise Conflict(f"the {first} signs first; the {party}'s link goes out after that", field="party")
 
 
 def first_links(order: str, links: dict[str, SigningLink]) -> dict[str, SigningLink]:

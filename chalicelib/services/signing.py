@@ -100,6 +100,7 @@ def resend_link(deps: Deps, contract_id: str, command: ResendLink, actor: str) -
     def attempt(uow: UnitOfWork) -> Contract:
         contract = uow.contract(contract_id)
         sigset = contract.signature_set(subject)
+        verification.check_resend(sigset, party)
         links, tokens = issue_links(deps, contract, subject, sigset.document_sha256, (party,))
         old, event = contract.reissue_link(subject, party, links[party])
         uow.raise_event(event)

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from chalicelib.api import requests as rq
-from chalicelib.domain.errors import TokenRejected
+from chalicelib.domain.errors import Conflict, TokenRejected
 from chalicelib.domain.links import signing_token, split_token, token_hash
 from chalicelib.services import signing
 from chalicelib.services.notifications import MessageBuilder
@@ -45,6 +45,9 @@ def test_client_first_emails_only_the_clients_link_and_the_vendors_after_the_cli
     assert early.value.status == 409 and "not yet your turn" in early.value.message
     with pytest.raises(TokenRejected):
         office.sign(vendor, "韩梅梅")
+    with pytest.raises(Conflict) as resend:  # nor can the operator send it early
+        signing.resend_link(office.deps, cid, command(rq.ResendRequest, {"party": "vendor"}), OPERATOR)
+    assert resend.value.field == "party"
     # Five days later the client signs: the vendor's link goes out now, valid 14 days from now
     office.at(shanghai(SENT + timedelta(days=5)))
     office.sign(_token(office, cid, "client"))
