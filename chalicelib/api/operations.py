@@ -86,11 +86,8 @@ SIGNER_ERRORS = {
     "409": err("the document is no longer awaiting signatures"),
     "410": err("the link was used, replaced or has expired"),
 }
-# A refused one-time code (error.field is `code`; error.tries_left when a try was counted).
-CODE_ERRORS = {
-    "422": err("wrong, expired or not requested code (error.tries_left: tries left on this link)"),
-    "423": err("the link is locked after 5 wrong codes until the operator resends it"),
-}
+CODE_ASKED = {k: err(v) for k, v in signing_rq.CODE_REQUEST_ERRORS.items()}
+CODE_ERRORS = {k: err(v) for k, v in signing_rq.CODE_ERRORS.items()}  # refused one-time codes (field `code`)
 BODY_ERRORS = {"400": err("invalid field (named in error.field)"), "413": err("body too large"), "415": err("not JSON")}
 # A state change by staff: refused if it conflicts with the contract's state; retried safely with a key.
 CHANGE_ERRORS = {
@@ -162,7 +159,16 @@ PAGE = {
 AUDIT = {
     "type": "object",
     "required": ["verified", "entries"],
-    "properties": {"verified": {"type": "boolean"}, "entries": {"type": "array"}, "problems": {"type": "array"}},
+    "properties": {
+        "verified": {"type": "boolean"},
+        "entries": {"type": "array", "description": "each with `actor` and `by`: kind, role, key_id and name"},
+        "problems": {"type": "array"},
+        "anchored": {
+            "type": ["object", "null"],
+            "description": "the last signed anchor: at, as_of, head, entries, key_id, signature_valid, matches",
+        },
+        "anchoring": {"type": "string", "description": "how far the chain is anchored"},
+    },
 }
 SIGNING_VIEW = {
     "description": "the document to sign",
@@ -261,15 +267,7 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
     "/sign/{token}/code": {
         "post": op(
             "Send the link's signer a one-time code (email, and SMS where configured); 6 digits, 10 minutes",
-            {
-                "201": ok("where it went", obj("sent_to", "channels", "expires_at")),
-                "400": err("invalid field"),
-                **SIGNER_ERRORS,
-                "409": err("not awaiting signatures, not this party's turn, or no code needed"),
-                "423": CODE_ERRORS["423"],
-                "429": err("a code was sent less than a minute ago (Retry-After)"),
-                "503": err("the code could not be sent; ask again later"),
-            },
+            {"201": ok("where it went", obj("sent_to", "channels", "expires_at")), **SIGNER_ERRORS, **CODE_ASKED},
             params=(TOKEN,),
             body=signing_rq.CodeRequest,
         )
