@@ -122,8 +122,8 @@ def issue_code(
 
 
 _LOCKED = (
-    f"this link is locked after {MAX_FAILURES} wrong codes; ask the sender (the operator) for a new link"
-    " / 错误验证码次数过多，链接已锁定，请联系发送方重新发送链接"
+    f"验证码连续输错 {MAX_FAILURES} 次，链接已锁定，请联系发送方重新发送链接"
+    f" / this link is locked after {MAX_FAILURES} wrong codes; ask the sender (the operator) for a new link"
 )
 
 
@@ -188,8 +188,8 @@ def check_turn(sigset: SignatureSet, party: str) -> None:
     first = FIRST.get(sigset.order)
     if first is not None and party != first and first not in sigset.signatures:
         raise TokenRejected(
-            f"not yet your turn: the {first} signs first, then this link works (you will get an email)"
-            f" / 尚未轮到您签署：{'甲方' if first == 'client' else '乙方'}签署后此链接方可使用",
+            f"尚未轮到您签署：{'甲方' if first == 'client' else '乙方'}签署后此链接方可使用（届时您会收到邮件）"
+            f" / not yet your turn: the {first} signs first, then this link works (you will get an email)",
             409,
         )
 
