@@ -121,7 +121,7 @@ def run() -> dict[str, Any]:
                 drafted = draft_contract(deps, parse(DraftContractRequest, body).command(), "staff:operator")
                 sent = send_for_signature(deps, drafted.id, "staff:operator")
                 tokens.extend(
-                    signing_token(deps.settings.link_secret, sent.id, sent.signing.links[p].token_id) for p in PARTIES
+                    signing_token(deps.link_secret(), sent.id, sent.signing.links[p].token_id) for p in PARTIES
                 )
         mail = CapturedMail()
         senders = CodeSenders(mail, None)

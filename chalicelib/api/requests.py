@@ -136,7 +136,7 @@ class VoidRequest(RequestBody):
     reason: Reason
 
     def command(self) -> commands.VoidSigning:
-        return commands.VoidSigning(reason=text(self.reason, "reason", MAX_REASON, multiline=True))
+        return commands.VoidSigning(reason=text(self.reason, "reason", MAX_REASON))
 
 
 OneTimeCode = Annotated[
@@ -164,7 +164,7 @@ class DeclineRequest(RequestBody):
     code: OneTimeCode | None = None
 
     def command(self) -> commands.Decline:
-        return commands.Decline(reason=text(self.reason, "reason", MAX_REASON, multiline=True), code=self.code)
+        return commands.Decline(reason=text(self.reason, "reason", MAX_REASON), code=self.code)
 
 
 # ---- supplementary agreements and termination notices ------------------------------------------------------
@@ -203,7 +203,7 @@ class ProposeAmendmentRequest(RequestBody):
     signing_order: SigningOrder = "any"
 
     def command(self) -> commands.ProposeAmendment:
-        reason = text(self.reason, "reason", MAX_REASON, multiline=True)
+        reason = text(self.reason, "reason", MAX_REASON)
         return commands.ProposeAmendment(
             changes=self.changes.command(), reason=reason, signing_order=self.signing_order
         )
@@ -219,7 +219,7 @@ class ServeNoticeRequest(RequestBody):
         return commands.ServeNotice(
             by=self.by,
             reason_code=self.reason_code,
-            details=text(self.details, "details", MAX_DETAILS, multiline=True),
+            details=text(self.details, "details", MAX_DETAILS),
             notice_date=optional_date(self.notice_date, "notice_date"),
         )
 
@@ -237,7 +237,7 @@ class WithdrawNoticeRequest(RequestBody):
     withdrawn_on: IsoDate | None = None
 
     def command(self) -> commands.WithdrawNotice:
-        reason = text(self.reason, "reason", MAX_REASON, multiline=True)
+        reason = text(self.reason, "reason", MAX_REASON)
         if not all(isinstance(p, str) for p in self.agreed_by) or sorted(set(self.agreed_by)) != ["client", "vendor"]:
             raise ValidationError(
                 "agreed_by",

@@ -143,6 +143,7 @@ class SignatureRecorded(Event):
     verification: str = "link"  # an entry written before one-time codes existed
     verified_destination: str | None = None
     code_sent_at: str | None = None
+    forwarded_for: str | None = None  # unverified; see Signature
 
     @classmethod
     def of(cls, subject: str, s: Signature) -> SignatureRecorded:
@@ -161,6 +162,7 @@ class SignatureRecorded(Event):
             verification=s.verification,
             verified_destination=s.verified_destination,
             code_sent_at=s.code_sent_at,
+            forwarded_for=s.forwarded_for,
         )
 
 

@@ -57,6 +57,9 @@ class Signature:
     verification: str = "link"
     verified_destination: str | None = None  # where the code went (masked), when verification is email_code
     code_sent_at: str | None = None  # when that code was sent (it was checked at signed_at)
+    # X-Forwarded-For as sent: unverified (any client can write it), kept apart from ip_address, the address
+    # the connection came from.
+    forwarded_for: str | None = None
 
 
 @dataclass

@@ -40,9 +40,10 @@ def issue_links(
     expires = iso_utc(now + timedelta(days=deps.settings.signing_link_days))
     links: dict[str, SigningLink] = {}
     tokens: list[SigningToken] = []
+    secret = deps.link_secret()
     for party in parties:
         token_id = new_token_id()
-        hashed = token_hash(link_token(deps.settings.link_secret, token_id))
+        hashed = token_hash(link_token(secret, token_id))
         email = contract.party(party).email
         links[party] = SigningLink(
             token_id=token_id, token_hash=hashed, email=email, issued_at=iso_utc(now), expires_at=expires
@@ -160,7 +161,14 @@ def signing_view(deps: Deps, token: str) -> dict[str, Any]:
 
 
 def _signature(
-    deps: Deps, record: SigningToken, contract: Contract, name: str, ip: str, agent: str, check: CodeCheck
+    deps: Deps,
+    record: SigningToken,
+    contract: Contract,
+    name: str,
+    ip: str,
+    agent: str,
+    forwarded: str | None,
+    check: CodeCheck,
 ) -> Signature:
     """The signer's evidence: who, when, from where, on which document, under which consent text, verified
     how (and where the code went)."""
@@ -178,6 +186,7 @@ def _signature(
         verification=check.verification,
         verified_destination=check.destination,
         code_sent_at=check.sent_at,
+        forwarded_for=forwarded,
     )
 
 
@@ -187,9 +196,7 @@ def _signer(record: SigningToken) -> str:
 
 def _check_code(deps: Deps, uow: UnitOfWork, record: SigningToken, contract: Contract, code: str | None) -> CodeCheck:
     """The code check on the contract as read (no extra request); a wrong try is committed, then refused."""
-    check = verification.check_code(
-        contract, record.subject, record.party, code, deps.settings.link_secret, deps.clock.now()
-    )
+    check = verification.check_code(contract, record.subject, record.party, code, deps.clock.now())
     if check.error is not None:
         uow.raise_event(*check.events)
         uow.commit()
@@ -197,7 +204,9 @@ def _check_code(deps: Deps, uow: UnitOfWork, record: SigningToken, contract: Con
     return check
 
 
-def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str) -> dict[str, Any]:
+def sign(
+    deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str, forwarded_for: str | None = None
+) -> dict[str, Any]:
     name, shown = command.signer_name, command.document_sha256
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
@@ -209,7 +218,7 @@ def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str
                 "the document you saw is not the one sent for signature; reload the page", field="document_sha256"
             )
         check = _check_code(deps, uow, record, contract, command.code)
-        signature = _signature(deps, record, contract, name, ip_address, user_agent, check)
+        signature = _signature(deps, record, contract, name, ip_address, user_agent, forwarded_for, check)
         events = contract.sign(record.subject, record.party, signature, deps.today())
         turn = verification.release_turn(
             contract, record.subject, record.party, deps.clock.now(), deps.settings.signing_link_days

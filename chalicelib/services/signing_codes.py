@@ -55,7 +55,7 @@ def request_code(deps: Deps, token: str, senders: CodeSenders) -> dict[str, Any]
         if phone:
             destination += ", " + verification.mask_phone(phone)
         code, event = verification.issue_code(
-            contract, record.subject, record.party, deps.settings.link_secret, deps.clock.now(), destination, channels
+            contract, record.subject, record.party, deps.clock.now(), destination, channels
         )
         uow.raise_event(event)
         uow.commit()

@@ -29,7 +29,7 @@ def _code_for(address: str) -> str:
 def _token(world: Any, cid: str, party: str) -> str:
     deps = get_deps()
     link = deps.repo.get_contract(cid).signing.links[party]
-    return signing_token(deps.settings.link_secret, cid, link.token_id)
+    return signing_token(deps.link_secret(), cid, link.token_id)
 
 
 def _error(resp: Any) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def test_the_old_link_format_still_signs(world: Any) -> None:
     cid = world.draft()  # signer_verification "none"
     world.ok("POST", f"/contracts/{cid}/send")
     deps = get_deps()
-    old = link_token(deps.settings.link_secret, deps.repo.get_contract(cid).signing.links["client"].token_id)
+    old = link_token(deps.link_secret(), deps.repo.get_contract(cid).signing.links["client"].token_id)
     assert world.ok("POST", f"/sign/{old}", {"signer_name": "李雷", "consent": True}, role=None, status=201)
     again = world.call("POST", f"/sign/{old}", {"signer_name": "李雷", "consent": True}, role=None)
     assert again.status_code == 410

@@ -156,7 +156,7 @@ def test_wrong_codes_count_down_and_the_fifth_locks_the_link_until_the_operator_
     # The operator resends: a fresh link, unlocked
     signing.resend_link(office.deps, cid, command(rq.ResendRequest, {"party": "vendor"}), OPERATOR)
     reissued = office.repo.events("SigningLinkReissued", cid)[-1].payload["token_id"]
-    fresh = Signer(office, signing_token(office.settings.link_secret, cid, reissued), senders)
+    fresh = Signer(office, signing_token(office.deps.link_secret(), cid, reissued), senders)
     office.at(office.clock.now() + timedelta(seconds=61))
     fresh.ask()
     assert fresh.sign(fresh.last_code(), "韩梅梅")["receipt"]["verification"] == "email_code"
@@ -258,7 +258,7 @@ def test_a_link_carrying_its_contract_id_signs_with_one_read_and_old_links_still
 ) -> None:
     cid, signers = _sent(office, senders)
     contract = office.contract(cid)
-    new = signing_token(office.settings.link_secret, cid, contract.signing.links["client"].token_id)
+    new = signing_token(office.deps.link_secret(), cid, contract.signing.links["client"].token_id)
     assert split_token(new) == (cid, signers["client"].token)
     assert token_hash(split_token(new)[1]) == contract.signing.links["client"].token_hash
     signer = Signer(office, new, senders)
@@ -288,7 +288,7 @@ def test_a_forged_or_replaced_link_of_a_known_contract_is_refused(office: Office
     assert bad.value.status == 404
     old_id = office.contract(cid).signing.links["vendor"].token_id
     signing.resend_link(office.deps, cid, command(rq.ResendRequest, {"party": "vendor"}), OPERATOR)
-    replaced = signing_token(office.settings.link_secret, cid, old_id)
+    replaced = signing_token(office.deps.link_secret(), cid, old_id)
     with pytest.raises(TokenRejected) as gone:
         signing.resolve_token(office.deps, replaced)
     assert gone.value.status == 410

@@ -30,7 +30,7 @@ def _send(office: Office, order: str = "any") -> str:
 
 
 def _token(office: Office, cid: str, party: str) -> str:
-    return signing_token(office.settings.link_secret, cid, office.contract(cid).signing.links[party].token_id)
+    return signing_token(office.deps.link_secret(), cid, office.contract(cid).signing.links[party].token_id)
 
 
 # ---- signing order ---------------------------------------------------------------------------------------
@@ -66,7 +66,7 @@ def test_the_turn_email_carries_the_second_partys_own_link(office: Office) -> No
     cid = _send(office, "vendor_first")
     office.sign(_token(office, cid, "vendor"), "韩梅梅")
     event = office.repo.events("SigningTurn", cid)[-1]
-    (out,) = MessageBuilder(office.settings, "http://testserver").build(event)
+    (out,) = MessageBuilder(office.settings, "http://testserver", office.deps.link_secret).build(event)
     assert out.email is not None and out.email.to == ("client@example.com",)
     (token,) = re.findall(r"http://testserver/sign/([A-Za-z0-9_\-]+)", out.email.text)
     assert token_hash(split_token(token)[1]) == office.contract(cid).signing.links["client"].token_hash
@@ -132,7 +132,7 @@ def test_the_reminder_email_carries_the_partys_own_link(office: Office) -> None:
     cid = _send(office)
     office.run_lifecycle(SENT + timedelta(days=3))
     event = office.repo.events("SigningReminder", cid)[0]
-    (out,) = MessageBuilder(office.settings, "http://testserver").build(event)
+    (out,) = MessageBuilder(office.settings, "http://testserver", office.deps.link_secret).build(event)
     assert out.email is not None and out.email.to == ("client@example.com",)
     (token,) = re.findall(r"http://testserver/sign/([A-Za-z0-9_\-]+)", out.email.text)
     assert signing.signing_view(office.deps, token)["party"] == "client"
@@ -148,7 +148,7 @@ def test_a_supplementary_agreement_can_be_sent_in_order_too(office: Office) -> N
     lifecycle.propose_amendment(office.deps, cid, command(rq.ProposeAmendmentRequest, body), OPERATOR)
     assert list(office.repo.events("AmendmentSent", cid)[-1].payload["links"]) == ["vendor"]
     links = office.contract(cid).amendments[-1].signing.links
-    client, vendor = (signing_token(office.settings.link_secret, cid, links[p].token_id) for p in ("client", "vendor"))
+    client, vendor = (signing_token(office.deps.link_secret(), cid, links[p].token_id) for p in ("client", "vendor"))
     with pytest.raises(TokenRejected) as early:
         office.sign(client)
     assert early.value.status == 409
@@ -195,7 +195,7 @@ def test_the_operator_hears_of_an_expired_link_and_of_a_locked_one(office: Offic
             pass
     for day in (3, 6, 9, 15):
         office.run_lifecycle(SENT + timedelta(days=day))
-    builder = MessageBuilder(office.settings, "http://testserver")
+    builder = MessageBuilder(office.settings, "http://testserver", office.deps.link_secret)
     for event_type, words in (("SigningLinkLocked", "已锁定"), ("SigningLinkExpired", "过期")):
         (out,) = builder.build(office.repo.events(event_type, cid)[-1])
         assert out.email is not None and out.email.to == (office.settings.operator_email,)
