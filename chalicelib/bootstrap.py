@@ -34,9 +34,15 @@ def use_clock(clock: Clock | None) -> None:
 @lru_cache(maxsize=1)
 def get_deps() -> Deps:
     from chalicelib.adapters.dynamo import DynamoRepository
+    from chalicelib.adapters.seal_keys import KmsSealSource
 
     settings = get_settings()
-    return Deps(repo=DynamoRepository(settings), settings=settings, clock=_Wiring.clock or SystemClock())
+    return Deps(
+        repo=DynamoRepository(settings),
+        settings=settings,
+        clock=_Wiring.clock or SystemClock(),
+        seal=KmsSealSource(settings),
+    )
 
 
 @dataclass(frozen=True)

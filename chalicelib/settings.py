@@ -47,6 +47,11 @@ class Settings:
     signing_link_days: int = 14
     overdue_levels: tuple[int, ...] = (1, 15, 30, 60, 90)
     renewal_reminder_days: tuple[int, ...] = (60, 30)
+    # The platform seal (chalicelib/pdf_seal): the KMS key's id or ARN, the SSM path holding its certificate and
+    # the trust root (public), and an RFC 3161 timestamp authority (B-T) when set. Names only, never key material.
+    seal_key_id: str | None = None
+    seal_parameters: str | None = None
+    tsa_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -74,6 +79,9 @@ def load_settings() -> Settings:
         signing_link_days=days,
         overdue_levels=_int_list("HETONG_OVERDUE_LEVELS", "1,15,30,60,90"),
         renewal_reminder_days=_int_list("HETONG_RENEWAL_REMINDER_DAYS", "60,30"),
+        seal_key_id=os.environ.get("HETONG_SEAL_KEY_ID", "").strip() or None,
+        seal_parameters=os.environ.get("HETONG_SEAL_PARAMETERS", "").strip().rstrip("/") or None,
+        tsa_url=os.environ.get("HETONG_TSA_URL", "").strip() or None,
     )
 
 

@@ -17,6 +17,7 @@ from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.event_codec import encode_fields
 from chalicelib.domain.events import Event, event_payload
+from chalicelib.pdf_seal.model import SealSource
 from chalicelib.services.ports import Changes, OutboxEvent, Repository
 from chalicelib.settings import Settings
 
@@ -38,6 +39,7 @@ class Deps:
     repo: Repository
     settings: Settings
     clock: Clock
+    seal: SealSource | None = None  # the platform seal (services/sealing.py); None where nothing is sealed
 
     def now_iso(self) -> str:
         return iso_utc(self.clock.now())
