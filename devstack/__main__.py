@@ -66,6 +66,9 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
     finance = "finance@hetong.local"
     operator = "operator@hetong.local"
     created = create_resources(moto_url, REGION, stage, finance, sender)
+    from devstack.seal import provision_seal
+
+    seal_env = provision_seal(moto_url, REGION, stage, state_dir / "seal")  # the CA persists in .local/seal
     kw: dict[str, Any] = {"endpoint_url": moto_url, "region_name": REGION}
     boto3.client("ses", **kw).verify_email_identity(EmailAddress=sender)
     sns = boto3.client("sns", **kw)
@@ -99,6 +102,7 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "HETONG_OPERATOR_EMAIL": operator,
         "HETONG_PUBLIC_BASE_URL": api_url,
         "HETONG_LINK_SECRET": secrets.token_urlsafe(48),
+        **seal_env,
         "POWERTOOLS_SERVICE_NAME": "hetong",
         "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -133,6 +137,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "operator_email": operator,
         "moto_dashboard": f"{moto_url}/moto-api/",
         "ses_messages": f"{moto_url}/moto-api/data.json",
+        "seal_key_id": seal_env["HETONG_SEAL_KEY_ID"],
+        "seal_trust_root": str(state_dir / "seal" / "ca.pem"),
     }
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "credentials.json").write_text(json.dumps(credentials, indent=2) + "\n", encoding="utf-8")

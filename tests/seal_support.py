@@ -66,6 +66,7 @@ def small_pdf(lines: tuple[str, ...] = ("Contract HT-2026-0001", "Page 1"), page
     from fpdf import FPDF
 
     pdf = FPDF()
+    pdf.set_compression(False)  # the text stays findable, so a test can change one byte of it
     pdf.set_font("helvetica", size=12)
     for page in range(pages):
         pdf.add_page()
@@ -118,3 +119,22 @@ def local_tsa() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class LocalSealSource:
+    """A SealSource over a LocalSealKey: the unit tests' stand-in for KMS and SSM."""
+
+    seal: LocalSealKey
+    roots: list[bytes]
+    tsa_url: str | None = None
+
+    def key(self) -> LocalSealKey:
+        return self.seal
+
+    def trust_roots(self) -> list[bytes]:
+        return list(self.roots)
+
+
+def local_source(stage: str = "test") -> LocalSealSource:
+    return LocalSealSource(seal_key(stage), [trust_root(stage)])

@@ -32,11 +32,10 @@ def _signer(key: SealKey) -> Any:
                 return bytes(self.signing_cert.public_key.byte_size)
             return key.sign(data)
 
-    chain = [x509.Certificate.load(der) for der in key.chain()]
     return KeySigner(
         signing_cert=x509.Certificate.load(key.certificate()),
-        cert_registry=SimpleCertificateStore.from_certs(chain),
-        embed_roots=True,
+        cert_registry=SimpleCertificateStore(),
+        embed_roots=False,  # the verifier holds the root; a copy in the file would be bytes no signature covers
     )
 
 

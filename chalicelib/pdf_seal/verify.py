@@ -8,6 +8,7 @@ import io
 import logging
 from typing import Any
 
+from chalicelib.pdf_seal.canonical import signature_bytes_canonical
 from chalicelib.pdf_seal.model import CATALOG_KEY, FIELD_NAME, SealedFacts, SealReport
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ def _check(pdf: bytes, trust_roots: list[bytes], report: SealReport) -> None:
     report.facts = _facts(reader.get_historical_root(seal.signed_revision))
     if report.facts is None:
         report.problems.append("the sealed revision does not record which contract it is")
+    if not signature_bytes_canonical(pdf, [int(x) for x in seal.sig_object["/ByteRange"]], trust_roots):
+        report.problems.append("the bytes holding the seal's signature were changed")
     _judge(_validate(seal, trust_roots), report)
 
 

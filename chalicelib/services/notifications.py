@@ -53,7 +53,7 @@ from chalicelib.domain.links import link_token
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str
 from chalicelib.domain.notices import REASON_CLAUSES
 from chalicelib.domain.signing import PARTY_LABELS
-from chalicelib.services.ports import Email, Mailer, OutboxEvent, Publisher
+from chalicelib.services.ports import Attachment, Email, Mailer, OutboxEvent, Publisher
 from chalicelib.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -252,9 +252,13 @@ BUILDERS: dict[type[Event], Builder | None] = {
 
 
 class MessageBuilder:
-    def __init__(self, settings: Settings, api_base_url: str) -> None:
+    def __init__(
+        self, settings: Settings, api_base_url: str, originals: Callable[[str, str], Attachment] | None = None
+    ) -> None:
         self.settings = settings
         self.base = (settings.public_base_url or api_base_url).rstrip("/")
+        # (contract id, part) → the signed original to attach to the "in force" emails (services/original_mail)
+        self.originals = originals
 
     def sign_url(self, token_id: str) -> str:
         return f"{self.base}/sign/{link_token(self.settings.link_secret, token_id)}"
@@ -315,3 +319,8 @@ class Delivery:
                 self.once(key, lambda a=alert: self.publisher.publish(a.event_type, a.subject, a.message))  # type: ignore[misc]
             sent.append(key)
         return sent
+
+
+# The in-force emails (ContractActivated, AmendmentEffective) carry the signed original: their builders live
+# in original_mail, which replaces the two entries above when imported (here, so every user of BUILDERS sees it).
+from chalicelib.services import original_mail  # noqa: E402, F401
