@@ -25,8 +25,10 @@ def _in_force(template: str, part_of: Any) -> Builder:
         c = env.contract
         recipients = {"client": c.client.email, "vendor": c.vendor.email}
         if mb.originals is None:  # no renderer wired in this process: the notice as before (see bootstrap)
-            return [Outgoing(f"email:{who}", email=render_email(template, to, c, ev=ev)) for who, to in recipients.items()]
-        original = mb.originals(c.id, part_of(ev))  # one render and seal for both parties
+            return [
+                Outgoing(f"email:{who}", email=render_email(template, to, c, ev=ev)) for who, to in recipients.items()
+            ]
+        original = mb.originals(env.event.contract_id, part_of(ev))  # one render and seal for both parties
         return [
             Outgoing(f"email:{who}", email=replace(render_email(template, to, c, ev=ev), attachments=(original,)))
             for who, to in recipients.items()

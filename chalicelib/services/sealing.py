@@ -5,6 +5,7 @@ an uploaded PDF against the seal and against what Hetong holds (POST /verify, th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from chalicelib.domain.errors import NotFound, ValidationError
 from chalicelib.domain.signing import SignatureSet
 from chalicelib.pdf_seal.model import SealedFacts, SealReport, SealSource
 from chalicelib.services.base import Deps
+from chalicelib.services.ports import Attachment
 from chalicelib.settings import Settings
 
 IN_FORCE = ("active", "terminating", "terminated", "expired")  # a contract that took effect
@@ -76,6 +78,25 @@ def seal_original(deps: Deps, contract: Contract, part: str, unsealed: bytes) ->
 
     source = _source(deps)
     return seal_pdf(unsealed, original_facts(contract, part), source.key(), tsa_url=source.tsa_url)
+
+
+Render = Callable[[Contract, str, str], bytes]  # (contract, part, verify URL) → the unsealed signed original
+
+
+def sealed_original(deps: Deps, contract: Contract, part: str, render: Render) -> bytes:
+    """The signed original of `part`: rendered by `render` (chalicelib/pdf's render_signed_original: the
+    frozen document and its certificate page with the QR code to `verify_url`), then sealed."""
+    unsealed = render(contract, part, verify_url(deps.settings, contract.contract_no, part))
+    return seal_original(deps, contract, part, unsealed)
+
+
+def original_attachment(deps: Deps, contract_id: str, part: str, render: Render) -> Attachment:
+    """The signed original as the in-force emails attach it."""
+    from chalicelib.services.original_mail import original_filename
+
+    contract = deps.repo.get_contract(contract_id)
+    pdf = sealed_original(deps, contract, part, render)
+    return Attachment(original_filename(contract.contract_no, part), "application/pdf", pdf)
 
 
 # ---- verification -----------------------------------------------------------------------------------------
