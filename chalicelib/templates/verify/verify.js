@@ -5,16 +5,23 @@
   var form = document.getElementById("verify-form");
   var result = document.getElementById("result");
   function text(id, value) { document.getElementById(id).textContent = value == null ? "—" : String(value); }
+  function shanghai(iso) {
+    if (!iso) { return null; }
+    var at = new Date(iso);
+    if (isNaN(at.getTime())) { return iso; }
+    return at.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) + " (Asia/Shanghai)";
+  }
   function show(answer) {
     result.className = answer.genuine ? "panel genuine" : "panel not-genuine";
     text("verdict", answer.genuine
       ? "真实有效：本平台签发的原件，未被改动 / Genuine: an unaltered original of Hetong"
       : "无法确认为真 / NOT genuine");
+    text("claims", answer.genuine ? "" : "以下为文件自称的信息，未经确认 / What the file claims, unconfirmed:");
     text("r-contract-no", answer.contract_no);
     text("r-part", answer.part);
     text("r-version", answer.version);
-    text("r-signed-at", answer.signed_at);
-    text("r-sealed-at", answer.timestamp || answer.sealed_at);
+    text("r-signed-at", shanghai(answer.signed_at));
+    text("r-sealed-at", shanghai(answer.timestamp || answer.sealed_at));
     var list = document.getElementById("problems");
     list.textContent = "";
     (answer.problems || []).forEach(function (p) {
