@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "verify"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-HEADERS = {
+HEADERS: dict[str, str | list[str]] = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; "
     "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -19,7 +19,7 @@ HEADERS = {
     "Cache-Control": "no-store",
     "Content-Type": "text/html; charset=utf-8",
 }
-SCRIPT_HEADERS = {
+SCRIPT_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "text/javascript; charset=utf-8",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "public, max-age=300",

@@ -29,7 +29,7 @@ def signature_bytes_canonical(pdf: bytes, byte_range: list[int], trust_roots: li
     if expected != der:
         return False
     hex_der = der.hex().upper().encode("ascii")
-    return digits == hex_der + b"0" * (len(digits) - len(hex_der))
+    return bool(digits == hex_der + b"0" * (len(digits) - len(hex_der)))
 
 
 def _algorithm(name: str) -> dict[str, Any]:

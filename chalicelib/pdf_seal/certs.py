@@ -111,6 +111,8 @@ def issue_seal_certificate(ca: Authority, public_key_der: bytes, stage: str) -> 
     """The seal certificate (DER) for the sealing key whose SubjectPublicKeyInfo is `public_key_der` (what
     kms:GetPublicKey returns): digital signature and non-repudiation, 10 years within the CA's life."""
     public_key = serialization.load_der_public_key(public_key_der)
+    if not isinstance(public_key, rsa.RSAPublicKey):  # the sealer signs RSA PKCS#1 v1.5 (KMS RSA_2048)
+        raise ValueError("the sealing key must be an RSA key")
     name = _name(f"Hetong Platform Seal ({stage})", stage)
     builder = _issue(ca, public_key, name, SEAL_YEARS).add_extension(_usage(signing=True), critical=True)
     return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)

@@ -29,7 +29,8 @@ def _signer(key: SealKey) -> Any:
             if digest_algorithm != "sha256":
                 raise SealFailed(f"the seal signs SHA-256 only, not {digest_algorithm}")
             if dry_run:  # only the size matters: one RSA signature of the certificate's modulus
-                return bytes(self.signing_cert.public_key.byte_size)
+                cert: Any = self.signing_cert
+                return bytes(cert.public_key.byte_size)
             return key.sign(data)
 
     return KeySigner(
