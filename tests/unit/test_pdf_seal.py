@@ -161,3 +161,27 @@ def _flip_with(data: bytes, at: int, mask: int) -> bytes:
     out = bytearray(data)
     out[at] ^= mask
     return bytes(out)
+
+
+HOSTILE = [
+    # nested 5,000 deep
+    b"%PDF-1.7\n1 0 obj\n" + b"[" * 5000 + b"]" * 5000 + b"\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    # a reference loop and a stream claiming a huge length
+    b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 1 0 R /AcroForm << /Fields [1 0 R] >> >> endobj\n"
+    b"2 0 obj << /Length 99999999999 >> stream\nxx\nendstream endobj\n"
+    b"xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000100 00000 n \n"
+    b"trailer << /Size 3 /Root 1 0 R >>\nstartxref\n150\n%%EOF\n",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_structures_are_findings(hostile: bytes) -> None:
+    assert check(hostile).problems
+
+
+def test_a_signature_field_named_like_ours_but_empty_is_a_finding(sealed: bytes) -> None:
+    # The seal's /Contents emptied to zeros: the field is there, the signature is not
+    start = sealed.index(b"/Contents <") + len(b"/Contents <")
+    end = sealed.index(b">", start)
+    blank = sealed[:start] + b"0" * (end - start) + sealed[end:]
+    assert check(blank).problems
