@@ -8,7 +8,7 @@ from chalice.app import Response
 from chalicelib import http, verify_page
 from chalicelib.api.routing import BODY_TYPES, app, query, raw_body, request, route, wants_json
 from chalicelib.bootstrap import get_deps
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import DomainError, ValidationError
 from chalicelib.services import sealing
 
 MAX_PDF_BYTES = 5 * 1024 * 1024
@@ -50,7 +50,8 @@ def verify_view() -> Response:
         except DomainError as exc:
             if wants_json():
                 raise
-            view, missing, status = None, f"{exc.message}（本平台无此签署原件 / no such signed original）", 404
+            status = 400 if isinstance(exc, ValidationError) else 404
+            view, missing = None, f"{exc.message}（本平台无此签署原件 / no such signed original）"
     if wants_json():
         return http.json_response(view)
     return Response(body=verify_page.verify_page(view, missing), status_code=status, headers=verify_page.HEADERS)
