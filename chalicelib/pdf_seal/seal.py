@@ -4,8 +4,10 @@ RFC 3161 token (B-T)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import urllib.request
+from datetime import datetime
 from typing import Any
 
 from chalicelib.pdf_seal.model import CATALOG_KEY, FIELD_NAME, SealedFacts, SealKey
@@ -79,11 +81,45 @@ def _record_facts(writer: Any, facts: SealedFacts) -> None:
     writer.update_root()
 
 
+def _pdf_signer(meta: Any, signer: Any, timestamper: Any, at: datetime) -> Any:
+    from pyhanko.sign.signers import PdfSigner
+
+    class SealSigner(PdfSigner):  # type: ignore[misc]
+        """Signs as of `at` (the signature dictionary's /M) instead of the clock: the same original sealed
+        twice is the same bytes (RSA PKCS#1 v1.5 signatures are deterministic), unless a timestamp is asked."""
+
+        def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False) -> Any:
+            session = super().init_signing_session(pdf_out, existing_fields_only)
+            session.system_time = at
+            return session
+
+    return SealSigner(meta, signer=signer, timestamper=timestamper)
+
+
+def _stable_id(writer: Any, pdf: bytes, facts: SealedFacts) -> None:
+    """The trailer /ID's second half names this version of the file (ISO 32000-1 14.4): pyhanko draws it at
+    random; derived from what is sealed, it keeps the sealed bytes a function of their input."""
+    from pyhanko.pdf_utils import generic
+
+    current = getattr(writer, "_document_id", None)
+    if current is None or len(current) != 2:
+        return  # another pyhanko layout: the file stays valid, only not byte-stable (test_pdf_seal says so)
+    digest = hashlib.sha256(pdf + repr(facts).encode()).digest()[:16]
+    writer._document_id = generic.ArrayObject([current[0], generic.ByteStringObject(digest)])
+
+
 def seal_pdf(
-    pdf: bytes, facts: SealedFacts, key: SealKey, *, tsa_url: str | None = None, timestamper: Any = None
+    pdf: bytes,
+    facts: SealedFacts,
+    key: SealKey,
+    *,
+    tsa_url: str | None = None,
+    timestamper: Any = None,
+    sealed_at: datetime | None = None,
 ) -> bytes:
     """`pdf` sealed by the platform, recording `facts`. B-T when `tsa_url` (or a pyhanko `timestamper`, for
-    tests) is given. Raises SealFailed; never returns an unsealed file."""
+    tests) is given. The seal's stated time is `sealed_at` (default: when the last party signed, so sealing
+    the same original again gives the same bytes). Raises SealFailed; never returns an unsealed file."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
@@ -91,7 +127,9 @@ def seal_pdf(
     if timestamper is None and tsa_url:
         timestamper = _timestamper(tsa_url)
     try:
+        at = sealed_at or datetime.fromisoformat(facts.signed_at.replace("Z", "+00:00"))
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        _stable_id(writer, pdf, facts)
         _record_facts(writer, facts)
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME,
@@ -102,7 +140,7 @@ def seal_pdf(
             reason=f"Hetong signed original {facts.contract_no} {facts.part} v{facts.version}",
             location="Hetong",
         )
-        out = signers.sign_pdf(writer, meta, signer=_signer(key), timestamper=timestamper)
+        out = _pdf_signer(meta, _signer(key), timestamper, at).sign_pdf(writer)
     except SealFailed:
         raise
     except (PdfError, ValueError, OSError) as exc:

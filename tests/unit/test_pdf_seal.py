@@ -185,3 +185,12 @@ def test_a_signature_field_named_like_ours_but_empty_is_a_finding(sealed: bytes)
     end = sealed.index(b">", start)
     blank = sealed[:start] + b"0" * (end - start) + sealed[end:]
     assert check(blank).problems
+
+
+def test_sealing_the_same_original_twice_gives_the_same_bytes() -> None:
+    pdf = small_pdf()
+    first, second = seal_pdf(pdf, facts(), seal_key()), seal_pdf(pdf, facts(), seal_key())
+    assert first == second
+    assert check(first).sealed_at == "2026-12-01T08:00:00+00:00"  # the facts' signed_at
+    # Another original (other facts) is another file, with another version ID
+    assert seal_pdf(pdf, facts(version=2), seal_key()) != first
