@@ -96,6 +96,22 @@ def _pdf_signer(meta: Any, signer: Any, timestamper: Any, at: datetime) -> Any:
     return SealSigner(meta, signer=signer, timestamper=timestamper)
 
 
+def _writer(pdf: bytes, at: datetime) -> Any:
+    """pyhanko's incremental writer, with the document information's /ModDate (which it sets to the clock on
+    every write) set to `at`, so the sealed bytes are a function of their input."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    class StableWriter(IncrementalPdfFileWriter):  # type: ignore[misc]
+        def _update_meta(self) -> None:
+            super()._update_meta()
+            info = getattr(self, "_info", None)
+            if info is not None and "/ModDate" in info.get_object():
+                info.get_object()[generic.NameObject("/ModDate")] = generic.pdf_date(at)
+
+    return StableWriter(io.BytesIO(pdf), strict=False)
+
+
 def _stable_id(writer: Any, pdf: bytes, facts: SealedFacts) -> None:
     """The trailer /ID's second half names this version of the file (ISO 32000-1 14.4): pyhanko draws it at
     random; derived from what is sealed, it keeps the sealed bytes a function of their input."""
@@ -120,7 +136,6 @@ def seal_pdf(
     """`pdf` sealed by the platform, recording `facts`. B-T when `tsa_url` (or a pyhanko `timestamper`, for
     tests) is given. The seal's stated time is `sealed_at` (default: when the last party signed, so sealing
     the same original again gives the same bytes). Raises SealFailed; never returns an unsealed file."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
 
@@ -128,7 +143,7 @@ def seal_pdf(
         timestamper = _timestamper(tsa_url)
     try:
         at = sealed_at or datetime.fromisoformat(facts.signed_at.replace("Z", "+00:00"))
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        writer = _writer(pdf, at)
         _stable_id(writer, pdf, facts)
         _record_facts(writer, facts)
         meta = signers.PdfSignatureMetadata(

@@ -188,8 +188,12 @@ def test_a_signature_field_named_like_ours_but_empty_is_a_finding(sealed: bytes)
 
 
 def test_sealing_the_same_original_twice_gives_the_same_bytes() -> None:
+    import time
+
     pdf = small_pdf()
-    first, second = seal_pdf(pdf, facts(), seal_key()), seal_pdf(pdf, facts(), seal_key())
+    first = seal_pdf(pdf, facts(), seal_key())
+    time.sleep(1.05)  # PDF dates have one-second resolution: a clock anywhere in the output would show
+    second = seal_pdf(pdf, facts(), seal_key())
     assert first == second
     assert check(first).sealed_at == "2026-12-01T08:00:00+00:00"  # the facts' signed_at
     # Another original (other facts) is another file, with another version ID
