@@ -14,6 +14,7 @@ from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.services.notifications import Delivery
+    from chalicelib.services.ports import Attachment
 
 IDEMPOTENCY_DAYS = 14  # a message key is remembered as long as the stream and the DLQ can hand its event back
 
@@ -95,9 +96,20 @@ def get_notifier_deps(on_sent: Callable[[], None] = _nothing) -> NotifierDeps:
             senders.pop(key, None)
 
     delivery = Delivery(
-        MessageBuilder(settings, settings.public_base_url), SesMailer(settings), SnsPublisher(settings), once
+        MessageBuilder(settings, settings.public_base_url, originals=_signed_original),
+        SesMailer(settings),
+        SnsPublisher(settings),
+        once,
     )
     return NotifierDeps(delivery=delivery, idempotency=config, park=_dead_letters(settings))
+
+
+def _signed_original(contract_id: str, part: str) -> Attachment:
+    """The in-force emails' attachment: the sealed signed original of `part`, rendered by chalicelib/pdf."""
+    from chalicelib.services import originals, sealing
+
+    deps = get_deps()
+    return sealing.original_attachment(deps, contract_id, part, originals.signed_original_renderer(deps))
 
 
 def _dead_letters(settings: Settings) -> Callable[[str, str, str | None], None]:

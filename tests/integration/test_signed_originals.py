@@ -114,14 +114,10 @@ def test_the_verification_page_shows_the_record_and_an_upload_form(world: Any) -
 
 
 def test_the_in_force_email_carries_the_sealed_original_to_both_parties(world: Any) -> None:
-    # Given the notifier renders originals (chalicelib/pdf's renderer stands in as `render`)
-    from functions import notifier
-
-    notifier._deps().delivery.builder.originals = lambda cid, part: sealing.original_attachment(
-        get_deps(), cid, part, render
-    )
+    # Given the notifier as deployed (chalicelib/bootstrap.py wires chalicelib/pdf's renderer and the seal)
     cid = world.active_contract()  # signs both and delivers the stream
     contract = get_deps().repo.get_contract(cid)
+    attached = []
     for address in ("client@example.com", "vendor@example.com"):
         [email] = [m for m in emails_to(address) if "生效" in m["subject"]]
         [attachment] = email["attachments"]
@@ -130,3 +126,35 @@ def test_the_in_force_email_carries_the_sealed_original_to_both_parties(world: A
         verdict = post_pdf(world, attachment["data"]).json_body
         assert verdict["genuine"] is True, verdict["problems"]
         assert "生效" in email["body"]  # the notice's text is all there
+        attached.append(attachment["data"])
+    # One original, one file: both parties got the same bytes, and so does a download
+    download = world.call(
+        "GET", f"/contracts/{cid}/document?part=contract&format=pdf", headers={"Accept": "application/pdf"}
+    )
+    assert download.status_code == 200 and download.headers["X-Signed-Original"] == "true"
+    assert attached[0] == attached[1] == download.body
+
+
+def test_an_agreement_in_force_is_emailed_with_its_own_sealed_original(world: Any) -> None:
+    cid = world.active_contract()
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/amendments",
+        {"changes": {"annual_fee": "150000.00"}, "reason": "扩大服务范围"},
+        status=201,
+    )
+    world.deliver()
+    from tests.support import signing_link, token_of
+
+    for who in ("client@example.com", "vendor@example.com"):
+        token = token_of(signing_link(who))
+        world.ok("POST", f"/sign/{token}", {"signer_name": "张伟", "consent": True}, role=None, status=201)
+    world.deliver()
+    [email] = [
+        m
+        for m in emails_to("vendor@example.com")
+        if m["attachments"] and "amendment" in m["attachments"][0]["filename"]
+    ]
+    verdict = post_pdf(world, email["attachments"][0]["data"]).json_body
+    assert verdict["genuine"] is True, verdict["problems"]
+    assert (verdict["part"], verdict["version"]) == ("amendment:1", 2)

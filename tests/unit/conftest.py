@@ -25,6 +25,7 @@ from chalicelib.settings import load_settings
 from tests.clocks import FixedClock
 from tests.factories import command, contract_body
 from tests.fakes import FakeRepository
+from tests.seal_support import local_source
 
 OPERATOR = "operator:test"
 FINANCE = "finance:test"
@@ -58,7 +59,8 @@ class Office:
         self.repo = FakeRepository()
         self.settings = load_settings()
         self.clock = FixedClock(shanghai(date(2026, 11, 20)))
-        self.deps = Deps(repo=self.repo, settings=self.settings, clock=self.clock)
+        # The seal on signed originals: a key in memory under a CA made once per process (tests/seal_support.py)
+        self.deps = Deps(repo=self.repo, settings=self.settings, clock=self.clock, seal=local_source())
 
     # ---- the clock ---------------------------------------------------------------------------------
     def at(self, when: datetime | date | str) -> Office:
