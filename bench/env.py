@@ -104,7 +104,7 @@ def stack() -> Iterator[Stack]:
         boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
         os.environ["HETONG_FINANCE_TOPIC_ARN"] = created["topics"]["FinanceTopic"]
         os.environ["HETONG_NOTIFIER_DLQ_URL"] = created["queues"]["NotifierDLQ"]["url"]
-        os.environ.update(provision_seal(None, REGION, STAGE, _authority()))  # the seal's key and certificate
+        os.environ.update(provision_seal(None, REGION, STAGE, _authority(), created))  # the seal key, certificate
         _reset_caches()
         try:
             yield Stack(created)

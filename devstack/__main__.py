@@ -68,7 +68,7 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
     created = create_resources(moto_url, REGION, stage, finance, sender)
     from devstack.seal import provision_seal
 
-    seal_env = provision_seal(moto_url, REGION, stage, state_dir / "seal")  # the CA persists in .local/seal
+    seal_env = provision_seal(moto_url, REGION, stage, state_dir / "seal", created)  # the CA stays in .local/seal
     kw: dict[str, Any] = {"endpoint_url": moto_url, "region_name": REGION}
     boto3.client("ses", **kw).verify_email_identity(EmailAddress=sender)
     sns = boto3.client("sns", **kw)
@@ -103,6 +103,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "HETONG_PUBLIC_BASE_URL": api_url,
         "HETONG_LINK_SECRET": secrets.token_urlsafe(48),
         **seal_env,
+        "HETONG_ANCHOR_TABLE": created["tables"]["AnchorTable"]["name"],
+        "HETONG_ANCHOR_KEY_ID": created["keys"]["AnchorKey"]["arn"],
         "POWERTOOLS_SERVICE_NAME": "hetong",
         "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -132,6 +134,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "finance_alerts_queue_url": alerts_url,
         "notifier_dlq_url": env["HETONG_NOTIFIER_DLQ_URL"],
         "workers_dlq_url": created["queues"]["WorkersDLQ"]["url"],
+        "anchor_table": env["HETONG_ANCHOR_TABLE"],
+        "anchor_key_arn": env["HETONG_ANCHOR_KEY_ID"],
         "sender_email": sender,
         "finance_email": finance,
         "operator_email": operator,
@@ -163,10 +167,11 @@ def migrate_stored_data() -> None:
 
 def fire_scheduled_workers(stop: threading.Event, interval: float) -> None:
     from devstack.lambda_shim import LocalContext
-    from functions import invoicing, lifecycle, overdue
+    from functions import anchor, invoicing, lifecycle, overdue
 
+    workers = (("invoicing", invoicing), ("overdue", overdue), ("lifecycle", lifecycle), ("anchor", anchor))
     while not stop.wait(interval):
-        for name, module in (("invoicing", invoicing), ("overdue", overdue), ("lifecycle", lifecycle)):
+        for name, module in workers:
             try:
                 module.handler({}, LocalContext(f"hetong-{name}"))
             except Exception as exc:  # noqa: BLE001 - like a failed async invoke: logged, retried next tick
@@ -287,7 +292,12 @@ def main() -> None:
     )
     d = sub.add_parser("demo", help="walk the outbound-call contract through its life over HTTP")
     d.add_argument("--state-dir", default=str(ROOT / ".local"))
+    from devstack import keys
+
+    keys.add_arguments(sub)
     args = parser.parse_args()
+    if args.command == "keys":
+        sys.exit(keys.run(args))
     if args.command == "clock":
         sys.exit(set_clock(args))
     if args.command == "demo":

@@ -26,7 +26,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="contracts@hetong.test")
         monkeypatch.setenv("HETONG_FINANCE_TOPIC_ARN", created["topics"]["FinanceTopic"])
         monkeypatch.setenv("HETONG_NOTIFIER_DLQ_URL", created["queues"]["NotifierDLQ"]["url"])
-        for name, value in provision_seal(None, "us-east-1", "test", authority("test")).items():
+        for name, value in provision_seal(None, "us-east-1", "test", authority("test"), created).items():
             monkeypatch.setenv(name, value)
         reset_settings()
         reset()
