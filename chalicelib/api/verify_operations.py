@@ -25,7 +25,10 @@ VERDICT = {
 PDF_BODY = {
     "required": True,
     "description": "the PDF to check, as the raw body (at most 5 MB)",
-    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary", "maxLength": 5242880}}},
+    "content": {
+        media: {"schema": {"type": "string", "format": "binary", "maxLength": 5242880}}
+        for media in ("application/pdf", "application/octet-stream")
+    },
 }
 VERIFY_QUERY = (
     {"name": "c", "in": "query", "schema": {"type": "string"}, "description": "contract number"},
