@@ -37,6 +37,7 @@ def use_clock(clock: Clock | None) -> None:
 def get_deps() -> Deps:
     from chalicelib.adapters.dynamo import DynamoRepository
     from chalicelib.adapters.seal_keys import KmsSealSource
+    from chalicelib.adapters.secrets import SecretsManagerSecret
 
     settings = get_settings()
     return Deps(
@@ -44,6 +45,7 @@ def get_deps() -> Deps:
         settings=settings,
         clock=_Wiring.clock or SystemClock(),
         seal=KmsSealSource(settings),
+        link_secret=SecretsManagerSecret(settings, settings.link_secret_id),
     )
 
 
@@ -73,6 +75,7 @@ def get_notifier_deps(on_sent: Callable[[], None] = _nothing) -> NotifierDeps:
 
     from chalicelib.adapters.aws import client
     from chalicelib.adapters.mail import SesMailer, SnsPublisher
+    from chalicelib.adapters.secrets import SecretsManagerSecret
     from chalicelib.services.notifications import Delivery, MessageBuilder
 
     settings = get_settings()
@@ -97,7 +100,12 @@ def get_notifier_deps(on_sent: Callable[[], None] = _nothing) -> NotifierDeps:
             senders.pop(key, None)
 
     delivery = Delivery(
-        MessageBuilder(settings, settings.public_base_url, originals=_signed_original),
+        MessageBuilder(
+            settings,
+            settings.public_base_url,
+            SecretsManagerSecret(settings, settings.link_secret_id),
+            originals=_signed_original,
+        ),
         SesMailer(settings),
         SnsPublisher(settings),
         once,
