@@ -22,7 +22,7 @@ HEADERS: dict[str, str | list[str]] = {
 SCRIPT_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "text/javascript; charset=utf-8",
     "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "public, max-age=300",
+    "Cache-Control": "no-store",  # every response of the API (tests/integration/test_security_hostile_input.py)
 }
 STATUS_LABELS = {
     "active": "履行中",
