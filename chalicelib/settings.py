@@ -55,6 +55,11 @@ class Settings:
     renewal_reminder_days: tuple[int, ...] = (60, 30)
     signing_reminder_days: int = 3  # a reminder every N days to a party that has not signed (at most 3)
     sms_codes: bool = False  # one-time codes also by SMS (SNS) to parties with a mobile number
+    # The platform seal (chalicelib/pdf_seal): the KMS key's id or ARN, the SSM path holding its certificate and
+    # the trust root (public), and an RFC 3161 timestamp authority (B-T) when set. Names only, never key material.
+    seal_key_id: str | None = None
+    seal_parameters: str | None = None
+    tsa_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -88,6 +93,9 @@ def load_settings() -> Settings:
         renewal_reminder_days=_int_list("HETONG_RENEWAL_REMINDER_DAYS", "60,30"),
         signing_reminder_days=_days("HETONG_SIGNING_REMINDER_DAYS", "3"),
         sms_codes=os.environ.get("HETONG_SMS_CODES", "").strip().lower() in ("1", "true", "yes", "on"),
+        seal_key_id=os.environ.get("HETONG_SEAL_KEY_ID", "").strip() or None,
+        seal_parameters=os.environ.get("HETONG_SEAL_PARAMETERS", "").strip().rstrip("/") or None,
+        tsa_url=os.environ.get("HETONG_TSA_URL", "").strip() or None,
     )
 
 

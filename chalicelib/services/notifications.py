@@ -53,7 +53,7 @@ from chalicelib.domain.links import link_token, signing_token, without_link_mate
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str
 from chalicelib.domain.notices import REASON_CLAUSES
 from chalicelib.domain.signing import PARTY_LABELS
-from chalicelib.services.ports import Email, Mailer, OutboxEvent, Publisher
+from chalicelib.services.ports import Attachment, Email, Mailer, OutboxEvent, Publisher
 from chalicelib.services.quoting import quoted, unlinked
 from chalicelib.settings import Settings
 
@@ -254,10 +254,18 @@ BUILDERS: dict[type[Event], Builder | None] = {
 
 
 class MessageBuilder:
-    def __init__(self, settings: Settings, api_base_url: str, link_secret: Callable[[], str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        api_base_url: str,
+        link_secret: Callable[[], str] | None = None,
+        originals: Callable[[str, str], Attachment] | None = None,
+    ) -> None:
         self.settings = settings
         self.base = (settings.public_base_url or api_base_url).rstrip("/")
         self.link_secret = link_secret  # read only when an email needs a signing link
+        # (contract id, part) → the signed original to attach to the "in force" emails (services/original_mail)
+        self.originals = originals
 
     def sign_url(self, token_id: str, contract_id: str | None = None) -> str:
         """The link as emailed: with the contract id (one-read signing) when it is known."""
@@ -325,5 +333,8 @@ class Delivery:
         return sent
 
 
-# The signing events' builders live in their own module and register themselves into BUILDERS.
+# Builders kept in their own modules register themselves into BUILDERS when imported (here, so every user of
+# BUILDERS sees them): the in-force emails (ContractActivated, AmendmentEffective) carry the signed original
+# (original_mail, replacing the two entries above); the signing events' (signing_messages).
+from chalicelib.services import original_mail  # noqa: E402, F401
 from chalicelib.services import signing_messages as _signing_messages  # noqa: E402, F401

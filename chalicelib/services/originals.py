@@ -78,11 +78,10 @@ def _pdf_of(deps: Deps, contract: Contract, doc: StoredDocument, as_of: date | N
 
 def original_pdf(deps: Deps, contract: Contract, part: str, doc: StoredDocument | None = None) -> bytes:
     """The signed original of `part` (contract or amendment:N, signed by both parties): the frozen document and
-    its certificate page. Not yet sealed: the platform's PAdES seal is applied here, on these bytes."""
-    from chalicelib.pdf import verify_url
+    its certificate page, under the platform's PAdES seal (services/sealing.py)."""
+    from chalicelib.services.sealing import sealed_original
 
-    at = verify_url(deps.settings.public_base_url, contract.contract_no, part)
-    return signed_original_renderer(deps, doc)(contract, part, at)
+    return sealed_original(deps, contract, part, signed_original_renderer(deps, doc))
 
 
 Render = Callable[[Contract, str, str], bytes]
