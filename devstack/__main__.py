@@ -214,12 +214,13 @@ def run(args: argparse.Namespace) -> int:
     runner = StreamRunner(
         moto.url, REGION, info["stack"]["main_table_stream_arn"], info["stack"]["notifier_dlq_url"], notifier.handler
     )
-    threading.Thread(target=runner.run_forever, name="stream-runner", daemon=True).start()
     # The scheduled workers send one message per index shard; this plays the shard queue's event source mapping.
+    # Built before any runner thread starts, so no two threads create clients at once.
     from devstack.queue_runner import QueueRunner
     from functions import shard_worker
 
     shards = QueueRunner(moto.url, REGION, info["stack"]["shard_queue_url"], shard_worker.handler)
+    threading.Thread(target=runner.run_forever, name="stream-runner", daemon=True).start()
     threading.Thread(target=shards.run_forever, name="shard-runner", daemon=True).start()
     if args.schedule_seconds > 0:
         threading.Thread(target=fire_scheduled_workers, args=(stop, args.schedule_seconds), daemon=True).start()

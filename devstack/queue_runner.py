@@ -60,7 +60,8 @@ class QueueRunner:
         handler: Callable[[dict[str, Any], Any], dict[str, Any]],
         retry_seconds: int = 5,
     ) -> None:
-        self.sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
+        # A session of its own: boto3's default session is not safe to share with the stream runner's thread.
+        self.sqs = boto3.session.Session().client("sqs", endpoint_url=endpoint, region_name=region)
         self.region = region
         self.queue_url = queue_url
         self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
