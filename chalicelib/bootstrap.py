@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from chalicelib.services.anchoring import Anchoring
     from chalicelib.services.notifications import Delivery
     from chalicelib.services.ports import Attachment
+    from chalicelib.services.signing_codes import CodeSenders
 
 IDEMPOTENCY_DAYS = 14  # a message key is remembered as long as the stream and the DLQ can hand its event back
 
@@ -47,6 +48,17 @@ def get_deps() -> Deps:
         seal=KmsSealSource(settings),
         link_secret=SecretsManagerSecret(settings, settings.link_secret_id),
     )
+
+
+@lru_cache(maxsize=1)
+def get_code_senders() -> CodeSenders:
+    """SES (and SNS SMS when HETONG_SMS_CODES is on) for the one-time codes the API sends itself."""
+    from chalicelib.adapters.mail import SesMailer
+    from chalicelib.adapters.sms import SnsSms
+    from chalicelib.services.signing_codes import CodeSenders
+
+    settings = get_settings()
+    return CodeSenders(SesMailer(settings), SnsSms(settings) if settings.sms_codes else None)
 
 
 @dataclass(frozen=True)
@@ -151,4 +163,5 @@ def reset() -> None:
     """Forget the wired dependencies (tests and the local stack change the environment); the clock stays."""
     get_deps.cache_clear()
     get_notifier_deps.cache_clear()
+    get_code_senders.cache_clear()
     get_anchoring.cache_clear()

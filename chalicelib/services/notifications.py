@@ -49,7 +49,7 @@ from chalicelib.domain.events import (
     event_from_payload,
     summary_from_payload,
 )
-from chalicelib.domain.links import link_token, without_link_material
+from chalicelib.domain.links import link_token, signing_token, without_link_material
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str
 from chalicelib.domain.notices import REASON_CLAUSES
 from chalicelib.domain.signing import PARTY_LABELS
@@ -169,7 +169,7 @@ def _invitations(template: str) -> Builder:
                     template,
                     link.email,
                     env.contract,
-                    url=mb.sign_url(link.token_id),
+                    url=mb.sign_url(link.token_id, env.contract.contract_id),
                     ev=ev,
                     party=party,
                     link=link,
@@ -267,10 +267,13 @@ class MessageBuilder:
         # (contract id, part) → the signed original to attach to the "in force" emails (services/original_mail)
         self.originals = originals
 
-    def sign_url(self, token_id: str) -> str:
+    def sign_url(self, token_id: str, contract_id: str | None = None) -> str:
+        """The link as emailed: with the contract id (one-read signing) when it is known."""
         if self.link_secret is None:
             raise RuntimeError("this message builder has no link secret; it cannot build signing links")
-        return f"{self.base}/sign/{link_token(self.link_secret(), token_id)}"
+        if contract_id is None:
+            return f"{self.base}/sign/{link_token(self.link_secret(), token_id)}"
+        return f"{self.base}/sign/{signing_token(self.link_secret(), contract_id, token_id)}"
 
     def build(self, event: OutboxEvent) -> list[Outgoing]:
         cls = EVENT_TYPES.get(event.type)
@@ -330,6 +333,8 @@ class Delivery:
         return sent
 
 
-# The in-force emails (ContractActivated, AmendmentEffective) carry the signed original: their builders live
-# in original_mail, which replaces the two entries above when imported (here, so every user of BUILDERS sees it).
+# Builders kept in their own modules register themselves into BUILDERS when imported (here, so every user of
+# BUILDERS sees them): the in-force emails (ContractActivated, AmendmentEffective) carry the signed original
+# (original_mail, replacing the two entries above); the signing events' (signing_messages).
 from chalicelib.services import original_mail  # noqa: E402, F401
+from chalicelib.services import signing_messages as _signing_messages  # noqa: E402, F401
