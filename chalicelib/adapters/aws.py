@@ -9,12 +9,18 @@ from typing import Any
 from chalicelib.settings import Settings
 
 
+LOCAL_READ_TIMEOUT = 300
+
+
 @lru_cache(maxsize=16)
 def _client(service: str, region: str, endpoint: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=15)
+    # The local stack's moto answers one request at a time: under load a reply can queue for many seconds, and a
+    # read timeout there would make botocore send again — for SES, a second email. Only AWS gets the short one.
+    read_timeout = 15 if endpoint is None else LOCAL_READ_TIMEOUT
+    config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=read_timeout)
     session: Any = boto3.session.Session()
     return session.client(service, region_name=region, endpoint_url=endpoint, config=config)
 
