@@ -157,10 +157,11 @@ def migrate_stored_data() -> None:
 
 def fire_scheduled_workers(stop: threading.Event, interval: float) -> None:
     from devstack.lambda_shim import LocalContext
-    from functions import invoicing, lifecycle, overdue
+    from functions import invoicing, lifecycle, obligations, overdue
 
+    workers = (("invoicing", invoicing), ("overdue", overdue), ("lifecycle", lifecycle), ("obligations", obligations))
     while not stop.wait(interval):
-        for name, module in (("invoicing", invoicing), ("overdue", overdue), ("lifecycle", lifecycle)):
+        for name, module in workers:
             try:
                 module.handler({}, LocalContext(f"hetong-{name}"))
             except Exception as exc:  # noqa: BLE001 - like a failed async invoke: logged, retried next tick

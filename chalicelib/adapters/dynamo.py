@@ -33,6 +33,7 @@ from chalicelib.adapters.items import (
     token_writes,
 )
 from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_from, payment_writes, receivable_writes
+from chalicelib.adapters.plain_items import plain_from, plain_writes
 from chalicelib.adapters.records import (
     ALL_RECORDS,
     LEDGER_SK_FROM,
@@ -49,6 +50,7 @@ from chalicelib.adapters.records import (
     InvoiceRecord,
     LedgerStateRecord,
     PaymentItem,
+    PlainRecord,
     TokenRecord,
     UniqueRecord,
     bind_records,
@@ -62,6 +64,7 @@ from chalicelib.services.ports import (
     Changes,
     LedgerBook,
     PaymentRecord,
+    PlainItem,
     ReceivableMark,
     SigningToken,
     StoredDocument,
@@ -83,6 +86,7 @@ WRITES = (
     fact_writes,
     receivable_writes,
     alert_writes,
+    plain_writes,
 )
 
 
@@ -272,6 +276,24 @@ class DynamoRepository:
         # KEYS_ONLY index: it says which contracts are due; the sweep reads each one consistently.
         for rec in ContractRecord.lifecycle.query(LIFECYCLE_DUE, ContractRecord.s2sk < bound):
             yield rec.pk.removeprefix("CONTRACT#")
+
+    def query_items(self, pk: str, sk_prefix: str) -> list[PlainItem]:
+        self._conn()
+        return [
+            plain_from(r) for r in PlainRecord.query(pk, PlainRecord.sk.startswith(sk_prefix), consistent_read=True)
+        ]
+
+    def get_item(self, pk: str, sk: str) -> PlainItem | None:
+        self._conn()
+        try:
+            return plain_from(PlainRecord.get(pk, sk, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def scheduled_items(self, partition: str, through: str) -> Iterator[PlainItem]:
+        self._conn()
+        for rec in PlainRecord.schedule.query(partition, PlainRecord.s1sk <= through):
+            yield plain_from(rec)
 
     # ---- the one write path -----------------------------------------------------------------------------
     def commit(self, changes: Changes) -> None:

@@ -349,3 +349,7 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "/openapi.json": {"get": op("This document", {"200": ok("OpenAPI 3", obj())}, params=())},
 }
+
+from chalicelib.api.obligation_operations import OBLIGATION_PATHS  # noqa: E402 - it builds on the helpers above
+
+PATHS.update(OBLIGATION_PATHS)

@@ -14,6 +14,7 @@ from msgspec import UNSET, Meta, UnsetType
 from chalicelib.api.body import IsoDate, Money, Pct, RequestBody, builtins, optional_date, text
 from chalicelib.domain.contract import AMENDABLE_FIELDS, REASON_CODES
 from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.obligations import with_template_defaults
 from chalicelib.domain.terms import (
     MAX_EXTEND_YEARS,
     MAX_LEN,
@@ -77,6 +78,18 @@ class ServiceStandardsBody(RequestBody):
     satisfaction_min_pct: Pct
 
 
+class ObligationBody(RequestBody):
+    """履约义务: who delivers what, per period, due N days after the period ends."""
+
+    key: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$", examples=["monthly_report"])]
+    party: PartyName
+    title: Annotated[str, Meta(min_length=1, max_length=200)]
+    clause: Annotated[str, Meta(min_length=1, max_length=40, examples=["2.3"])]
+    period: Literal["month", "quarter", "year", "once"]
+    due_days_after: Annotated[int, Meta(ge=0, le=366)]
+    kind: Literal["report", "kpi", "data"]
+
+
 class DisputeResolutionBody(RequestBody):
     method: Literal["court", "arbitration"]
     body: Annotated[str, Meta(max_length=MAX_LEN["dispute_body"])] | None = None
@@ -93,6 +106,9 @@ class TermsBody(RequestBody):
     signing_place: Annotated[str, Meta(max_length=MAX_LEN["signing_place"])]
     service_standards: ServiceStandardsBody | None = None
     dispute_resolution: DisputeResolutionBody | None = None
+    obligations: Annotated[list[ObligationBody], Meta(max_length=30)] | None = None
+    vendor_late_penalty: LatePenaltyBody | None = None
+    incident_report_hours: Annotated[int, Meta(ge=1, le=720)] | None = None
 
 
 class DraftContractRequest(RequestBody):
@@ -106,7 +122,7 @@ class DraftContractRequest(RequestBody):
             template=self.template,
             client=Party.parse(builtins(self.client), "client"),
             vendor=Party.parse(builtins(self.vendor), "vendor"),
-            terms=Terms.parse(builtins(self.terms), "terms"),
+            terms=with_template_defaults(self.template, Terms.parse(builtins(self.terms), "terms")),
         )
 
 

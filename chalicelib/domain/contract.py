@@ -80,6 +80,11 @@ class Contract:
     audit_head: str = "0" * 64
     # The ledger's credit balance (预收) after its last write: a cache that tells invoicing to read the ledger.
     ledger_credit: Decimal = Decimal("0.00")
+    # 履约 (domain/obligations.py): the last day the obligations job ran for, the next-check day last written to
+    # its index, and how many incidents were reported (the next one's number).
+    obligations_checked_on: date | None = None
+    obligations_indexed_on: date | None = None
+    incident_count: int = 0
 
     # ---- construction -------------------------------------------------------------------------------
     @classmethod

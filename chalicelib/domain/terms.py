@@ -14,6 +14,12 @@ from typing import Any, Literal
 
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.money import MAX_AMOUNT_IN_WORDS, InvalidAmount, money_str, to_money
+from chalicelib.domain.obligation_terms import (
+    DEFAULT_INCIDENT_REPORT_HOURS,
+    Obligation,
+    parse_incident_report_hours,
+    parse_obligations,
+)
 from chalicelib.domain.text import has_control_chars
 from chalicelib.domain.uscc import InvalidCreditCode, validate_uscc
 
@@ -304,6 +310,11 @@ class Terms:
     dispute_resolution: DisputeResolution
     signing_place: str
     service_standards: ServiceStandards | None = None
+    # 履约 (domain/obligation_terms.py): None obligations → the template's defaults; None vendor_late_penalty → the
+    # late_penalty clause applies to the vendor's lateness too.
+    obligations: tuple[Obligation, ...] | None = None
+    vendor_late_penalty: LatePenalty | None = None
+    incident_report_hours: int = DEFAULT_INCIDENT_REPORT_HOURS
 
     @classmethod
     def parse(cls, data: object, field: str = "terms") -> Terms:
@@ -322,6 +333,7 @@ class Terms:
             dispute_resolution=DisputeResolution.parse(obj.get("dispute_resolution"), f"{field}.dispute_resolution"),
             signing_place=_text(obj, "signing_place", f"{field}.signing_place", max_len=MAX_LEN["signing_place"]),
             service_standards=ServiceStandards.parse(obj.get("service_standards"), f"{field}.service_standards"),
+            **_obligation_terms(obj, field),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -336,6 +348,9 @@ class Terms:
             "dispute_resolution": self.dispute_resolution.to_dict(),
             "signing_place": self.signing_place,
             "service_standards": None if self.service_standards is None else self.service_standards.to_dict(),
+            "obligations": None if self.obligations is None else [o.to_dict() for o in self.obligations],
+            "vendor_late_penalty": None if self.vendor_late_penalty is None else self.vendor_late_penalty.to_dict(),
+            "incident_report_hours": self.incident_report_hours,
         }
 
     @classmethod
@@ -352,7 +367,30 @@ class Terms:
             dispute_resolution=DisputeResolution.from_dict(d["dispute_resolution"]),
             signing_place=d["signing_place"],
             service_standards=None if standards is None else ServiceStandards.from_dict(standards),
+            # Absent on contracts stored before obligations existed: the defaults.
+            obligations=None if d.get("obligations") is None else tuple(map(Obligation.from_dict, d["obligations"])),
+            vendor_late_penalty=None
+            if not d.get("vendor_late_penalty")
+            else LatePenalty.from_dict(d["vendor_late_penalty"]),
+            incident_report_hours=int(d.get("incident_report_hours") or DEFAULT_INCIDENT_REPORT_HOURS),
         )
+
+    @property
+    def vendor_penalty(self) -> LatePenalty:
+        """The clause the vendor's late delivery is charged by (its own, else the late-payment clause)."""
+        return self.vendor_late_penalty or self.late_penalty
 
     def with_changes(self, **changes: Any) -> Terms:
         return replace(self, **changes)
+
+
+def _obligation_terms(obj: Mapping[str, Any], field: str) -> dict[str, Any]:
+    vlp = obj.get("vendor_late_penalty")
+    hours = obj.get("incident_report_hours")
+    return {
+        "obligations": parse_obligations(obj.get("obligations"), f"{field}.obligations"),
+        "vendor_late_penalty": None if vlp is None else LatePenalty.parse(vlp, f"{field}.vendor_late_penalty"),
+        "incident_report_hours": DEFAULT_INCIDENT_REPORT_HOURS
+        if hours is None
+        else parse_incident_report_hours(hours, f"{field}.incident_report_hours"),
+    }

@@ -315,3 +315,7 @@ class Delivery:
                 self.once(key, lambda a=alert: self.publisher.publish(a.event_type, a.subject, a.message))  # type: ignore[misc]
             sent.append(key)
         return sent
+
+
+# 履约 builders live in their own module and register themselves here (imported last: they build on the above).
+from chalicelib.services import obligation_notifications  # noqa: E402, F401
