@@ -45,7 +45,7 @@ def rate(value: str | int | float, field: str) -> Decimal:
         raise ValidationError(field, "must be a percentage between 0 and 100")
     if pct.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValidationError(field, "must have at most 2 decimal places")
-    return pct
+    return pct.quantize(Decimal("0.01"))
 
 
 class KpisBody(RequestBody):
