@@ -14,7 +14,7 @@ from msgspec import UNSET, Meta, UnsetType
 from chalicelib.api.body import IsoDate, Money, Pct, RequestBody, builtins, optional_date, text
 from chalicelib.domain.contract import AMENDABLE_FIELDS, REASON_CODES
 from chalicelib.domain.errors import ValidationError
-from chalicelib.domain.obligations import with_template_defaults
+from chalicelib.domain.obligations import PERFORMANCE_FIELDS, performance_changes, with_template_defaults
 from chalicelib.domain.terms import (
     MAX_EXTEND_YEARS,
     MAX_LEN,
@@ -181,6 +181,10 @@ class TermsChangesBody(RequestBody):
     breach_penalty_pct: Pct | UnsetType = UNSET
     late_penalty: LatePenaltyBody | UnsetType = UNSET
     notice_period_days: NoticeDays | UnsetType = UNSET
+    obligations: Annotated[list[ObligationBody], Meta(max_length=30)] | UnsetType = UNSET
+    vendor_late_penalty: LatePenaltyBody | UnsetType = UNSET
+    incident_report_hours: Annotated[int, Meta(ge=1, le=720)] | UnsetType = UNSET
+    service_standards: ServiceStandardsBody | UnsetType = UNSET
 
     def command(self, field: str = "changes") -> commands.TermsChanges:
         if all(getattr(self, key) is UNSET for key in AMENDABLE_FIELDS):
@@ -197,6 +201,9 @@ class TermsChangesBody(RequestBody):
             if self.late_penalty is UNSET
             else LatePenalty.parse(builtins(self.late_penalty), f"{field}.late_penalty"),
             extend_years=None if self.extend_years is UNSET else self.extend_years,
+            performance=performance_changes(
+                {k: builtins(v) for k in PERFORMANCE_FIELDS if (v := getattr(self, k)) is not UNSET}, field
+            ),
         )
 
 

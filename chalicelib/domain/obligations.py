@@ -38,6 +38,32 @@ def with_template_defaults(template: str, terms: Terms) -> Terms:
     return terms.with_changes(**changes) if changes else terms
 
 
+PERFORMANCE_FIELDS = ("obligations", "vendor_late_penalty", "incident_report_hours", "service_standards")
+
+
+def performance_changes(given: Mapping[str, object], field: str) -> dict[str, object]:
+    """A supplementary agreement's changes of the 履约 terms, each checked by the terms' own parser, in wire shape."""
+    from chalicelib.domain.obligation_terms import parse_incident_report_hours, parse_obligations
+
+    out: dict[str, object] = {}
+    if "obligations" in given:
+        parsed = parse_obligations(given["obligations"], f"{field}.obligations") or ()
+        out["obligations"] = [o.to_dict() for o in parsed]
+    if "vendor_late_penalty" in given:
+        out["vendor_late_penalty"] = LatePenalty.parse(
+            given["vendor_late_penalty"], f"{field}.vendor_late_penalty"
+        ).to_dict()
+    if "incident_report_hours" in given:
+        out["incident_report_hours"] = parse_incident_report_hours(
+            given["incident_report_hours"], f"{field}.incident_report_hours"
+        )
+    if "service_standards" in given:
+        standards = ServiceStandards.parse(given["service_standards"], f"{field}.service_standards")
+        assert standards is not None
+        out["service_standards"] = standards.to_dict()
+    return out
+
+
 def obligations_of(template: str, terms: Terms) -> tuple[Obligation, ...]:
     return DEFAULT_OBLIGATIONS.get(template, ()) if terms.obligations is None else terms.obligations
 

@@ -3,6 +3,7 @@ service standards), rendered from the contract and the period (templates/obligat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -13,7 +14,7 @@ from chalicelib.domain.documents import document_sha256
 from chalicelib.domain.kpis import Kpis
 from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.domain.obligations import PeriodState
-from chalicelib.domain.terms import LatePenalty, ServiceStandards, pct_str
+from chalicelib.domain.terms import LatePenalty, ServiceStandards, Terms, pct_str
 from chalicelib.services.documents import TITLES
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "obligations"
@@ -111,3 +112,41 @@ def rectification_notice(
     }
     html = str(_env().get_template("notice.html").render(ctx))
     return html, document_sha256(html)
+
+
+_PERIODS = {"month": "每月", "quarter": "每季度", "year": "每年度", "once": "一次"}
+
+
+def _obligations_wording(terms: Terms) -> str:
+    if terms.obligations is None:
+        return "按合同模板约定"
+    rows = [
+        f"{o.title}（{ROLES[o.party]}，第{o.clause}条，{_PERIODS[o.period]}，期满后{o.due_days_after}日内）"
+        for o in terms.obligations
+    ]
+    return "；".join(rows) or "无"
+
+
+def _vendor_penalty_wording(terms: Terms) -> str:
+    clause = terms.vendor_penalty
+    cap = "" if clause.cap_pct is None else f"，累计不超过合同金额的{pct_str(clause.cap_pct)}%"
+    if clause.mode == "daily_pct":
+        return f"每逾期一日按合同金额的{pct_str(clause.rate_pct)}%计付{cap}"
+    return f"每一逾期期间按合同金额的{pct_str(clause.rate_pct)}%计付{cap}"
+
+
+def _standards_wording(terms: Terms) -> str:
+    s = terms.service_standards
+    if s is None:
+        return "未约定"
+    connect, satisfaction = pct_str(s.connect_rate_min_pct), pct_str(s.satisfaction_min_pct)
+    return f"电话接通率不低于{connect}%，客户满意度不低于{satisfaction}%，通话质量清晰"
+
+
+# How a 补充协议 words each 履约 term before and after (services/lifecycle.py).
+PERFORMANCE_WORDING: dict[str, Callable[[Terms], str]] = {
+    "obligations": _obligations_wording,
+    "vendor_late_penalty": _vendor_penalty_wording,
+    "incident_report_hours": lambda t: f"{t.incident_report_hours}小时",
+    "service_standards": _standards_wording,
+}

@@ -6,11 +6,11 @@ reruns, late runs and concurrent runs change nothing twice."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.domain.obligation_events import ObligationOverdue, ObligationReminder
-from chalicelib.domain.obligations import PeriodState, states
+from chalicelib.domain.obligations import PeriodState, states, term_window
 from chalicelib.services import obligation_store as store
 from chalicelib.services import submissions
 from chalicelib.services.base import Deps
@@ -118,3 +118,20 @@ def run_obligations(deps: Deps, as_of: date) -> dict[str, Any]:
         for k, v in check_contract(deps, contract_id, as_of).items():
             totals[k] += v
     return {"as_of": as_of.isoformat(), "contracts_due": seen, **totals}
+
+
+def index_obligations(deps: Deps, contract_id: str, today: date) -> bool:
+    """Migration of a contract stored before obligations existed: it enters the schedule index from today on
+    (its past periods are shown, but not notified years late). True when it was indexed now."""
+
+    def attempt(uow: UnitOfWork) -> bool:
+        contract = uow.contract(contract_id)
+        if contract.obligations_indexed_on is not None or contract.obligations_checked_on is not None:
+            return False
+        if term_window(contract) is None:
+            return False
+        contract.obligations_checked_on = today - timedelta(days=1)
+        uow.commit()
+        return True
+
+    return run(deps, "system:migration", attempt)
