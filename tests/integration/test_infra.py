@@ -62,6 +62,7 @@ WORKERS = {
     "InvoicingFunction": ("functions.invoicing.handler", "cron(5 16 * * ? *)", "invoicing"),
     "OverdueFunction": ("functions.overdue.handler", "cron(15 16 * * ? *)", "overdue"),
     "LifecycleFunction": ("functions.lifecycle.handler", "cron(25 16 * * ? *)", "lifecycle"),
+    "ObligationsFunction": ("functions.obligations.handler", "cron(35 16 * * ? *)", "obligations"),
 }
 FUNCTIONS = {"APIHandler": "api", "NotifierFunction": "notifier"} | {k: v[2] for k, v in WORKERS.items()}
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
@@ -94,7 +95,7 @@ def _stub_project(root: Path) -> Path:
     (root / "chalicelib" / "__init__.py").write_text("")
     (root / "functions").mkdir()
     (root / "functions" / "__init__.py").write_text("")
-    for name in ("invoicing", "overdue", "lifecycle", "notifier"):
+    for name in ("invoicing", "overdue", "lifecycle", "obligations", "notifier"):
         (root / "functions" / f"{name}.py").write_text("def handler(event, context):\n    return {}\n")
     (root / ".chalice").mkdir()
     (root / ".chalice" / "config.json").write_text((REPO / ".chalice" / "config.json").read_text())
@@ -361,7 +362,7 @@ def test_api_function_is_chalices_with_our_role_runtime_and_environment(
     assert "DefinitionBody" in packaged.sam["Resources"]["RestAPI"]["Properties"]  # Chalice's routes
     # No role of Chalice's own (manage_iam_role false).
     roles = _resources_of(packaged.sam, "AWS::IAM::Role")
-    assert set(roles) == {"ApiRole", "InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole"}
+    assert set(roles) == {"ApiRole", "InvoicingRole", "OverdueRole", "LifecycleRole", "ObligationsRole", "NotifierRole"}
     # Globals reached the Chalice function after the SAM transform.
     env = translated["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert set(env) >= COMMON_ENV
