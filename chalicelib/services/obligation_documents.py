@@ -75,6 +75,7 @@ def overdue_notice(c: Contract, st: PeriodState, as_of: date) -> tuple[str, str]
         "penalty": money_str(st.penalty) if st.penalty > 0 else None,
         "penalty_in_words": amount_in_words(st.penalty),
         "penalty_rule": penalty_rule(st.scheduled.terms.vendor_penalty),
+        "daily": st.scheduled.terms.vendor_penalty.mode == "daily_pct",
     }
     html = str(_env().get_template("notice.html").render(ctx))
     return html, document_sha256(html)
