@@ -22,6 +22,11 @@ SECURITY_HEADERS: dict[str, str | list[str]] = {
     "Cache-Control": "no-store",
 }
 LABELS = {"client": "甲方", "vendor": "乙方"}
+BREACH_LABELS = {
+    "connect_rate": "电话接通率 / connect rate",
+    "satisfaction": "客户满意度 / satisfaction",
+    "call_quality": "通话质量 / call quality",
+}
 STATUS_LABELS = {
     "upcoming": "未到期 / upcoming",
     "due": "待报送 / due",
@@ -47,6 +52,7 @@ def page(view: dict[str, Any], *, problem: str | None = None, receipt: bool = Fa
         "status_label": STATUS_LABELS[view["status"]],
         "problem": problem,
         "receipt": receipt,
+        "breach_labels": BREACH_LABELS,
     }
     html = _env().get_template("submit/page.html").render(ctx)
     return Response(body=html, status_code=status, headers=dict(SECURITY_HEADERS))

@@ -82,6 +82,7 @@ def submit_view(deps: Deps, token: str) -> dict[str, Any]:
         "obligation": ob.to_dict(),
         "service_standards": standards,
         "expires_at": record["expires_at"],
+        "valid_through": (s.period.due_on + timedelta(days=LINK_DAYS_AFTER_DUE)).isoformat(),
         "today": deps.today().isoformat(),
         **obligations.period_response(st),
     }
