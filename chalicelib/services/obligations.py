@@ -215,3 +215,33 @@ def contract_grounds(deps: Deps, contract: Contract, as_of: date) -> list[dict[s
     if term_window(contract) is None:
         return []
     return termination_grounds(_load_states(deps, contract, as_of, money=False))
+
+
+# ---- set-offs that name a vendor penalty ----------------------------------------------------------------------
+def check_penalty_claim(
+    deps: Deps, contract: Contract, facts: list[object], claim: str | None, amount: Decimal, on: date
+) -> None:
+    """A set-off whose claim is `obligation:<key>:<period>` deducts that vendor late penalty: the period must have
+    one on the set-off's date, and set-offs naming it may not exceed it. Other claims are free text."""
+    if not claim or not claim.startswith("obligation:"):
+        return
+    parts = claim.split(":")
+    if len(parts) != 3:
+        raise ValidationError("claim", "must name a vendor penalty as obligation:<key>:<period>")
+    _, key, period = parts
+    try:
+        s = find_scheduled(contract, key, period)
+    except ValidationError as exc:
+        raise ValidationError("claim", exc.message) from None
+    delivery = store.load(deps.repo, contract.id).deliveries.get((key, period))
+    st = period_state(contract, s, delivery, on)
+    if st.penalty <= 0:
+        raise ValidationError("claim", f"{key} {period} owes no late penalty on {on.isoformat()}")
+    before = sum((f.amount for f in facts if isinstance(f, SetOff) and f.claim == claim), ZERO)
+    left = quantize(st.penalty - before)
+    if amount > left:
+        raise Conflict(
+            f"set-off of {money_str(amount)} exceeds the late penalty of {key} {period} left to deduct: at most "
+            f"{money_str(left)}",
+            field="amount",
+        )

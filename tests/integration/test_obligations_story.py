@@ -127,6 +127,12 @@ def test_six_months_of_obligations(world: Any) -> None:
 
     # When finance sets the late penalty off against the fee, the obligation shows it settled
     world.travel(date(2027, 5, 20))
+    set_off = {"year": 1, "amount": "108.01", "reason": "逾期违约金抵扣", "claim": "obligation:call_results:2026-12"}
+    over = world.call("POST", f"/contracts/{cid}/set-offs", set_off, role="finance")
+    assert over.status_code == 409 and over.json_body["error"]["field"] == "amount"
+    for claim in ("obligation:nope:2026-12", "obligation:call_results:2026-11"):  # unknown; delivered on time
+        bad = world.call("POST", f"/contracts/{cid}/set-offs", {**set_off, "claim": claim}, role="finance")
+        assert bad.status_code == 400 and bad.json_body["error"]["field"] == "claim", bad.json_body
     world.ok(
         "POST",
         f"/contracts/{cid}/set-offs",
