@@ -187,8 +187,12 @@ def obligations_response(deps: Deps, contract_id: str, as_of: date) -> dict[str,
     for st in period_states:
         by_key.setdefault(st.key, []).append(st)
     terms = contract.terms_on(as_of) if contract.effective_date else contract.current_terms
+    # The obligations in force, then any an agreement dropped that still has periods (their history stays).
+    shown = {ob.key: ob for ob in obligations_of(contract.template, terms)}
+    for st in period_states:
+        shown.setdefault(st.key, st.scheduled.obligation)
     out = []
-    for ob in obligations_of(contract.template, terms):
+    for ob in shown.values():
         items = by_key.get(ob.key, [])
         penalty = quantize(sum((st.penalty for st in items), ZERO))
         out.append(
