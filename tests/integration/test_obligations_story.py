@@ -266,7 +266,7 @@ def test_bad_deliveries_name_the_field_and_write_nothing(world: Any) -> None:
     unknown = world.call(
         "POST", f"/contracts/{cid}/obligations/nope/deliveries", {"period": "2026-11", "delivered_on": "2026-12-01"}
     )
-    assert unknown.status_code == 404
+    assert unknown.status_code == 404 and unknown.json_body["error"]["field"] == "key"
     assert _period_of(world.ok("GET", f"/contracts/{cid}/obligations"), "quality_kpis", "2026-11")["status"] == "missed"
     # A retry with the same body gets the same reply; another delivery of the period is a 409
     body = {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": GOOD}

@@ -58,7 +58,12 @@ def test_an_agreement_changes_the_obligations_of_later_periods(world: Any) -> No
     # the dropped survey keeps the periods that started before the agreement; none after it
     survey = next(o for o in view["obligations"] if o["key"] == "satisfaction_survey")
     assert [p["period"] for p in survey["periods"]] == ["2026-Q4", "2027-Q1"]
-    assert [o["key"] for o in view["obligations"]][0] == "quality_kpis"
+    assert [o["key"] for o in view["obligations"]] == [
+        "quality_kpis",
+        "call_results",
+        "satisfaction_survey",
+        "target_list",
+    ]
     assert view["incident_report_hours"] == 4
     assert world.contract(cid)["terms"]["incident_report_hours"] == 4
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chalice.app import Response
 
 from chalicelib import http, submit_pages
@@ -9,8 +12,18 @@ from chalicelib.api import obligation_requests as oq
 from chalicelib.api.body import Body, parse
 from chalicelib.api.routing import OPERATOR, STAFF, actor, as_of, once, raw_body, request, route, staff, wants_json
 from chalicelib.bootstrap import get_deps
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import DomainError, NotFound
 from chalicelib.services import incidents, obligations, submissions
+
+
+def named(path_field: str, entity: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A 404 for an unknown obligation or incident names its path parameter (`key`, `no`)."""
+    try:
+        return compute()
+    except NotFound as exc:
+        if exc.entity != entity:
+            raise
+        raise http.BadRequest(path_field, exc.message, status=404, code="not_found") from None
 
 
 @route("/contracts/{contract_id}/obligations", methods=["GET"])
@@ -26,7 +39,9 @@ def record_delivery(contract_id: str, key: str, body: Body[oq.RecordDeliveryRequ
     reply = once(
         f"delivery:{contract_id}:{key}",
         body.json,
-        lambda: obligations.record_delivery(get_deps(), contract_id, key, command, actor(role)),
+        lambda: named(
+            "key", "obligation", lambda: obligations.record_delivery(get_deps(), contract_id, key, command, actor(role))
+        ),
     )
     return http.json_response(reply, 201)
 
@@ -88,6 +103,8 @@ def update_incident(contract_id: str, no: str, body: Body[oq.UpdateIncidentReque
     reply = once(
         f"incident-update:{contract_id}:{number}",
         body.json,
-        lambda: incidents.update_incident(get_deps(), contract_id, number, command, actor(role)),
+        lambda: named(
+            "no", "incident", lambda: incidents.update_incident(get_deps(), contract_id, number, command, actor(role))
+        ),
     )
     return http.json_response(reply, 201)
