@@ -257,3 +257,29 @@ def test_incident_delay_and_stages() -> None:
         done.update("progress", at, "after")
     late = Incident(2, "2026-12-01T09:00:00+08:00", "2026-12-01T11:00:36+08:00", "low", "x", 2, "op")
     assert late.report_delay_hours == Decimal("2.01") and late.reported_late
+
+
+# ---- submit links ------------------------------------------------------------------------------------------------
+def test_a_submit_link_is_for_its_period_until_60_days_after_the_due_date(office: Office) -> None:
+    from chalicelib.domain.errors import TokenRejected
+    from chalicelib.domain.links import link_token
+    from chalicelib.services import submissions
+
+    cid = office.activate()
+    office.at(shanghai(date(2026, 12, 5), 3))
+    obligation_job.run_obligations(office.deps, date(2026, 12, 5))  # the KPI sheet's reminder (due 12-10)
+    token = link_token(office.settings.link_secret, submissions.submit_token_id(cid, "quality_kpis", "2026-11"))
+    # only the hash is stored, and the audit carries no link material
+    assert office.repo.get_item(f"SUBMIT#{submissions.token_hash(token)}", "TOKEN") is not None
+    assert all(token not in str(e.data) for e in office.repo.get_audit(cid))
+    office.at(shanghai(date(2027, 2, 8), 23, 59))
+    assert submissions.submit_view(office.deps, token)["period"] == "2026-11"
+    office.at(shanghai(date(2027, 2, 9), 0, 1))
+    with pytest.raises(TokenRejected) as gone:
+        submissions.submit_view(office.deps, token)
+    assert gone.value.status == 410
+    # a link for a period whose reminder never went out does not exist
+    other = link_token(office.settings.link_secret, submissions.submit_token_id(cid, "quality_kpis", "2027-01"))
+    with pytest.raises(TokenRejected) as unknown:
+        submissions.submit_view(office.deps, other)
+    assert unknown.value.status == 404
