@@ -25,12 +25,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-# Debian's Chromium for the browser tests (a test tool's own browser download cannot work here).
+# Debian's Chromium for the browser tests (a test tool's own browser download cannot work here), and
+# poppler-utils (pdftotext, pdftoppm) that the PDF tests read documents back with.
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  echo "installing chromium (Debian package)"; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
+	  echo "installing chromium and poppler-utils (Debian packages)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
 run: venv

@@ -1,7 +1,7 @@
 """`python -m bench` (`make bench`): run every figure, write bench/results.json and bench/results.md, print the
 summary table and the total wall time.
 
-    python -m bench [--sizes 1000,10000] [--only scale,life,latency,coldstart,artifact] [--rounds 7]
+    python -m bench [--sizes 1000,10000] [--only scale,life,latency,coldstart,artifact,pdf] [--rounds 7]
 
 A figure that fails is reported under "errors" and the others still run; the exit code is 1 then. A partial run
 (--only) keeps the other figures of the results.json it replaces (`kept_from` says which, and from when).
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-FIGURES = ("scale", "life", "latency", "coldstart", "artifact")
+FIGURES = ("scale", "life", "latency", "coldstart", "artifact", "pdf")
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bench.meter import install
 
     install()
-    from bench import artifact, coldstart, latency, life, report, scale
+    from bench import artifact, coldstart, latency, life, pdfs, report, scale
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -87,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["coldstart"] = step("coldstart", lambda: coldstart.run(args.rounds))
     if "artifact" in only:
         results["artifact"] = step("artifact", artifact.run)
+    if "pdf" in only:
+        results["pdf"] = step("pdf", pdfs.run)
 
     wall = time.perf_counter() - t0
     results["meta"] = {

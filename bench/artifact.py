@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_BYTES = 10_000_000  # "under 10 MB"
+TARGET_BYTES = 15_000_000  # "under 15 MB" with the CJK font and the PDF libraries (issue 18; was 10 MB)
 TIMEOUT_S = 300
 
 

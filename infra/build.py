@@ -120,7 +120,13 @@ for module in modules:
     try:
         importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        missing.append([module, exc.name or "", str(exc)])
+        # A compiled module built for Lambda's platform (another arch or Python) is there but cannot load here.
+        stem = (exc.name or "").replace(".", "/")
+        import glob, os
+        if stem and any(glob.glob(os.path.join(p, stem + ".*.so")) for p in paths):
+            failed.append([module, "ModuleNotFoundError: " + str(exc) + " (built for Lambda's platform)"])
+        else:
+            missing.append([module, exc.name or "", str(exc)])
     except Exception as exc:
         if type(exc).__name__ == "ZoneInfoNotFoundError":  # no system tz database: tzdata must ship
             missing.append([module, "tzdata", "zoneinfo: " + str(exc)])
@@ -388,6 +394,28 @@ def prune_site(site: Path, roots: Sequence[Requirement], python_version: str, ar
     return removed
 
 
+# Files of installed requirements the functions never load, left out to keep the artifact small (the PDF
+# libraries and the CJK font are most of it). fontTools' Cython accelerators and their C sources: each has its
+# pure-Python module beside it, which fontTools falls back to. Pillow's AVIF codec (PIL/_avif, libavif):
+# Pillow's AvifImagePlugin imports it optionally, and no document is AVIF.
+UNNEEDED_FILES = (
+    "fontTools/**/*.c",
+    "fontTools/**/*.so",
+    "PIL/_avif.*.so",
+    "pillow.libs/libavif-*",
+)
+
+
+def drop_unneeded_files(site: Path) -> int:
+    dropped = 0
+    for pattern in UNNEEDED_FILES:
+        for path in site.glob(pattern):
+            if path.is_file():
+                path.unlink()
+                dropped += 1
+    return dropped
+
+
 # --------------------------------------------------------------------------- zip
 
 
@@ -518,7 +546,10 @@ def _build(stage: str, out: Path, project: Path, template_path: Path, requiremen
                 site = Path(tmp) / "site"
                 pip_install(requirements, site, python_version, arch)
                 removed = prune_site(site, read_requirements(requirements), python_version, arch)
+                dropped = drop_unneeded_files(site)
                 count = add_tree(archive, site, "")
+                if dropped:
+                    print(f"left out {dropped} files nothing here uses (UNNEEDED_FILES)")
                 print(
                     f"runtime requirements for python{python_version}/{arch}: {count} files"
                     + (f" (left out, the runtime has them: {', '.join(removed)})" if removed else "")

@@ -139,8 +139,15 @@ PART = {
     "name": "part",
     "in": "query",
     "schema": {"type": "string"},
-    "description": "contract (default), amendment:N or notice:N",
+    "description": "contract (default), amendment:N, notice:N, invoice:K (付款通知书) or overdue-letter:K (催款函)",
 }
+FORMAT = {
+    "name": "format",
+    "in": "query",
+    "schema": {"type": "string", "enum": ["html", "pdf"]},
+    "description": "html (default) or pdf; a contract or agreement both parties signed is the signed original",
+}
+PDF = {"type": "string", "format": "binary"}
 PAGE = {
     "type": "object",
     "required": ["items"],
@@ -192,10 +199,17 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "/contracts/{contract_id}/document": {
         "get": op(
-            "The rendered document (HTML)",
-            {"200": ok("HTML", {"type": "string"}, "text/html"), "404": err("no such contract or document")},
+            "The document as HTML or PDF (letters with figures as of as_of)",
+            {
+                "200": {
+                    "description": "the document; X-Document-SHA256 is its (frozen) HTML's SHA-256",
+                    "content": {"text/html": {"schema": {"type": "string"}}, "application/pdf": {"schema": PDF}},
+                },
+                "400": err("invalid part, format or as_of"),
+                "404": err("no such contract or document"),
+            },
             role="staff",
-            params=(ID, PART),
+            params=(ID, PART, FORMAT, AS_OF),
         )
     },
     "/contracts/{contract_id}/audit": {
@@ -236,6 +250,13 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
             params=(TOKEN,),
             body=rq.SignRequest,
         ),
+    },
+    "/sign/{token}/document.pdf": {
+        "get": op(
+            "The signer's copy as PDF: the document, or the signed original once both parties signed",
+            {"200": ok("PDF", PDF, "application/pdf"), "404": err("unknown link"), "410": err("revoked or expired")},
+            params=(TOKEN,),
+        )
     },
     "/sign/{token}/decline": {
         "post": op(

@@ -20,7 +20,7 @@ from chalicelib.domain.obligation_terms import (
     parse_incident_report_hours,
     parse_obligations,
 )
-from chalicelib.domain.text import has_control_chars
+from chalicelib.domain.text import check_printable, has_control_chars
 from chalicelib.domain.uscc import InvalidCreditCode, validate_uscc
 
 TEMPLATES = ("customer-service-management", "outbound-call-outsourcing")
@@ -68,6 +68,7 @@ def _text(data: Mapping[str, Any], key: str, field: str, *, max_len: int = 200, 
         raise ValidationError(field, f"must be at most {max_len} characters")
     if has_control_chars(value):
         raise ValidationError(field, "must not contain control characters")
+    check_printable(value, field)
     return value
 
 
@@ -292,6 +293,7 @@ def parse_services(value: object, field: str) -> tuple[str, ...]:
             raise ValidationError(f"{field}[{i}]", "must be a non-empty string")
         if len(item) > MAX_LEN["service"] or has_control_chars(item):
             raise ValidationError(f"{field}[{i}]", f"must be at most {MAX_LEN['service']} printable characters")
+        check_printable(item, f"{field}[{i}]")
         out.append(item.strip())
     return tuple(out)
 

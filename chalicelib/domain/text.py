@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.glyphs import describe, unprintable
 
 # Multi-line text (a notice's details, a reason) may keep line breaks and tabs; nothing else below 0x20.
 _LINE_BREAKS = frozenset("\t\n\r")
@@ -18,7 +19,8 @@ def has_control_chars(value: str, *, multiline: bool = False) -> bool:
 
 
 def clean_text(value: str, field: str, *, max_len: int, multiline: bool = False) -> str:
-    """`value` stripped; ValidationError naming `field` if it is then empty, too long or holds control characters."""
+    """`value` stripped; ValidationError naming `field` if it is then empty, too long, holds control characters
+    or a character the documents' PDF font cannot print (chalicelib/domain/glyphs.py)."""
     text = value.strip()
     if not text:
         raise ValidationError(field, "must not be empty")
@@ -26,4 +28,13 @@ def clean_text(value: str, field: str, *, max_len: int, multiline: bool = False)
         raise ValidationError(field, f"must be at most {max_len} characters")
     if has_control_chars(text, multiline=multiline):
         raise ValidationError(field, "must not contain control characters")
+    check_printable(text, field)
     return text
+
+
+def check_printable(value: str, field: str) -> None:
+    """ValidationError naming `field` if `value` holds a character the documents' PDF font lacks: every
+    document exists as a PDF too, where such a character would print as an empty box."""
+    missing = unprintable(value)
+    if missing:
+        raise ValidationError(field, f"contains {describe(missing)}, which the documents' font cannot print")

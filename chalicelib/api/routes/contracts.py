@@ -54,17 +54,6 @@ def get_contract(contract_id: str) -> Response:
     return http.json_response({**contract_response(contract), "termination_grounds": grounds})
 
 
-@route("/contracts/{contract_id}/document", methods=["GET"])
-def get_document(contract_id: str) -> Response:
-    staff(STAFF)
-    doc = contract_service.get_document(get_deps(), contract_id, query("part") or "contract")
-    return Response(
-        body=doc.html,
-        status_code=200,
-        headers={"Content-Type": "text/html; charset=utf-8", "X-Document-SHA256": doc.sha256},
-    )
-
-
 @route("/contracts/{contract_id}/audit", methods=["GET"])
 def get_audit(contract_id: str) -> Response:
     staff(STAFF)
