@@ -139,7 +139,8 @@ PART = {
     "name": "part",
     "in": "query",
     "schema": {"type": "string"},
-    "description": "contract (default), amendment:N, notice:N, invoice:K (付款通知书) or overdue-letter:K (催款函)",
+    "description": "contract (default), amendment:N, notice:N, invoice:K (付款通知书), overdue-letter:K (催款函), "
+    "overdue-notice:<key>:<period> (逾期履行通知书) or rectification:<key>:<period> (整改通知书)",
 }
 FORMAT = {
     "name": "format",

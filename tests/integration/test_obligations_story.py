@@ -117,6 +117,15 @@ def test_six_months_of_obligations(world: Any) -> None:
     assert len(to_client) == 2 and any("36.00" in m["body"] for m in to_client)  # 1 day late when the job saw it
     letter = world.call("GET", f"/contracts/{cid}/document?part=overdue-notice:target_list:2026-12")
     assert letter.status_code == 200 and "逾期履行通知书" in letter.body.decode()
+    pdf = world.call(
+        "GET",
+        f"/contracts/{cid}/document?part=overdue-notice:call_results:2026-12&format=pdf",
+        headers={"Accept": "application/pdf"},
+    )
+    assert pdf.status_code == 200, pdf.body[:300]
+    assert pdf.body.startswith(b"%PDF") and pdf.headers["Content-Type"] == "application/pdf"
+    bad = world.call("GET", f"/contracts/{cid}/document?part=overdue-notice:Call-Results:2026-12")
+    assert bad.status_code == 400 and bad.json_body["error"]["field"] == "part"
 
     # And one reminder per period of each party, never two
     reminders = [m for m in sent_emails() if "履约报送提醒" in m["subject"]]
