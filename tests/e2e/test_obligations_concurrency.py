@@ -27,8 +27,7 @@ def test_ten_concurrent_runs_notify_each_period_once(stack: Any) -> None:
     # When ten runs start at once, late: the first month's four monthly duties are all past due
     next_month = (effective.replace(day=1) + timedelta(days=32)).replace(day=1)
     as_of = next_month + timedelta(days=11)  # after the 10-day KPI sheet's due date
-    results = run_concurrently(stack, "obligations", as_of)
-    assert sum(r["overdue"] for r in results) >= 3
+    run_concurrently(stack, "obligations", as_of)
     # Then the operator gets one 逾期履行通知书 per overdue period, never two
     _, view, _ = stack.request("GET", f"/contracts/{cid}/obligations?as_of={as_of.isoformat()}")
     missed = [(o["key"], p["period"]) for o in view["obligations"] for p in o["periods"] if p["status"] == "missed"]
@@ -40,5 +39,6 @@ def test_ten_concurrent_runs_notify_each_period_once(stack: Any) -> None:
     assert len(letters) == len(missed)
     _, audit, _ = stack.request("GET", f"/contracts/{cid}/audit")
     types = [e["type"] for e in audit["entries"]]
-    assert types.count("ObligationOverdue") == len(missed) == sum(r["overdue"] for r in results)
+    # (the stack is shared with other tests: the runs' totals may count other contracts; this one's events are its own)
+    assert types.count("ObligationOverdue") == len(missed) and len(missed) >= 3
     assert audit["verified"] is True
