@@ -13,6 +13,7 @@ from chalicelib.services.base import Clock, Deps, SystemClock
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.services.anchoring import Anchoring
     from chalicelib.services.notifications import Delivery
 
 IDEMPOTENCY_DAYS = 14  # a message key is remembered as long as the stream and the DLQ can hand its event back
@@ -106,7 +107,22 @@ def _dead_letters(settings: Settings) -> Callable[[str, str, str | None], None]:
     return park
 
 
+@lru_cache(maxsize=1)
+def get_anchoring() -> Anchoring | None:
+    """The audit anchors' store and the KMS key that signs them (None where the settings name none)."""
+    from chalicelib.adapters.anchors import DynamoAnchorStore, KmsSigner
+    from chalicelib.adapters.aws import client
+    from chalicelib.services.anchoring import Anchoring
+
+    settings = get_settings()
+    if not settings.anchor_table_name or not settings.anchor_key_id:
+        return None
+    store = DynamoAnchorStore(client("dynamodb", settings), settings.anchor_table_name)
+    return Anchoring(store, KmsSigner(client("kms", settings), settings.anchor_key_id))
+
+
 def reset() -> None:
     """Forget the wired dependencies (tests and the local stack change the environment); the clock stays."""
     get_deps.cache_clear()
     get_notifier_deps.cache_clear()
+    get_anchoring.cache_clear()

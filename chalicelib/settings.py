@@ -44,6 +44,10 @@ class Settings:
     region: str
     aws_endpoint_url: str | None
     notifier_dlq_url: str | None = None
+    # The audit's anchors (functions/anchor.py): their table and the asymmetric KMS key that signs them. Both are
+    # set in every deployed stage (infra/template.yaml) and locally; unset, the audit says anchoring is off.
+    anchor_table_name: str | None = None
+    anchor_key_id: str | None = None
     signing_link_days: int = 14
     overdue_levels: tuple[int, ...] = (1, 15, 30, 60, 90)
     renewal_reminder_days: tuple[int, ...] = (60, 30)
@@ -71,6 +75,8 @@ def load_settings() -> Settings:
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or _required("AWS_REGION"),
         aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         notifier_dlq_url=os.environ.get("HETONG_NOTIFIER_DLQ_URL") or None,
+        anchor_table_name=os.environ.get("HETONG_ANCHOR_TABLE", "").strip() or None,
+        anchor_key_id=os.environ.get("HETONG_ANCHOR_KEY_ID", "").strip() or None,
         signing_link_days=days,
         overdue_levels=_int_list("HETONG_OVERDUE_LEVELS", "1,15,30,60,90"),
         renewal_reminder_days=_int_list("HETONG_RENEWAL_REMINDER_DAYS", "60,30"),

@@ -99,6 +99,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "HETONG_OPERATOR_EMAIL": operator,
         "HETONG_PUBLIC_BASE_URL": api_url,
         "HETONG_LINK_SECRET": secrets.token_urlsafe(48),
+        "HETONG_ANCHOR_TABLE": created["tables"]["AnchorTable"]["name"],
+        "HETONG_ANCHOR_KEY_ID": created["keys"]["AnchorKey"]["arn"],
         "POWERTOOLS_SERVICE_NAME": "hetong",
         "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -128,6 +130,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "finance_alerts_queue_url": alerts_url,
         "notifier_dlq_url": env["HETONG_NOTIFIER_DLQ_URL"],
         "workers_dlq_url": created["queues"]["WorkersDLQ"]["url"],
+        "anchor_table": env["HETONG_ANCHOR_TABLE"],
+        "anchor_key_arn": env["HETONG_ANCHOR_KEY_ID"],
         "sender_email": sender,
         "finance_email": finance,
         "operator_email": operator,
@@ -157,9 +161,15 @@ def migrate_stored_data() -> None:
 
 def fire_scheduled_workers(stop: threading.Event, interval: float) -> None:
     from devstack.lambda_shim import LocalContext
-    from functions import invoicing, lifecycle, obligations, overdue
+    from functions import anchor, invoicing, lifecycle, obligations, overdue
 
-    workers = (("invoicing", invoicing), ("overdue", overdue), ("lifecycle", lifecycle), ("obligations", obligations))
+    workers = (
+        ("invoicing", invoicing),
+        ("overdue", overdue),
+        ("lifecycle", lifecycle),
+        ("obligations", obligations),
+        ("anchor", anchor),
+    )
     while not stop.wait(interval):
         for name, module in workers:
             try:
@@ -282,7 +292,12 @@ def main() -> None:
     )
     d = sub.add_parser("demo", help="walk the outbound-call contract through its life over HTTP")
     d.add_argument("--state-dir", default=str(ROOT / ".local"))
+    from devstack import keys
+
+    keys.add_arguments(sub)
     args = parser.parse_args()
+    if args.command == "keys":
+        sys.exit(keys.run(args))
     if args.command == "clock":
         sys.exit(set_clock(args))
     if args.command == "demo":

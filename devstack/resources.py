@@ -1,4 +1,5 @@
-"""Creates the local resources from infra/template.yaml itself (tables, topic, queues), so the local stack
+"""Creates the local resources from infra/template.yaml itself (tables, topics, queues, KMS keys and their
+aliases), so the local stack
 and the deployed one cannot drift. Only the intrinsics those resources use are resolved."""
 
 from __future__ import annotations
@@ -62,10 +63,14 @@ def create_resources(
     ddb = boto3.client("dynamodb", **kw)
     sns = boto3.client("sns", **kw)
     sqs = boto3.client("sqs", **kw)
-    out: dict[str, Any] = {"tables": {}, "queues": {}}
+    out: dict[str, Any] = {"tables": {}, "queues": {}, "keys": {}}
+    kinds = ("AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::KMS::Key", "AWS::KMS::Alias")
     for logical, res in template["Resources"].items():
-        if res["Type"] not in ("AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SQS::Queue"):
+        if res["Type"] not in kinds:
             continue  # functions, roles, alarms: Lambda's part is played by devstack's runner
+        if res["Type"].startswith("AWS::KMS::"):
+            _create_kms(boto3.client("kms", **kw), logical, res, resolve, out)
+            continue
         props = resolve(res.get("Properties", {}))
         if res["Type"] == "AWS::DynamoDB::Table":
             args: dict[str, Any] = {
@@ -98,3 +103,21 @@ def create_resources(
             resolve.physical[logical] = url
             out["queues"][logical] = {"url": url, "arn": arn}
     return out
+
+
+def _create_kms(kms: Any, logical: str, res: dict[str, Any], resolve: Resolver, out: dict[str, Any]) -> None:
+    """A key with the template's spec and usage (its key policy names roles that exist only in AWS: moto does not
+    enforce key policies, so none is set locally), or an alias of one."""
+    props = res.get("Properties", {})
+    if res["Type"] == "AWS::KMS::Key":
+        meta = kms.create_key(
+            KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            KeyUsage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+            Description=str(props.get("Description", logical)),
+        )["KeyMetadata"]
+        resolve.physical[logical] = meta["KeyId"]
+        out["keys"][logical] = {"id": meta["KeyId"], "arn": meta["Arn"]}
+    else:
+        name = resolve(props["AliasName"])
+        kms.create_alias(AliasName=name, TargetKeyId=resolve(props["TargetKeyId"]))
+        out.setdefault("aliases", {})[logical] = name

@@ -122,3 +122,13 @@ echo "deploy: migrating stored data (python -m functions.migrate)"
   export POWERTOOLS_LOG_LEVEL=${HETONG_LOG_LEVEL:-INFO}
   "$python" -m functions.migrate
 ) || die "the data migration failed (see above); the stack is deployed — fix the cause and run scripts/deploy.sh again"
+
+# 7. Anchor every audit chain once (the daily run only sees chains that grew lately; this reaches the ones written
+#    before anchoring). Runs as the anchor function: only its role may sign. Idempotent: anchored heads are skipped.
+echo "deploy: anchoring the audit chains (hetong-$stage-anchor, {\"all\": true})"
+failed=$(aws lambda invoke --function-name "hetong-$stage-anchor" --cli-binary-format raw-in-base64-out \
+  --payload '{"all": true}' --query FunctionError --output text "$build_dir/anchor-all.json") ||
+  die "the anchor function could not be invoked; the stack is deployed: rerun scripts/deploy.sh"
+cat "$build_dir/anchor-all.json"; echo
+[[ -z $failed || $failed == None ]] ||
+  die "the anchor run failed ($failed, above); the stack is deployed: fix the cause and run scripts/deploy.sh again"

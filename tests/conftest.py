@@ -22,6 +22,9 @@ TEST_ENV = {
     "HETONG_OPERATOR_EMAIL": "operator@hetong.test",
     "HETONG_PUBLIC_BASE_URL": "http://testserver",
     "HETONG_LINK_SECRET": "test-link-secret-of-at-least-32-characters!",
+    # The audit anchors' table and key (devstack/resources.py creates both from the template, the key with its alias).
+    "HETONG_ANCHOR_TABLE": "hetong-test-anchors",
+    "HETONG_ANCHOR_KEY_ID": "alias/hetong-test-audit-anchor",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
     "POWERTOOLS_SERVICE_NAME": "hetong",

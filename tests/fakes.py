@@ -33,6 +33,7 @@ from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
 from chalicelib.domain.invoice import Allocation, Invoice
 from chalicelib.domain.money import money_str, to_money
 from chalicelib.domain.terms import Party, Terms
+from chalicelib.services.keys import StaffKey
 from chalicelib.services.ports import (
     Changes,
     Email,
@@ -292,19 +293,30 @@ class FakeRepository:
         self._read("voucher_owner", 0 if item is None else 1)
         return None if item is None else str(item["ref"])
 
-    def role_for_api_key(self, key_hash: str) -> str | None:
+    def find_api_key(self, key_hash: str) -> StaffKey | None:
         item = self._items.get((f"APIKEY#{key_hash}", "APIKEY"))
-        self._read("role_for_api_key", 0 if item is None else 1)
-        return None if item is None else str(item["role"])
+        self._read("find_api_key", 0 if item is None else 1)
+        return None if item is None else _staff_key(key_hash, item)
 
-    def put_api_key(self, key_hash: str, role: str, name: str, created_at: str) -> None:
-        self._items[(f"APIKEY#{key_hash}", "APIKEY")] = {
-            "kind": "apikey",
-            "role": role,
-            "name": name,
-            "created_at": created_at,
-        }
+    def add_api_key(self, key_hash: str, key: StaffKey) -> None:
+        if (f"APIKEY#{key_hash}", "APIKEY") in self._items:
+            raise AlreadyExists("apikey", key.key_id)
+        self._items[(f"APIKEY#{key_hash}", "APIKEY")] = {"kind": "apikey", **_key_item(key)}
         self.writes["put_api_key"] += 1
+
+    def list_api_keys(self) -> list[StaffKey]:
+        found = [(pk, i) for (pk, _), i in self._items.items() if pk.startswith("APIKEY#") and i.get("key_id")]
+        self._read("list_api_keys", len(found))
+        return [_staff_key(pk.removeprefix("APIKEY#"), item) for pk, item in found]
+
+    def revoke_api_key(self, key_id: str, at: str) -> StaffKey:
+        for (pk, _), item in self._items.items():
+            if pk.startswith("APIKEY#") and item.get("key_id") == key_id:
+                if item.get("revoked_at") is None:
+                    item["revoked_at"] = at
+                    self.writes["revoke_api_key"] += 1
+                return _staff_key(pk.removeprefix("APIKEY#"), item)
+        raise NotFound("key", key_id)
 
     def _index(self, operation: str, partition: str, sk_attr: str, below: str | None) -> list[Item]:
         """A sparse index query: items whose `partition` attribute is set, by sort key, sort key < `below`."""
@@ -364,6 +376,11 @@ class FakeRepository:
             yield self._plain(k, copy.deepcopy(self._items[k]))
 
     # ---- the one write path -------------------------------------------------------------------------
+    def contracts_with_audit_since(self, at: str) -> Iterator[str]:
+        found = [pk for (pk, _), i in sorted(self._items.items()) if i.get("s2pk") == "AUDITED" and i["s2sk"] >= at]
+        self._read("contracts_with_audit_since", len(found))
+        yield from (pk.removeprefix("CONTRACT#") for pk in found)
+
     def commit(self, changes: Changes) -> None:
         """All or nothing, with DynamoRepository.commit's conditions, errors and version bumps."""
         c = changes.contract
@@ -397,6 +414,8 @@ class FakeRepository:
                 "data": canonical_json(entry.data),
                 "prev_hash": entry.prev_hash,
                 "hash": entry.hash,
+                "s2pk": "AUDITED",
+                "s2sk": f"{entry.at}#{c.id}#{entry.seq:06d}",
             }
             key = (contract_pk(c.id), f"AUDIT#{entry.seq:06d}")
             ops.append(_Op(key, audit, _absent, "audit", f"{c.id}#{entry.seq}", "version"))
@@ -549,6 +568,15 @@ class FakeRepository:
             self._items.pop((pk, sk), None)
         else:
             self._items[(pk, sk)] = copy.deepcopy(item)
+
+
+def _key_item(key: StaffKey) -> Item:
+    return {"key_id": key.key_id, "name": key.name, "role": key.role, "created_at": key.created_at}
+
+
+def _staff_key(key_hash: str, item: Item) -> StaffKey:
+    key_id = item.get("key_id") or f"key_{key_hash[:10]}"
+    return StaffKey(key_id, item["name"], item["role"], item["created_at"], item.get("revoked_at"))
 
 
 def _json_or_marker(raw: str) -> dict[str, Any]:

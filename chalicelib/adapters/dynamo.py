@@ -17,6 +17,8 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import migration_reads
+from chalicelib.adapters.api_keys import DynamoKeyStore
+from chalicelib.adapters.aws import client
 from chalicelib.adapters.codec import contract_from_dict
 from chalicelib.adapters.items import (
     PendingWrite,
@@ -36,13 +38,13 @@ from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_
 from chalicelib.adapters.plain_items import plain_from, plain_writes
 from chalicelib.adapters.records import (
     ALL_RECORDS,
+    AUDITED,
     LEDGER_SK_FROM,
     LEDGER_SK_TO,
     LIFECYCLE_DUE,
     NEXT_INVOICE,
     OPEN_INVOICE,
     RECEIVABLE,
-    ApiKeyRecord,
     AuditRecord,
     BaseRecord,
     ContractRecord,
@@ -60,6 +62,7 @@ from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound, Unavailable
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import to_money
+from chalicelib.services.keys import StaffKey
 from chalicelib.services.ports import (
     Changes,
     LedgerBook,
@@ -153,7 +156,11 @@ class DynamoRepository:
             condition = ContractRecord.gsi1sk < before if before else None
             found.extend(
                 ContractRecord.by_status.query(
-                    f"STATUS#{st}", range_key_condition=condition, scan_index_forward=False, limit=limit
+                    # one more than a page: the extra item is how the page knows there is a next one
+                    f"STATUS#{st}",
+                    range_key_condition=condition,
+                    scan_index_forward=False,
+                    limit=limit + 1,
                 )
             )
         found.sort(key=lambda r: r.gsi1sk, reverse=True)
@@ -238,21 +245,21 @@ class DynamoRepository:
         except DoesNotExist:
             return None
 
-    def role_for_api_key(self, key_hash: str) -> str | None:
-        self._conn()
-        try:
-            return ApiKeyRecord.get(f"APIKEY#{key_hash}", "APIKEY").role
-        except DoesNotExist:
-            return None
+    # ---- staff keys (adapters/api_keys.py) ----------------------------------------------------------------
+    def _keys(self) -> DynamoKeyStore:
+        return DynamoKeyStore(client("dynamodb", self._settings), self._settings.table_name)
 
-    def put_api_key(self, key_hash: str, role: str, name: str, created_at: str) -> None:
-        self._conn()
-        rec = ApiKeyRecord(f"APIKEY#{key_hash}", "APIKEY")
-        rec.kind = "apikey"
-        rec.role = role
-        rec.name = name
-        rec.created_at = created_at
-        rec.save()
+    def find_api_key(self, key_hash: str) -> StaffKey | None:
+        return self._keys().find_api_key(key_hash)
+
+    def add_api_key(self, key_hash: str, key: StaffKey) -> None:
+        self._keys().add_api_key(key_hash, key)
+
+    def list_api_keys(self) -> list[StaffKey]:
+        return self._keys().list_api_keys()
+
+    def revoke_api_key(self, key_id: str, at: str) -> StaffKey:
+        return self._keys().revoke_api_key(key_id, at)
 
     def contracts_to_invoice(self, as_of: date) -> Iterator[Contract]:
         self._conn()
@@ -294,6 +301,11 @@ class DynamoRepository:
         self._conn()
         for rec in PlainRecord.schedule.query(partition, PlainRecord.s1sk <= through):
             yield plain_from(rec)
+
+    def contracts_with_audit_since(self, at: str) -> Iterator[str]:
+        self._conn()
+        for rec in AuditRecord.lifecycle.query(AUDITED, AuditRecord.s2sk >= at):
+            yield rec.pk.removeprefix("CONTRACT#")
 
     # ---- the one write path -----------------------------------------------------------------------------
     def commit(self, changes: Changes) -> None:

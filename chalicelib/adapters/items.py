@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from chalicelib.adapters.codec import contract_listing, contract_to_dict
 from chalicelib.adapters.ledger_codec import invoice_from_dict, invoice_to_dict
 from chalicelib.adapters.records import (
+    AUDITED,
     LIFECYCLE_DUE,
     NEXT_INVOICE,
     OPEN_INVOICE,
@@ -171,6 +172,8 @@ def audit_writes(changes: Changes) -> Iterator[PendingWrite]:
             data=canonical_json(entry.data),
             prev_hash=entry.prev_hash,
             hash=entry.hash,
+            s2pk=AUDITED,
+            s2sk=f"{entry.at}#{c.id}#{entry.seq:06d}",
         )
         yield PendingWrite(audit, AuditRecord.pk.does_not_exist(), "audit", f"{c.id}#{entry.seq}", "version")
 

@@ -20,6 +20,7 @@ NEXT_INVOICE = "NEXT_INVOICE"
 OPEN_INVOICE = "OPEN_INVOICE"
 LIFECYCLE_DUE = "LIFECYCLE_DUE"
 OBLIGATION_DUE = "OBLIGATION_DUE"  # contracts whose obligations the daily job must look at (sk DUTIES)
+AUDITED = "AUDITED"  # the lifecycle index's partition of audit entries, by time written (see AuditRecord)
 RECEIVABLE = "RECEIVABLE"  # the receivables index's partition, and the sort key of a contract's item in it
 # A contract's ledger is every item between these sort keys (invoices, ledger facts, the contract itself and its
 # payments): one Query reads it. The contract's receivables-index item (sk RECEIVABLE) sorts after, outside it.
@@ -138,8 +139,18 @@ class TokenRecord(BaseRecord):
     used_at = UnicodeAttribute(null=True)
 
 
+class AuditLifecycleIndex(GlobalSecondaryIndex["AuditRecord"]):
+    class Meta:
+        index_name = LIFECYCLE
+        projection = KeysOnlyProjection()
+
+    s2pk = UnicodeAttribute(hash_key=True)
+    s2sk = UnicodeAttribute(range_key=True)
+
+
 class AuditRecord(BaseRecord):
-    """pk CONTRACT#<id>, sk AUDIT#<seq:06d>."""
+    """pk CONTRACT#<id>, sk AUDIT#<seq:06d>; s2pk AUDITED, s2sk <at>#<id>#<seq>: which chains grew since a time
+    (the anchor function's daily question; entries written before anchoring have none)."""
 
     class Meta(_Meta):
         pass
@@ -151,6 +162,9 @@ class AuditRecord(BaseRecord):
     data = UnicodeAttribute()
     prev_hash = UnicodeAttribute()
     hash = UnicodeAttribute()
+    s2pk = UnicodeAttribute(null=True)
+    s2sk = UnicodeAttribute(null=True)
+    lifecycle = AuditLifecycleIndex()
 
 
 class OutboxRecord(BaseRecord):
@@ -262,14 +276,20 @@ class UniqueRecord(BaseRecord):
 
 
 class ApiKeyRecord(BaseRecord):
-    """pk APIKEY#<sha256 of the key>, sk APIKEY."""
+    """pk APIKEY#<sha256 of the key>, sk APIKEY; listed in by_status under gsi1pk APIKEYS. Read and written by
+    adapters/api_keys.py (plain boto3: the key-management command runs it without the app's settings)."""
 
     class Meta(_Meta):
         pass
 
+    key_id = UnicodeAttribute(null=True)  # absent on keys stored before named keys
     role = UnicodeAttribute()
     name = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    listing = UnicodeAttribute(null=True)
 
 
 ALL_RECORDS: tuple[type[BaseRecord], ...] = (

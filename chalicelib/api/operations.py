@@ -157,7 +157,16 @@ PAGE = {
 AUDIT = {
     "type": "object",
     "required": ["verified", "entries"],
-    "properties": {"verified": {"type": "boolean"}, "entries": {"type": "array"}, "problems": {"type": "array"}},
+    "properties": {
+        "verified": {"type": "boolean"},
+        "entries": {"type": "array", "description": "each with `actor` and `by`: kind, role, key_id and name"},
+        "problems": {"type": "array"},
+        "anchored": {
+            "type": ["object", "null"],
+            "description": "the last signed anchor: at, as_of, head, entries, key_id, signature_valid, matches",
+        },
+        "anchoring": {"type": "string", "description": "how far the chain is anchored"},
+    },
 }
 SIGNING_VIEW = {
     "description": "the document to sign",

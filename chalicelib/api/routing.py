@@ -4,6 +4,7 @@ chalicelib/api/routes/<area>.py; app.py imports them so Chalice sees every route
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -17,7 +18,7 @@ from chalicelib.api.body import Body, RequestBody
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.calendar import InvalidDate, parse_date
 from chalicelib.services import idempotency
-from chalicelib.services.auth import authorize
+from chalicelib.services.auth import Caller, authorize
 
 app = Chalice(app_name="hetong")
 STAFF = ("operator", "finance")
@@ -26,6 +27,9 @@ FINANCE = ("finance",)
 # Accept any body type at the router so our parser answers with our error shape (415 naming the body).
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream"]
 
+
+# The staff caller of the request being served (set by staff(); once() scopes Idempotency-Keys to it).
+_CALLER: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
 
 # (method, path) → the model its body parses into; tests/unit/test_openapi.py holds /openapi.json to these.
 BODY_MODELS: dict[tuple[str, str], type[RequestBody]] = {}
@@ -43,6 +47,7 @@ def route(
     def register(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def wrapped(*args: Any, **kw: Any) -> Response:
+            _CALLER.set(None)
             try:
                 if body is not None:
                     kw["body"] = request_body(body)
@@ -62,8 +67,10 @@ def request() -> Request:
     return current
 
 
-def staff(allowed: tuple[str, ...]) -> str:
-    return authorize(get_deps(), request().headers.get("authorization"), allowed)
+def staff(allowed: tuple[str, ...]) -> Caller:
+    caller = authorize(get_deps(), request().headers.get("authorization"), allowed)
+    _CALLER.set(caller)
+    return caller
 
 
 def raw_body() -> bytes | None:
@@ -77,15 +84,20 @@ def request_body(model: type[RequestBody]) -> Body[Any]:
 
 def once(scope: str, body: Any, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Mutating staff calls honour an optional Idempotency-Key (24 h): a retry gets the first reply, the same
-    key with another body is refused (422)."""
+    key with another body is refused (422). Keys are the caller's own: the scope holds the caller's key id, so
+    another person sending the same key and body runs the call as theirs, not reading the first one's reply."""
     key = request().headers.get("idempotency-key")
     if key is None:
         return compute()
+    caller = _CALLER.get()
+    if caller is not None:
+        scope = f"{scope}@{caller.key_id}"
     return idempotency.once(get_deps(), key, scope, body, compute)
 
 
-def actor(role: str) -> str:
-    return f"staff:{role}"
+def actor(caller: Caller) -> str:
+    """Who the audit says acted: `staff:<role>:<key id>:<name>`."""
+    return caller.actor
 
 
 def query(name: str) -> str | None:

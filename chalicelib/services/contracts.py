@@ -7,10 +7,12 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
+from chalicelib.domain.actors import describe_actor
 from chalicelib.domain.audit import AuditEntry, sha256_hex, verify_chain
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
 from chalicelib.domain.documents import document_sha256, render_contract_document
 from chalicelib.domain.errors import ValidationError
+from chalicelib.services.anchoring import Anchoring, anchor_report
 from chalicelib.services.base import Deps
 from chalicelib.services.commands import DraftContract
 from chalicelib.services.documents import contract_context
@@ -70,22 +72,26 @@ def get_document(deps: Deps, contract_id: str, key: str = "contract") -> StoredD
     return deps.repo.get_document(contract_id, key)
 
 
-def audit_report(deps: Deps, contract_id: str) -> dict[str, Any]:
+def audit_report(deps: Deps, contract_id: str, anchoring: Anchoring | None = None) -> dict[str, Any]:
     """The chain plus every cross-check that makes tampering visible: entry hashes and links, the contract's
-    head, each stored document against the hash the chain froze, and the signatures against their entries."""
+    head, the chain against its last signed anchor, each stored document against the hash the chain froze, and
+    the signatures against their entries."""
     contract = deps.repo.get_contract(contract_id)
     entries = deps.repo.get_audit(contract_id)
     frozen, signed = _what_the_chain_froze(entries)
     problems = [p.to_dict() for p in verify_chain(entries, contract.audit_seq, contract.audit_head)]
     problems += _document_problems(deps, contract_id, frozen)
     problems += _signing_problems(contract, frozen, signed)
+    anchor = anchor_report(anchoring, contract_id, entries)
+    problems += anchor.pop("problems")
     return {
         "contract_id": contract_id,
         "contract_no": contract.contract_no,
         "verified": not problems,
         "problems": problems,
         "head": contract.audit_head,
-        "entries": [e.to_dict() for e in entries],
+        **anchor,
+        "entries": [{**e.to_dict(), "by": describe_actor(e.actor)} for e in entries],
     }
 
 

@@ -63,11 +63,15 @@ WORKERS = {
     "OverdueFunction": ("functions.overdue.handler", "cron(15 16 * * ? *)", "overdue"),
     "LifecycleFunction": ("functions.lifecycle.handler", "cron(25 16 * * ? *)", "lifecycle"),
     "ObligationsFunction": ("functions.obligations.handler", "cron(35 16 * * ? *)", "obligations"),
+    "AnchorFunction": ("functions.anchor.handler", "cron(45 16 * * ? *)", "anchor"),
 }
 FUNCTIONS = {"APIHandler": "api", "NotifierFunction": "notifier"} | {k: v[2] for k, v in WORKERS.items()}
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
 IAM_POLICY_RESOURCE_TYPES = {"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
 RESTRICTED_SERVICES = ("dynamodb", "ses", "sns")
+XRAY_POLICY = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}
+# Workers that write contracts (the anchor worker writes only anchors, in their own table).
+CONTRACT_WORKERS = ("InvoicingFunction", "OverdueFunction", "LifecycleFunction")
 
 
 @dataclass(frozen=True)
@@ -362,7 +366,16 @@ def test_api_function_is_chalices_with_our_role_runtime_and_environment(
     assert "DefinitionBody" in packaged.sam["Resources"]["RestAPI"]["Properties"]  # Chalice's routes
     # No role of Chalice's own (manage_iam_role false).
     roles = _resources_of(packaged.sam, "AWS::IAM::Role")
-    assert set(roles) == {"ApiRole", "InvoicingRole", "OverdueRole", "LifecycleRole", "ObligationsRole", "NotifierRole"}
+    assert set(roles) == {
+        "ApiRole",
+        "InvoicingRole",
+        "OverdueRole",
+        "LifecycleRole",
+        "NotifierRole",
+        "ObligationsRole",
+        "AnchorRole",
+        "ApiGatewayLogsRole",  # API Gateway's own, for access logs
+    }
     # Globals reached the Chalice function after the SAM transform.
     env = translated["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert set(env) >= COMMON_ENV
@@ -407,10 +420,11 @@ def test_every_iam_statement_is_least_privilege(packaged: Packaged, translated: 
                 assert "*" not in _as_list(statement["Resource"]), (name, statement)
             if "ses:SendEmail" in actions:
                 assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}}
-    # Managed policies: only the X-Ray daemon's.
+    # Managed policies: only the X-Ray daemon's (API Gateway's logging role has none).
     for name, role in _resources_of(translated, "AWS::IAM::Role").items():
         arns = role["Properties"].get("ManagedPolicyArns", [])
-        assert arns == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}], name
+        expected = [] if name == "ApiGatewayLogsRole" else [XRAY_POLICY]
+        assert arns == expected, name
 
 
 @pytest.mark.integration
@@ -426,12 +440,15 @@ def test_one_role_per_function_and_the_grants_each_needs(translated: dict[str, A
             for name, statement in _statements(translated)
             if name == role
             for action in _as_list(statement["Action"])
+            if statement["Effect"] == "Allow"
         }
 
-    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"}
+    # Transactions are Puts with conditions (no ConditionCheckItem, no UpdateItem), plus reads.
+    writes = {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}
     assert writes <= grants(roles["APIHandler"])
-    for worker in WORKERS:
+    for worker in CONTRACT_WORKERS:
         assert writes | {"sqs:SendMessage"} <= grants(roles[worker])
+    for worker in WORKERS:
         assert not grants(roles[worker]) & {"ses:SendEmail", "sns:Publish"}
     notifier = grants(roles["NotifierFunction"])
     assert {
@@ -584,8 +601,9 @@ def test_functions(deployed: dict[str, Any]) -> None:
         assert env["POWERTOOLS_SERVICE_NAME"] == "hetong"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Hetong"
         assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
-        # PublicBaseUrl empty: the workers get the API's own URL; the API uses the request's.
-        expected_base = "" if logical == "APIHandler" else outputs["ApiUrl"].rstrip("/")
+        # PublicBaseUrl empty: the workers get the API's own URL; the API uses the request's (the anchor
+        # worker sends no links).
+        expected_base = "" if logical in ("APIHandler", "AnchorFunction") else outputs["ApiUrl"].rstrip("/")
         assert env["HETONG_PUBLIC_BASE_URL"] == expected_base, logical
         assert f"/aws/lambda/hetong-test-{suffix}" in deployed["log_groups"]
     assert functions["hetong-test-api"]["Handler"] == "app.app"
@@ -638,7 +656,8 @@ def test_deployed_policies_point_at_the_deployed_resources(deployed: dict[str, A
     assert statements["SendMailAsSenderOnly"]["Resource"] == f"arn:aws:ses:{REGION}:123456789012:identity/*"
     api_role = deployed["functions"]["hetong-test-api"]["Role"]
     api = {s["Sid"]: s for s in deployed["role_policies"][api_role]["Statement"]}
-    assert api["MainTable"]["Resource"] == [outputs["MainTableArn"], outputs["MainTableArn"] + "/index/*"]
+    assert api["MainTableRead"]["Resource"] == [outputs["MainTableArn"], outputs["MainTableArn"] + "/index/*"]
+    assert api["MainTableWrite"]["Resource"] == outputs["MainTableArn"]
     assert api["IdempotencyTable"]["Resource"] == [outputs["IdempotencyTableArn"]]
     for _, _, suffix in WORKERS.values():
         role = deployed["functions"][f"hetong-test-{suffix}"]["Role"]

@@ -17,6 +17,7 @@ from chalicelib.domain.audit import verify_chain
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate, NotFound
 from chalicelib.services.base import stage_events
+from chalicelib.services.keys import StaffKey
 from chalicelib.services.ports import AlertMark, Changes, PaymentRecord, Repository, SigningToken, StoredDocument
 from chalicelib.settings import load_settings
 from tests.fakes import FakeRepository, StandIn, active_contract, cache_payment, draft_contract, issue_invoice
@@ -429,6 +430,19 @@ class TestRepositoryContract:
         assert entries == staged
         assert verify_chain(entries, contract.audit_seq, contract.audit_head) == []
 
+    def test_chains_that_grew_since_a_time_are_found_through_their_audit_entries(self, repo: Repository) -> None:
+        first, second = active_contract(), active_contract()
+        second.id, second.contract_no = "c-2", "HT-2026-0002"
+        create(repo, first)  # at AT
+        create(repo, second)
+        later = Changes(contract=second, expected_version=second.version)
+        stage_events(later, [StandIn("Touched", 1)], "test", "2026-11-25T00:00:00Z")
+        repo.commit(later)
+
+        assert sorted(set(repo.contracts_with_audit_since("2026-11-01T00:00:00Z"))) == ["c-1", "c-2"]
+        assert list(repo.contracts_with_audit_since("2026-11-23T00:00:00Z")) == ["c-2"]
+        assert list(repo.contracts_with_audit_since("2026-11-26T00:00:00Z")) == []
+
     def test_a_tampered_audit_entry_still_reads_back_so_verification_can_report_it(self, repo: Repository) -> None:
         contract = active_contract()
         create(repo, contract)
@@ -465,6 +479,11 @@ class TestRepositoryContract:
         exact, none = repo.list_contracts("draft", 2, None)
         assert (ids(exact), none) == (["c-4", "c-2"], None)
         assert repo.list_contracts("expired", 10, None) == ([], None)
+        # More contracts of one status than a page: the page says there is more
+        page, more = repo.list_contracts("active", 2, None)
+        assert ids(page) == ["c-5", "c-3"] and more is not None
+        rest, end = repo.list_contracts("active", 2, more)
+        assert (ids(rest), end) == (["c-1"], None)
         with pytest.raises(ValueError):
             repo.list_contracts(None, 2, "%%% not a cursor %%%")
 
@@ -497,7 +516,23 @@ class TestRepositoryContract:
         stored_token = repo.find_token("a" * 64)
         assert stored_token is not None and stored_token.status == "active"
 
-    def test_api_keys_map_to_a_role(self, repo: Repository) -> None:
-        assert repo.role_for_api_key("k" * 64) is None
-        repo.put_api_key("k" * 64, "finance", "finance desk", AT)
-        assert repo.role_for_api_key("k" * 64) == "finance"
+    def test_api_keys_name_a_person_with_one_role_and_can_be_revoked(self, repo: Repository) -> None:
+        assert repo.find_api_key("k" * 64) is None
+        repo.add_api_key("k" * 64, StaffKey("key_0000000001", "王芳", "finance", AT))
+        repo.add_api_key("j" * 64, StaffKey("key_0000000002", "Li Wei", "operator", AT))
+        assert repo.find_api_key("k" * 64) == StaffKey("key_0000000001", "王芳", "finance", AT)
+        with pytest.raises(AlreadyExists):
+            repo.add_api_key("k" * 64, StaffKey("key_0000000003", "someone else", "operator", AT))
+        listed = {k.key_id: k for k in repo.list_api_keys()}
+        assert set(listed) == {"key_0000000001", "key_0000000002"}
+        assert listed["key_0000000002"].name == "Li Wei" and listed["key_0000000002"].active
+
+        revoked = repo.revoke_api_key("key_0000000002", "2026-11-23T00:00:00Z")
+        again = repo.revoke_api_key("key_0000000002", "2026-11-24T00:00:00Z")
+
+        assert revoked.revoked_at == again.revoked_at == "2026-11-23T00:00:00Z"  # the first revocation stands
+        found = repo.find_api_key("j" * 64)
+        assert found is not None and not found.active
+        assert {k.key_id: k.active for k in repo.list_api_keys()} == {"key_0000000001": True, "key_0000000002": False}
+        with pytest.raises(NotFound):
+            repo.revoke_api_key("key_nope", AT)

@@ -17,7 +17,7 @@ from chalicelib.api.routing import (
     route,
     staff,
 )
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import get_anchoring, get_deps
 from chalicelib.openapi import openapi_document
 from chalicelib.services import contracts as contract_service
 from chalicelib.services import obligations as obligation_service
@@ -57,7 +57,7 @@ def get_contract(contract_id: str) -> Response:
 @route("/contracts/{contract_id}/audit", methods=["GET"])
 def get_audit(contract_id: str) -> Response:
     staff(STAFF)
-    return http.json_response(contract_service.audit_report(get_deps(), contract_id))
+    return http.json_response(contract_service.audit_report(get_deps(), contract_id, get_anchoring()))
 
 
 @route("/openapi.json", methods=["GET"])
