@@ -14,6 +14,7 @@ import pytest
 
 from devstack.clock import clock_path, set_today
 from tests.e2e.helpers import newest_link, to
+from tests.e2e.test_obligations_concurrency import wait_until_quiet
 from tests.factories import contract_body
 
 pytestmark = pytest.mark.e2e
@@ -102,5 +103,6 @@ def test_a_kpi_sheet_through_the_emailed_link(stack: Any) -> None:
         }
         status, reply, _ = stack.request("POST", f"/contracts/{cid}/incidents", incident)
         assert status == 201 and (reply["report_delay_hours"], reply["reported_late"]) == ("3.00", True)
+        wait_until_quiet(stack)
     finally:
         set_today(clock, None)
