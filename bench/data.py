@@ -78,7 +78,7 @@ def template_contract(deps: Deps, day: date) -> dict[str, Any]:
     drafted = draft_contract(deps, parse(DraftContractRequest, contract_body()).command(), "staff:operator")
     sent = send_for_signature(deps, drafted.id, "staff:operator")
     for who in PARTIES:
-        token = link_token(deps.settings.link_secret, sent.signing.links[who].token_id)
+        token = link_token(deps.link_secret(), sent.signing.links[who].token_id)
         signer = parse(SignRequest, {"signer_name": "张伟", "consent": True}).command()
         sign(deps, token, signer, SIGNER_IP, SIGNER_AGENT)
     return contract_to_dict(deps.repo.get_contract(drafted.id))

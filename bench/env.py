@@ -31,7 +31,7 @@ BENCH_ENV = {
     "HETONG_FINANCE_EMAIL": FINANCE,
     "HETONG_OPERATOR_EMAIL": "operator@hetong.test",
     "HETONG_PUBLIC_BASE_URL": "http://testserver",
-    "HETONG_LINK_SECRET": "bench-link-secret-of-at-least-32-characters!",
+    "HETONG_LINK_SECRET_ID": f"hetong-{STAGE}-link-secret",  # created in moto from infra/template.yaml
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "Hetong",
     "POWERTOOLS_SERVICE_NAME": "hetong",

@@ -99,7 +99,7 @@ def run() -> dict[str, Any]:
             for _ in range(WARMUP_CONTRACTS + CONTRACTS):
                 drafted = draft_contract(deps, parse(DraftContractRequest, contract_body()).command(), "staff:operator")
                 sent = send_for_signature(deps, drafted.id, "staff:operator")
-                tokens.extend(link_token(deps.settings.link_secret, sent.signing.links[p].token_id) for p in PARTIES)
+                tokens.extend(link_token(deps.link_secret(), sent.signing.links[p].token_id) for p in PARTIES)
         from app import app
         from chalicelib.bootstrap import reset
 

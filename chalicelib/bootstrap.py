@@ -35,9 +35,15 @@ def use_clock(clock: Clock | None) -> None:
 @lru_cache(maxsize=1)
 def get_deps() -> Deps:
     from chalicelib.adapters.dynamo import DynamoRepository
+    from chalicelib.adapters.secrets import SecretsManagerSecret
 
     settings = get_settings()
-    return Deps(repo=DynamoRepository(settings), settings=settings, clock=_Wiring.clock or SystemClock())
+    return Deps(
+        repo=DynamoRepository(settings),
+        settings=settings,
+        clock=_Wiring.clock or SystemClock(),
+        link_secret=SecretsManagerSecret(settings, settings.link_secret_id),
+    )
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ def get_notifier_deps(on_sent: Callable[[], None] = _nothing) -> NotifierDeps:
 
     from chalicelib.adapters.aws import client
     from chalicelib.adapters.mail import SesMailer, SnsPublisher
+    from chalicelib.adapters.secrets import SecretsManagerSecret
     from chalicelib.services.notifications import Delivery, MessageBuilder
 
     settings = get_settings()
@@ -90,7 +97,10 @@ def get_notifier_deps(on_sent: Callable[[], None] = _nothing) -> NotifierDeps:
             senders.pop(key, None)
 
     delivery = Delivery(
-        MessageBuilder(settings, settings.public_base_url), SesMailer(settings), SnsPublisher(settings), once
+        MessageBuilder(settings, settings.public_base_url, SecretsManagerSecret(settings, settings.link_secret_id)),
+        SesMailer(settings),
+        SnsPublisher(settings),
+        once,
     )
     return NotifierDeps(delivery=delivery, idempotency=config, park=_dead_letters(settings))
 

@@ -4,6 +4,7 @@ Sign and Decline) and a plain error page. The page talks to the same resource as
 from __future__ import annotations
 
 import json
+import secrets
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -15,15 +16,28 @@ from chalicelib.domain.errors import DomainError, TokenRejected
 from chalicelib.domain.money import amount_in_figures
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "signing"
-# The document is our own HTML, shown in a sandboxed iframe (srcdoc) so it cannot run script or navigate.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-    "connect-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+
+
+def page_headers(nonce: str | None = None) -> dict[str, str | list[str]]:
+    """An HTML page's headers. The document is our own HTML, shown in a sandboxed iframe (srcdoc) so it cannot run
+    script or navigate; the page's one script runs under this response's nonce, and no other script can."""
+    script = f"'nonce-{nonce}'" if nonce else "'none'"
+    policy = (
+        f"default-src 'none'; script-src {script}; style-src 'unsafe-inline'; connect-src 'self'; "
+        "frame-src 'self'; img-src 'self' data:; font-src data:; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    return {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(18)
 
 
 @lru_cache(maxsize=1)
@@ -35,10 +49,11 @@ def _env() -> Any:
     )
 
 
-def signing_page(view: dict[str, Any], token: str) -> str:
+def signing_page(view: dict[str, Any], token: str, nonce: str) -> str:
     ctx = {
         **view,
         "token": token,
+        "nonce": nonce,
         "annual_fee_figures": amount_in_figures(Decimal(view["annual_fee"])),
         "contract_amount_figures": amount_in_figures(Decimal(view["contract_amount"])),
         "view_json": json.dumps({"document_sha256": view["document_sha256"]}),
@@ -54,6 +69,4 @@ def error_page(exc: Exception) -> Response:
     else:
         raise exc
     html = _env().get_template("error.html").render({"message": message, "status": status})
-    return Response(
-        body=html, status_code=status, headers={"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}
-    )
+    return Response(body=html, status_code=status, headers=page_headers())

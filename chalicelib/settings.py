@@ -40,10 +40,12 @@ class Settings:
     finance_email: str
     operator_email: str
     public_base_url: str
-    link_secret: str
     region: str
     aws_endpoint_url: str | None
     notifier_dlq_url: str | None = None
+    # The link secret's name or ARN in Secrets Manager (never its value): set only for the functions that
+    # mint signing links (the API) or build them into emails (the notifier); see adapters/secrets.py.
+    link_secret_id: str | None = None
     # The audit's anchors (functions/anchor.py): their table and the asymmetric KMS key that signs them. Both are
     # set in every deployed stage (infra/template.yaml) and locally; unset, the audit says anchoring is off.
     anchor_table_name: str | None = None
@@ -55,9 +57,11 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    secret = _required("HETONG_LINK_SECRET")
-    if len(secret) < 32:
-        raise SettingsError("HETONG_LINK_SECRET must be at least 32 characters")
+    if os.environ.get("HETONG_LINK_SECRET"):
+        raise SettingsError(
+            "HETONG_LINK_SECRET must not be set: the link secret lives in Secrets Manager; "
+            "set HETONG_LINK_SECRET_ID to its name or ARN"
+        )
     days = int(os.environ.get("HETONG_SIGNING_LINK_DAYS", "14"))
     if not 1 <= days <= 90:
         raise SettingsError("HETONG_SIGNING_LINK_DAYS must be between 1 and 90")
@@ -71,10 +75,10 @@ def load_settings() -> Settings:
         finance_email=_required("HETONG_FINANCE_EMAIL"),
         operator_email=_required("HETONG_OPERATOR_EMAIL"),
         public_base_url=os.environ.get("HETONG_PUBLIC_BASE_URL", "").strip().rstrip("/"),
-        link_secret=secret,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or _required("AWS_REGION"),
         aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         notifier_dlq_url=os.environ.get("HETONG_NOTIFIER_DLQ_URL") or None,
+        link_secret_id=os.environ.get("HETONG_LINK_SECRET_ID", "").strip() or None,
         anchor_table_name=os.environ.get("HETONG_ANCHOR_TABLE", "").strip() or None,
         anchor_key_id=os.environ.get("HETONG_ANCHOR_KEY_ID", "").strip() or None,
         signing_link_days=days,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -98,7 +97,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "HETONG_FINANCE_EMAIL": finance,
         "HETONG_OPERATOR_EMAIL": operator,
         "HETONG_PUBLIC_BASE_URL": api_url,
-        "HETONG_LINK_SECRET": secrets.token_urlsafe(48),
+        # Where the link secret is (moto's Secrets Manager, a random value), never the value itself.
+        "HETONG_LINK_SECRET_ID": created["secrets"]["LinkSecret"]["arn"],
         "HETONG_ANCHOR_TABLE": created["tables"]["AnchorTable"]["name"],
         "HETONG_ANCHOR_KEY_ID": created["keys"]["AnchorKey"]["arn"],
         "POWERTOOLS_SERVICE_NAME": "hetong",
@@ -129,6 +129,7 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "finance_topic_arn": topic_arn,
         "finance_alerts_queue_url": alerts_url,
         "notifier_dlq_url": env["HETONG_NOTIFIER_DLQ_URL"],
+        "link_secret_arn": env["HETONG_LINK_SECRET_ID"],
         "workers_dlq_url": created["queues"]["WorkersDLQ"]["url"],
         "anchor_table": env["HETONG_ANCHOR_TABLE"],
         "anchor_key_arn": env["HETONG_ANCHOR_KEY_ID"],

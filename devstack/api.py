@@ -26,6 +26,8 @@ def make_server(host: str, port: int) -> Any:
     from chalice.config import Config
     from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
+    from chalicelib.domain.links import redact_link_paths
+
     # socketserver's default listen backlog of 5 resets bursts of concurrent clients.
     ThreadedHTTPServer.request_queue_size = 128
 
@@ -37,6 +39,17 @@ def make_server(host: str, port: int) -> Any:
                 {"Content-Type": "application/json"},
                 '{"error": {"code": "method_not_allowed", "message": "method not allowed"}}',
             )
+
+        def _generic_handle(self) -> None:
+            # API Gateway's identity.sourceIp is the peer of the connection; chalice local hard-codes 127.0.0.1.
+            self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
+            super()._generic_handle()
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # Request lines name /sign/<token>: a working link must not sit in a log.
+            super().log_message("%s", redact_link_paths(format % args))
 
         def __getattr__(self, name: str) -> Any:
             if name.startswith("do_"):  # TRACE, CONNECT, QUERY, anything http.server has no handler for

@@ -11,6 +11,8 @@ from typing import Any
 import boto3
 import yaml
 
+from devstack.local_secrets import create_secret
+
 TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
 
 
@@ -66,6 +68,11 @@ def create_resources(
     out: dict[str, Any] = {"tables": {}, "queues": {}, "keys": {}}
     kinds = ("AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::KMS::Key", "AWS::KMS::Alias")
     for logical, res in template["Resources"].items():
+        if res["Type"] == "AWS::SecretsManager::Secret":
+            secret = create_secret(boto3.client("secretsmanager", **kw), resolve(res.get("Properties", {})))
+            resolve.physical[logical] = secret["arn"]
+            out.setdefault("secrets", {})[logical] = secret
+            continue
         if res["Type"] not in kinds:
             continue  # functions, roles, alarms: Lambda's part is played by devstack's runner
         if res["Type"].startswith("AWS::KMS::"):

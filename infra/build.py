@@ -99,7 +99,7 @@ IMPORT_PLACEHOLDERS = {
     "HETONG_SENDER_EMAIL": "build@example.com",
     "HETONG_FINANCE_EMAIL": "build@example.com",
     "HETONG_OPERATOR_EMAIL": "build@example.com",
-    "HETONG_LINK_SECRET": "build-placeholder-secret-not-used-anywhere",
+    "HETONG_LINK_SECRET_ID": "hetong-build-link-secret",  # a name only; nothing is read at import
 }
 
 

@@ -21,7 +21,8 @@ TEST_ENV = {
     "HETONG_FINANCE_EMAIL": "finance@hetong.test",
     "HETONG_OPERATOR_EMAIL": "operator@hetong.test",
     "HETONG_PUBLIC_BASE_URL": "http://testserver",
-    "HETONG_LINK_SECRET": "test-link-secret-of-at-least-32-characters!",
+    # The name devstack.resources gives the template's LinkSecret for stage "test" (created in moto per test).
+    "HETONG_LINK_SECRET_ID": "hetong-test-link-secret",
     # The audit anchors' table and key (devstack/resources.py creates both from the template, the key with its alias).
     "HETONG_ANCHOR_TABLE": "hetong-test-anchors",
     "HETONG_ANCHOR_KEY_ID": "alias/hetong-test-audit-anchor",

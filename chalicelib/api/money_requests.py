@@ -79,7 +79,7 @@ class WaivePenaltyRequest(RequestBody):
         return commands.WaivePenalty(
             year=year,
             amount=positive_amount(self.amount, "amount"),
-            reason=text(self.reason, "reason", MAX_REASON, multiline=True),
+            reason=text(self.reason, "reason", MAX_REASON),
             on=optional_date(self.on, "on"),
         )
 
@@ -95,7 +95,7 @@ class SetOffRequest(RequestBody):
         return commands.RecordSetOff(
             year=self.year,
             amount=positive_amount(self.amount, "amount"),
-            reason=text(self.reason, "reason", MAX_REASON, multiline=True),
+            reason=text(self.reason, "reason", MAX_REASON),
             on=optional_date(self.on, "on"),
             claim=None if self.claim is None else text(self.claim, "claim", MAX_CLAIM),
         )
@@ -112,7 +112,7 @@ class RefundRequest(RequestBody):
             amount=positive_amount(self.amount, "amount"),
             paid_on=real_date(self.paid_on, "paid_on"),
             voucher_no=self.voucher_no,
-            reason=text(self.reason, "reason", MAX_REASON, multiline=True),
+            reason=text(self.reason, "reason", MAX_REASON),
         )
 
 
@@ -120,4 +120,4 @@ class VoidInvoiceRequest(RequestBody):
     reason: Reason
 
     def command(self) -> commands.VoidInvoice:
-        return commands.VoidInvoice(reason=text(self.reason, "reason", MAX_REASON, multiline=True))
+        return commands.VoidInvoice(reason=text(self.reason, "reason", MAX_REASON))

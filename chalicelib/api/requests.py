@@ -148,7 +148,7 @@ class VoidRequest(RequestBody):
     reason: Reason
 
     def command(self) -> commands.VoidSigning:
-        return commands.VoidSigning(reason=text(self.reason, "reason", MAX_REASON, multiline=True))
+        return commands.VoidSigning(reason=text(self.reason, "reason", MAX_REASON))
 
 
 class SignRequest(RequestBody):
@@ -167,7 +167,7 @@ class DeclineRequest(RequestBody):
     reason: Reason
 
     def command(self) -> commands.Decline:
-        return commands.Decline(reason=text(self.reason, "reason", MAX_REASON, multiline=True))
+        return commands.Decline(reason=text(self.reason, "reason", MAX_REASON))
 
 
 # ---- supplementary agreements and termination notices ------------------------------------------------------
@@ -212,7 +212,7 @@ class ProposeAmendmentRequest(RequestBody):
     reason: Reason
 
     def command(self) -> commands.ProposeAmendment:
-        reason = text(self.reason, "reason", MAX_REASON, multiline=True)
+        reason = text(self.reason, "reason", MAX_REASON)
         return commands.ProposeAmendment(changes=self.changes.command(), reason=reason)
 
 
@@ -226,7 +226,7 @@ class ServeNoticeRequest(RequestBody):
         return commands.ServeNotice(
             by=self.by,
             reason_code=self.reason_code,
-            details=text(self.details, "details", MAX_DETAILS, multiline=True),
+            details=text(self.details, "details", MAX_DETAILS),
             notice_date=optional_date(self.notice_date, "notice_date"),
         )
 
@@ -244,7 +244,7 @@ class WithdrawNoticeRequest(RequestBody):
     withdrawn_on: IsoDate | None = None
 
     def command(self) -> commands.WithdrawNotice:
-        reason = text(self.reason, "reason", MAX_REASON, multiline=True)
+        reason = text(self.reason, "reason", MAX_REASON)
         if not all(isinstance(p, str) for p in self.agreed_by) or sorted(set(self.agreed_by)) != ["client", "vendor"]:
             raise ValidationError(
                 "agreed_by",

@@ -13,6 +13,7 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import http
+from chalicelib.api import client_headers, headers
 from chalicelib.api import money_requests as mq
 from chalicelib.api.body import Body, RequestBody
 from chalicelib.bootstrap import get_deps
@@ -21,6 +22,7 @@ from chalicelib.services import idempotency
 from chalicelib.services.auth import Caller, authorize
 
 app = Chalice(app_name="hetong")
+app.register_middleware(headers.middleware, "http")  # security headers on every response
 STAFF = ("operator", "finance")
 OPERATOR = ("operator",)
 FINANCE = ("finance",)
@@ -113,12 +115,16 @@ def int_query(name: str, default: int) -> int:
 
 
 def client_info() -> tuple[str, str]:
+    """The caller's address as API Gateway saw the connection (`identity.sourceIp`; never a header the client
+    can write) and its user agent. docs/architecture.md, "Security", says what this is behind a CDN."""
     current = request()
     ip = str((current.context.get("identity") or {}).get("sourceIp") or "unknown")
-    forwarded = current.headers.get("x-forwarded-for")
-    if forwarded and ip in ("unknown", "127.0.0.1"):
-        ip = forwarded.split(",")[0].strip()
     return ip, current.headers.get("user-agent", "unknown")
+
+
+def forwarded_for() -> str | None:
+    """X-Forwarded-For as the client (or a proxy) sent it: unverified, recorded only beside the evidence IP."""
+    return client_headers.unverified_forwarded_for(request().headers.get("x-forwarded-for"))
 
 
 def wants_json() -> bool:

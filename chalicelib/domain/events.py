@@ -140,6 +140,7 @@ class SignatureRecorded(Event):
     consent_version: str
     consent_sha256: str
     prev_audit_hash: str
+    forwarded_for: str | None = None  # unverified; see Signature
 
     @classmethod
     def of(cls, subject: str, s: Signature) -> SignatureRecorded:
@@ -155,6 +156,7 @@ class SignatureRecorded(Event):
             consent_version=s.consent_version,
             consent_sha256=s.consent_sha256,
             prev_audit_hash=s.prev_audit_hash,
+            forwarded_for=s.forwarded_for,
         )
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
+from typing import Any
 
 
 def new_token_id() -> str:
@@ -24,3 +26,27 @@ def token_hash(token: str) -> str:
 
 def plausible_token(token: str) -> bool:
     return 40 <= len(token) <= 64 and all(c.isalnum() or c in "-_" for c in token)
+
+
+# Keys whose values are signing-link material: a token id plus the link secret yields a working link. The
+# outbox (which the notifier needs to build each party's link) keeps them; the audit chain, finance alerts
+# and logs never do.
+LINK_MATERIAL = frozenset({"token", "token_id", "revoked_token_id", "token_hash", "signing_url"})
+
+
+def without_link_material(value: Any) -> Any:
+    """`value` (an event's JSON shape) with every link-material key removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_link_material(v) for k, v in value.items() if k not in LINK_MATERIAL}
+    if isinstance(value, list):
+        return [without_link_material(v) for v in value]
+    return value
+
+
+# /sign/<token> and /submit/<token> as they appear in request lines and URLs.
+_LINK_PATH = re.compile(r"/(sign|submit)/[^/?#\s\"']+")
+
+
+def redact_link_paths(text: str) -> str:
+    """`text` with the token of every signing/submission path replaced, for log lines."""
+    return _LINK_PATH.sub(r"/\1/<redacted>", text)

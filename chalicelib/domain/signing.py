@@ -36,6 +36,9 @@ class Signature:
     consent_version: str
     consent_sha256: str
     prev_audit_hash: str
+    # X-Forwarded-For as sent: unverified (any client can write it), kept apart from ip_address, the address
+    # the connection came from.
+    forwarded_for: str | None = None
 
 
 @dataclass

@@ -9,11 +9,19 @@ from chalicelib.domain.glyphs import describe, unprintable
 _LINE_BREAKS = frozenset("\t\n\r")
 
 
+# Bidirectional embeddings, overrides and isolates: they reorder what a reader sees (an email's "moc.live" shown
+# as "evil.com"), and no name, address or reason needs them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def has_control_chars(value: str, *, multiline: bool = False) -> bool:
-    """True if `value` holds a C0 or C1 control character (or DEL); tabs and line breaks pass if multiline."""
+    """True if `value` holds a C0 or C1 control character (or DEL) or a bidi control; tabs and line breaks pass
+    if multiline (free text that reaches an email is never multiline: nothing below 0x20 passes)."""
     for ch in value:
         code = ord(ch)
         if (code < 0x20 or 0x7F <= code <= 0x9F) and not (multiline and ch in _LINE_BREAKS):
+            return True
+        if ch in BIDI_CONTROLS:
             return True
     return False
 
@@ -27,7 +35,7 @@ def clean_text(value: str, field: str, *, max_len: int, multiline: bool = False)
     if len(text) > max_len:
         raise ValidationError(field, f"must be at most {max_len} characters")
     if has_control_chars(text, multiline=multiline):
-        raise ValidationError(field, "must not contain control characters")
+        raise ValidationError(field, "must not contain control characters (line breaks, tabs, bidi controls ...)")
     check_printable(text, field)
     return text
 

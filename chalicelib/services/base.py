@@ -17,6 +17,7 @@ from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.event_codec import encode_fields
 from chalicelib.domain.events import Event, event_payload
+from chalicelib.domain.links import without_link_material
 from chalicelib.services.ports import Changes, OutboxEvent, Repository
 from chalicelib.settings import Settings
 
@@ -33,11 +34,17 @@ class SystemClock:
         return utc_now()
 
 
+def _no_link_secret() -> str:
+    raise RuntimeError("no link secret source is wired into these dependencies (see chalicelib.bootstrap)")
+
+
 @dataclass
 class Deps:
     repo: Repository
     settings: Settings
     clock: Clock
+    # The signing-link secret, read lazily (Secrets Manager when deployed and locally; a fixed one in unit tests).
+    link_secret: Callable[[], str] = _no_link_secret
 
     def now_iso(self) -> str:
         return iso_utc(self.clock.now())
@@ -51,13 +58,15 @@ def event_id(contract_id: str, seq: int) -> str:
 
 
 def stage_events(changes: Changes, events: Sequence[Event], actor: str, at: str) -> None:
-    """Append each event to the contract's hash chain and to the outbox of the same transaction."""
+    """Append each event to the contract's hash chain and to the outbox of the same transaction. The outbox
+    payload keeps the signing links' token ids (the notifier derives each party's link from them); the audit
+    entry, which both staff roles read, never holds link material."""
     c: Contract = changes.contract
     summary = encode_fields(c.summary())
     for ev in events:
         seq = c.audit_seq + 1
         data = event_payload(ev)
-        entry = AuditEntry.make(c.id, seq, at, actor, ev.type, data, c.audit_head)
+        entry = AuditEntry.make(c.id, seq, at, actor, ev.type, without_link_material(data), c.audit_head)
         c.audit_seq, c.audit_head = seq, entry.hash
         changes.audit.append(entry)
         changes.outbox.append(

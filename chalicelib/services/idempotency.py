@@ -30,7 +30,7 @@ def once(deps: Deps, key: str, scope: str, body: Any, fn: Callable[[], dict[str,
 
     from chalicelib.adapters.aws import client
 
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):  # match() would let a trailing newline through ($)
         raise ValidationError("Idempotency-Key", "must be 8–128 characters of letters, digits, '-', '_', ':' or '.'")
     persistence = DynamoDBPersistenceLayer(
         table_name=deps.settings.idempotency_table_name, boto3_client=client("dynamodb", deps.settings)

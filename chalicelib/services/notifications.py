@@ -49,11 +49,12 @@ from chalicelib.domain.events import (
     event_from_payload,
     summary_from_payload,
 )
-from chalicelib.domain.links import link_token
+from chalicelib.domain.links import link_token, without_link_material
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str
 from chalicelib.domain.notices import REASON_CLAUSES
 from chalicelib.domain.signing import PARTY_LABELS
 from chalicelib.services.ports import Email, Mailer, OutboxEvent, Publisher
+from chalicelib.services.quoting import quoted, unlinked
 from chalicelib.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,8 @@ def _env() -> Any:
     )
     # The event templates only compute text; escaping happens once, in the HTML layout.
     text = env.overlay(autoescape=False)
-    text.filters.update(money=money, plain=money_str)
+    # said: a person's words, quoted and defanged; unlinked: a signer-written field, defanged
+    text.filters.update(money=money, plain=money_str, said=quoted, unlinked=unlinked)
     text.globals.update(labels=PARTY_LABELS, clauses=REASON_CLAUSES)
     return env, text
 
@@ -252,12 +254,15 @@ BUILDERS: dict[type[Event], Builder | None] = {
 
 
 class MessageBuilder:
-    def __init__(self, settings: Settings, api_base_url: str) -> None:
+    def __init__(self, settings: Settings, api_base_url: str, link_secret: Callable[[], str] | None = None) -> None:
         self.settings = settings
         self.base = (settings.public_base_url or api_base_url).rstrip("/")
+        self.link_secret = link_secret  # read only when an email needs a signing link
 
     def sign_url(self, token_id: str) -> str:
-        return f"{self.base}/sign/{link_token(self.settings.link_secret, token_id)}"
+        if self.link_secret is None:
+            raise RuntimeError("this message builder has no link secret; it cannot build signing links")
+        return f"{self.base}/sign/{link_token(self.link_secret(), token_id)}"
 
     def build(self, event: OutboxEvent) -> list[Outgoing]:
         cls = EVENT_TYPES.get(event.type)
@@ -274,7 +279,7 @@ class MessageBuilder:
     def _alert(self, event: OutboxEvent) -> Alert:
         """The stored payload as finance subscribers have always had it, less the contract and signing links."""
         c = event.payload["contract"]
-        body = {k: v for k, v in event.payload.items() if k not in ("contract", "links")}
+        body = without_link_material({k: v for k, v in event.payload.items() if k not in ("contract", "links")})
         message = {
             "event_type": event.type,
             "event_id": event.event_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -76,12 +77,22 @@ def receivables(deps: Deps, as_of: date) -> dict[str, Any]:
     }
 
 
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What makes Excel (and LibreOffice, Google Sheets) read a cell as a formula: = + - @, and TAB / CR / LF, which
+# some importers strip before they look. The fullwidth forms (＝ ＋ － ＠) are refused too: an East Asian IME or
+# a sheet's "convert fullwidth" turns them into the ASCII ones, and a party name has no reason to start with one.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# An amount exactly as money_str writes it: a real number, negative ones included (a credit makes net -100.00).
+_AMOUNT = re.compile(r"-?[0-9]+\.[0-9]{2}")
 
 
 def csv_cell(value: str) -> str:
     """A text cell Excel will not run: a leading formula trigger is quoted with ' (OWASP CSV injection)."""
     return "'" + value if value.startswith(_FORMULA_TRIGGERS) else value
+
+
+def csv_amount(value: str) -> str:
+    """An amount cell: left a number when it is one (so finance can sum it), neutralized text otherwise."""
+    return value if _AMOUNT.fullmatch(value) else csv_cell(value)
 
 
 def receivables_csv(report: dict[str, Any]) -> str:
@@ -105,8 +116,13 @@ def receivables_csv(report: dict[str, Any]) -> str:
     )
     for row in report["contracts"]:
         writer.writerow(
-            [csv_cell(row["contract_no"]), csv_cell(row["client"]), row["status"], *[row[k] for k in FIGURES]]
+            [
+                csv_cell(row["contract_no"]),
+                csv_cell(row["client"]),
+                csv_cell(row["status"]),
+                *[csv_amount(row[k]) for k in FIGURES],
+            ]
         )
     totals = report["totals"]
-    writer.writerow(["合计 total", "", "", *[totals[k] for k in FIGURES]])
+    writer.writerow(["合计 total", "", "", *[csv_amount(totals[k]) for k in FIGURES]])
     return "\ufeff" + buf.getvalue()

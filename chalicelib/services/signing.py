@@ -35,9 +35,10 @@ def issue_links(
     expires = iso_utc(now + timedelta(days=deps.settings.signing_link_days))
     links: dict[str, SigningLink] = {}
     tokens: list[SigningToken] = []
+    secret = deps.link_secret()
     for party in parties:
         token_id = new_token_id()
-        hashed = token_hash(link_token(deps.settings.link_secret, token_id))
+        hashed = token_hash(link_token(secret, token_id))
         email = contract.party(party).email
         links[party] = SigningLink(
             token_id=token_id, token_hash=hashed, email=email, issued_at=iso_utc(now), expires_at=expires
@@ -161,7 +162,9 @@ def signing_view(deps: Deps, token: str) -> dict[str, Any]:
     }
 
 
-def _signature(deps: Deps, record: SigningToken, contract: Contract, name: str, ip: str, agent: str) -> Signature:
+def _signature(
+    deps: Deps, record: SigningToken, contract: Contract, name: str, ip: str, agent: str, forwarded: str | None
+) -> Signature:
     """The signer's evidence: who, when, from where, on which document, under which consent text."""
     return Signature(
         party=record.party,
@@ -174,6 +177,7 @@ def _signature(deps: Deps, record: SigningToken, contract: Contract, name: str, 
         consent_version=CONSENT_VERSION,
         consent_sha256=CONSENT_SHA256,
         prev_audit_hash=contract.audit_head,
+        forwarded_for=forwarded,
     )
 
 
@@ -181,7 +185,9 @@ def _signer(record: SigningToken) -> str:
     return f"signer:{record.party}:{record.email}"
 
 
-def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str) -> dict[str, Any]:
+def sign(
+    deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str, forwarded_for: str | None = None
+) -> dict[str, Any]:
     name, shown = command.signer_name, command.document_sha256
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
@@ -192,7 +198,7 @@ def sign(deps: Deps, token: str, command: Sign, ip_address: str, user_agent: str
             raise Conflict(
                 "the document you saw is not the one sent for signature; reload the page", field="document_sha256"
             )
-        signature = _signature(deps, record, contract, name, ip_address, user_agent)
+        signature = _signature(deps, record, contract, name, ip_address, user_agent, forwarded_for)
         events = contract.sign(record.subject, record.party, signature, deps.today())
         uow.raise_event(*events)
         uow.mark_token(record, "used", signature.signed_at)

@@ -39,7 +39,6 @@ PARAMS = {
     "FinanceAlertEmail": "finance@example.com",
     "OperatorEmail": "ops@example.com",
     "PublicBaseUrl": "",
-    "LinkSecret": "s" * 40,
     "LogLevel": "INFO",
 }
 COMMON_ENV = {
@@ -52,7 +51,6 @@ COMMON_ENV = {
     "HETONG_FINANCE_EMAIL",
     "HETONG_OPERATOR_EMAIL",
     "HETONG_PUBLIC_BASE_URL",
-    "HETONG_LINK_SECRET",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
@@ -66,6 +64,7 @@ WORKERS = {
     "AnchorFunction": ("functions.anchor.handler", "cron(45 16 * * ? *)", "anchor"),
 }
 FUNCTIONS = {"APIHandler": "api", "NotifierFunction": "notifier"} | {k: v[2] for k, v in WORKERS.items()}
+LINK_SECRET_READERS = {"APIHandler", "NotifierFunction"}
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
 IAM_POLICY_RESOURCE_TYPES = {"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
 RESTRICTED_SERVICES = ("dynamodb", "ses", "sns")
@@ -236,13 +235,13 @@ def test_template_reads_as_plain_yaml() -> None:
         "FinanceAlertEmail",
         "OperatorEmail",
         "PublicBaseUrl",
-        "LinkSecret",
         "LogLevel",
     } <= set(template["Parameters"])
     assert template["Parameters"]["Stage"]["Default"] == "dev"
     assert template["Parameters"]["PublicBaseUrl"]["Default"] == ""
-    assert template["Parameters"]["LinkSecret"]["NoEcho"] is True
-    assert template["Parameters"]["LinkSecret"]["MinLength"] == 32
+    # No secret is a template parameter (it would sit in the stack's parameters and deploy commands).
+    assert not {name for name in template["Parameters"] if "secret" in name.lower()}
+    assert template["Resources"]["LinkSecret"]["Type"] == "AWS::SecretsManager::Secret"
 
 
 def test_chalice_config_leaves_the_role_to_the_template() -> None:
@@ -525,6 +524,51 @@ def test_settings_moto_does_not_model(translated: dict[str, Any]) -> None:
         assert props["TracingConfig"] == {"Mode": "Active"}
 
 
+@pytest.mark.integration
+def test_link_secret_moto_does_not_model(translated: dict[str, Any]) -> None:
+    """moto's CloudFormation does not create AWS::SecretsManager::Secret (and drops what refers to it): the link
+    secret, who learns its ARN and who may read it are checked on the translated template."""
+    resources = translated["Resources"]
+    secret = resources["LinkSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "SecretString" not in secret["Properties"]  # generated, never written into the template
+    functions = _resources_of(translated, "AWS::Lambda::Function")
+    roles = {name: f["Properties"]["Role"]["Fn::GetAtt"][0] for name, f in functions.items()}
+    for name, function in functions.items():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert "HETONG_LINK_SECRET" not in env, name
+        if name in LINK_SECRET_READERS:
+            assert env["HETONG_LINK_SECRET_ID"] == {"Ref": "LinkSecret"}, name  # its ARN, not its value
+        else:
+            assert "HETONG_LINK_SECRET_ID" not in env, name
+    readers = {role for role, statement in _statements(translated) if "secretsmanager" in json.dumps(statement)}
+    assert readers == {roles[name] for name in LINK_SECRET_READERS}
+    for role, statement in _statements(translated):
+        if role in readers and "secretsmanager" in json.dumps(statement):
+            assert statement["Action"] == "secretsmanager:GetSecretValue", role
+            assert statement["Resource"] == {"Ref": "LinkSecret"}, role
+
+
+@pytest.mark.integration
+def test_the_api_stage_records_no_request_urls_in_traces(translated: dict[str, Any]) -> None:
+    """API Gateway X-Ray segments record each request's full URL (/sign/<token>): the stage is not traced."""
+    for stage in _resources_of(translated, "AWS::ApiGateway::Stage").values():
+        assert not stage["Properties"].get("TracingEnabled", False)
+
+
+@pytest.mark.integration
+def test_api_gateways_own_replies_carry_the_security_headers(translated: dict[str, Any]) -> None:
+    """A 403 for a path with no route, a 413, a 429 come from API Gateway, not the app's middleware."""
+    [api] = _resources_of(translated, "AWS::ApiGateway::RestApi").values()
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = responses[kind]["responseParameters"]
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'"
+        assert headers["gatewayresponse.header.Referrer-Policy"] == "'no-referrer'"
+
+
 # ----------------------------------------------------------------------------- deployed into moto
 
 
@@ -597,7 +641,7 @@ def test_functions(deployed: dict[str, Any]) -> None:
         assert env["HETONG_REPLY_TO_EMAIL"] == "contracts@example.com"
         assert env["HETONG_FINANCE_EMAIL"] == "finance@example.com"
         assert env["HETONG_OPERATOR_EMAIL"] == "ops@example.com"
-        assert env["HETONG_LINK_SECRET"] == PARAMS["LinkSecret"]
+        assert "HETONG_LINK_SECRET" not in env, logical  # the secret's value is never an environment variable
         assert env["POWERTOOLS_SERVICE_NAME"] == "hetong"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Hetong"
         assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"

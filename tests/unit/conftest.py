@@ -27,6 +27,8 @@ from tests.factories import command, contract_body
 from tests.fakes import FakeRepository
 
 OPERATOR = "operator:test"
+# Unit tests have no Secrets Manager: the link secret is this fixed value (integration tests read moto's).
+LINK_SECRET = "unit-test-link-secret-of-at-least-32-characters"
 FINANCE = "finance:test"
 
 
@@ -58,7 +60,7 @@ class Office:
         self.repo = FakeRepository()
         self.settings = load_settings()
         self.clock = FixedClock(shanghai(date(2026, 11, 20)))
-        self.deps = Deps(repo=self.repo, settings=self.settings, clock=self.clock)
+        self.deps = Deps(repo=self.repo, settings=self.settings, clock=self.clock, link_secret=lambda: LINK_SECRET)
 
     # ---- the clock ---------------------------------------------------------------------------------
     def at(self, when: datetime | date | str) -> Office:
@@ -78,10 +80,7 @@ class Office:
     def tokens(self, contract_id: str, event_type: str = "ContractSent") -> dict[str, str]:
         """The raw signing tokens of the newest `event_type` event, as the emailed links carry them."""
         event = self.repo.events(event_type, contract_id)[-1]
-        return {
-            party: link_token(self.settings.link_secret, link["token_id"])
-            for party, link in event.payload["links"].items()
-        }
+        return {party: link_token(LINK_SECRET, link["token_id"]) for party, link in event.payload["links"].items()}
 
     def send(self, contract_id: str) -> dict[str, str]:
         signing.send_for_signature(self.deps, contract_id, OPERATOR)

@@ -23,7 +23,7 @@ class Notifier:
         self.mailer = FakeMailer()
         self.publisher = FakePublisher()
         self.once = DictOnce()
-        self.builder = MessageBuilder(office.settings, "http://api.local")
+        self.builder = MessageBuilder(office.settings, "http://api.local", office.deps.link_secret)
         self.delivery = Delivery(self.builder, self.mailer, self.publisher, self.once)
 
     def deliver(self, event: OutboxEvent) -> list[str]:

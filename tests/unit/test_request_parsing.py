@@ -86,12 +86,6 @@ def test_control_characters_in_free_text_are_refused_by_field(model: Any, body: 
     assert refused.value.field == field
 
 
-def test_multi_line_text_keeps_its_line_breaks_and_tabs() -> None:
-    notice = command(rq.ServeNoticeRequest, _notice(details="第一条：\n\t甲方逾期付款。\r\n第二条"))
-    assert notice.details == "第一条：\n\t甲方逾期付款。\r\n第二条"
-    assert command(rq.DeclineRequest, {"reason": "价格\n不合适"}).reason == "价格\n不合适"
-
-
 @pytest.mark.parametrize(
     ("model", "body", "field"),
     [

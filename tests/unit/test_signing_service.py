@@ -109,7 +109,7 @@ def _not_the_partys_link(office: Office, cid: str, tokens: dict[str, str]) -> st
     # A stored, active token for this contract that is not the vendor's current link (e.g. minted by someone
     # with write access to the table) must not sign for the vendor.
     contract = office.contract(cid)
-    raw = link_token(office.settings.link_secret, "f" * 32)
+    raw = link_token(office.deps.link_secret(), "f" * 32)
     rogue = SigningToken(
         token_hash(raw),
         "f" * 32,
@@ -185,7 +185,7 @@ def test_resending_a_link_revokes_the_old_one(office: Office) -> None:
         reissued["revoked_token_id"]
         == office.repo.events("ContractSent", cid)[0].payload["links"]["client"]["token_id"]
     )
-    new = link_token(office.settings.link_secret, reissued["token_id"])
+    new = link_token(office.deps.link_secret(), reissued["token_id"])
     assert office.contract(cid).signing.links["client"].token_hash == token_hash(new)
     with pytest.raises(TokenRejected):
         office.sign(tokens["client"])

@@ -11,6 +11,7 @@ from chalicelib.api.routing import (
     OPERATOR,
     actor,
     client_info,
+    forwarded_for,
     once,
     route,
     staff,
@@ -72,17 +73,14 @@ def signing_page(token: str) -> Response:
         return pages.error_page(exc)
     if wants_json():
         return http.json_response(view)
-    return Response(
-        body=pages.signing_page(view, token),
-        status_code=200,
-        headers={"Content-Type": "text/html; charset=utf-8", **pages.SECURITY_HEADERS},
-    )
+    nonce = pages.new_nonce()
+    return Response(body=pages.signing_page(view, token, nonce), status_code=200, headers=pages.page_headers(nonce))
 
 
 @route("/sign/{token}", methods=["POST"], body=rq.SignRequest)
 def sign(token: str, body: Body[rq.SignRequest]) -> Response:
     ip, agent = client_info()
-    receipt = signing_service.sign(get_deps(), token, body.parse().command(), ip, agent)
+    receipt = signing_service.sign(get_deps(), token, body.parse().command(), ip, agent, forwarded_for())
     return http.json_response(receipt, 201)
 
 
