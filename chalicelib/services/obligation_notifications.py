@@ -19,7 +19,9 @@ from chalicelib.services.submissions import submit_url
 
 
 def _link(mb: MessageBuilder, env: Envelope, ev: Any) -> str:
-    return submit_url(mb.base, mb.settings.link_secret, env.contract.contract_id, ev.key, ev.period)
+    if mb.link_secret is None:
+        raise RuntimeError("this message builder has no link secret; it cannot build submit links")
+    return submit_url(mb.base, mb.link_secret(), env.contract.contract_id, ev.key, ev.period)
 
 
 def _reminder(mb: MessageBuilder, env: Envelope, ev: Any) -> list[Outgoing]:

@@ -37,7 +37,7 @@ def stage_link(uow: UnitOfWork, st: PeriodState, marks: set[tuple[str, str, str]
         return
     marks.add((key, pid, "link"))
     ob = st.scheduled.obligation
-    token = link_token(uow.deps.settings.link_secret, submit_token_id(contract.id, key, pid))
+    token = link_token(uow.deps.link_secret(), submit_token_id(contract.id, key, pid))
     last_day = st.period.due_on + timedelta(days=LINK_DAYS_AFTER_DUE)
     expires = iso_utc(datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=SHANGHAI))
     body = {

@@ -268,7 +268,7 @@ def test_a_submit_link_is_for_its_period_until_60_days_after_the_due_date(office
     cid = office.activate()
     office.at(shanghai(date(2026, 12, 5), 3))
     obligation_job.run_obligations(office.deps, date(2026, 12, 5))  # the KPI sheet's reminder (due 12-10)
-    token = link_token(office.settings.link_secret, submissions.submit_token_id(cid, "quality_kpis", "2026-11"))
+    token = link_token(office.deps.link_secret(), submissions.submit_token_id(cid, "quality_kpis", "2026-11"))
     # only the hash is stored, and the audit carries no link material
     assert office.repo.get_item(f"SUBMIT#{submissions.token_hash(token)}", "TOKEN") is not None
     assert all(token not in str(e.data) for e in office.repo.get_audit(cid))
@@ -279,7 +279,7 @@ def test_a_submit_link_is_for_its_period_until_60_days_after_the_due_date(office
         submissions.submit_view(office.deps, token)
     assert gone.value.status == 410
     # a link for a period whose reminder never went out does not exist
-    other = link_token(office.settings.link_secret, submissions.submit_token_id(cid, "quality_kpis", "2027-01"))
+    other = link_token(office.deps.link_secret(), submissions.submit_token_id(cid, "quality_kpis", "2027-01"))
     with pytest.raises(TokenRejected) as unknown:
         submissions.submit_view(office.deps, other)
     assert unknown.value.status == 404
