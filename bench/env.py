@@ -76,6 +76,18 @@ def _reset_caches() -> None:
     reset_clients()
 
 
+_CA: list[Any] = []
+
+
+def _authority() -> Any:
+    """One platform CA per bench run (an RSA 3072 key takes a moment to make)."""
+    from chalicelib.pdf_seal.certs import create_authority
+
+    if not _CA:
+        _CA.append(create_authority(STAGE))
+    return _CA[0]
+
+
 @contextmanager
 def stack() -> Iterator[Stack]:
     """A fresh moto account with the template's resources; the app's cached settings and clients are reset
@@ -84,6 +96,7 @@ def stack() -> Iterator[Stack]:
     from moto import mock_aws
 
     from devstack.resources import create_resources
+    from devstack.seal import provision_seal
 
     apply_env()
     with mock_aws():
@@ -91,6 +104,7 @@ def stack() -> Iterator[Stack]:
         boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
         os.environ["HETONG_FINANCE_TOPIC_ARN"] = created["topics"]["FinanceTopic"]
         os.environ["HETONG_NOTIFIER_DLQ_URL"] = created["queues"]["NotifierDLQ"]["url"]
+        os.environ.update(provision_seal(None, REGION, STAGE, _authority(), created))  # the seal key, certificate
         _reset_caches()
         try:
             yield Stack(created)

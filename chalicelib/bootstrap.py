@@ -15,6 +15,8 @@ from chalicelib.settings import Settings, get_settings
 if TYPE_CHECKING:
     from chalicelib.services.anchoring import Anchoring
     from chalicelib.services.notifications import Delivery
+    from chalicelib.services.ports import Attachment
+    from chalicelib.services.signing_codes import CodeSenders
 
 IDEMPOTENCY_DAYS = 14  # a message key is remembered as long as the stream and the DLQ can hand its event back
 
@@ -35,6 +37,7 @@ def use_clock(clock: Clock | None) -> None:
 @lru_cache(maxsize=1)
 def get_deps() -> Deps:
     from chalicelib.adapters.dynamo import DynamoRepository
+    from chalicelib.adapters.seal_keys import KmsSealSource
     from chalicelib.adapters.secrets import SecretsManagerSecret
 
     settings = get_settings()
@@ -42,8 +45,20 @@ def get_deps() -> Deps:
         repo=DynamoRepository(settings),
         settings=settings,
         clock=_Wiring.clock or SystemClock(),
+        seal=KmsSealSource(settings),
         link_secret=SecretsManagerSecret(settings, settings.link_secret_id),
     )
+
+
+@lru_cache(maxsize=1)
+def get_code_senders() -> CodeSenders:
+    """SES (and SNS SMS when HETONG_SMS_CODES is on) for the one-time codes the API sends itself."""
+    from chalicelib.adapters.mail import SesMailer
+    from chalicelib.adapters.sms import SnsSms
+    from chalicelib.services.signing_codes import CodeSenders
+
+    settings = get_settings()
+    return CodeSenders(SesMailer(settings), SnsSms(settings) if settings.sms_codes else None)
 
 
 @dataclass(frozen=True)
@@ -97,12 +112,25 @@ def get_notifier_deps(on_sent: Callable[[], None] = _nothing) -> NotifierDeps:
             senders.pop(key, None)
 
     delivery = Delivery(
-        MessageBuilder(settings, settings.public_base_url, SecretsManagerSecret(settings, settings.link_secret_id)),
+        MessageBuilder(
+            settings,
+            settings.public_base_url,
+            SecretsManagerSecret(settings, settings.link_secret_id),
+            originals=_signed_original,
+        ),
         SesMailer(settings),
         SnsPublisher(settings),
         once,
     )
     return NotifierDeps(delivery=delivery, idempotency=config, park=_dead_letters(settings))
+
+
+def _signed_original(contract_id: str, part: str) -> Attachment:
+    """The in-force emails' attachment: the sealed signed original of `part`, rendered by chalicelib/pdf."""
+    from chalicelib.services import originals, sealing
+
+    deps = get_deps()
+    return sealing.original_attachment(deps, contract_id, part, originals.signed_original_renderer(deps))
 
 
 def _dead_letters(settings: Settings) -> Callable[[str, str, str | None], None]:
@@ -135,4 +163,5 @@ def reset() -> None:
     """Forget the wired dependencies (tests and the local stack change the environment); the clock stays."""
     get_deps.cache_clear()
     get_notifier_deps.cache_clear()
+    get_code_senders.cache_clear()
     get_anchoring.cache_clear()

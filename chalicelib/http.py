@@ -20,6 +20,7 @@ from chalicelib.domain.errors import (
     Unavailable,
     ValidationError,
 )
+from chalicelib.domain.verification import CodeRejected
 from chalicelib.services.auth import Forbidden, Unauthorized
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,18 @@ def error(status: int, code: str, message: str, field: str | None = None) -> Res
     if field is not None:
         body["field"] = field
     return Response(body=json.dumps({"error": body}, ensure_ascii=False), status_code=status, headers=JSON_HEADERS)
+
+
+def code_error(exc: CodeRejected) -> Response:
+    """A refused one-time code: the field is `code`, with the tries left and when to ask again, if known."""
+    body: dict[str, Any] = {"code": exc.code, "message": exc.message, "field": "code"}
+    headers = dict(JSON_HEADERS)
+    if exc.tries_left is not None:
+        body["tries_left"] = exc.tries_left
+    if exc.retry_after is not None:
+        body["retry_after_seconds"] = exc.retry_after
+        headers["Retry-After"] = str(exc.retry_after)
+    return Response(body=json.dumps({"error": body}, ensure_ascii=False), status_code=exc.status, headers=headers)
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -144,6 +157,8 @@ def map_exception(exc: Exception) -> Response:
         return error(401 if isinstance(exc, Unauthorized) else 403, type(exc).__name__.lower(), str(exc))
     if isinstance(exc, TokenRejected):
         return error(exc.status, exc.code, exc.message)
+    if isinstance(exc, CodeRejected):
+        return code_error(exc)
     if isinstance(exc, Conflict):
         return error(422 if exc.code == "idempotency_key_reused" else 409, exc.code, exc.message, exc.field)
     if isinstance(exc, DomainError):

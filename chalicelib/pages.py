@@ -56,7 +56,10 @@ def signing_page(view: dict[str, Any], token: str, nonce: str) -> str:
         "nonce": nonce,
         "annual_fee_figures": amount_in_figures(Decimal(view["annual_fee"])),
         "contract_amount_figures": amount_in_figures(Decimal(view["contract_amount"])),
-        "view_json": json.dumps({"document_sha256": view["document_sha256"]}),
+        # Inside <script>: "<" escaped, so no value can close the element.
+        "view_json": json.dumps(
+            {"document_sha256": view["document_sha256"], "verification": view["verification"]}
+        ).replace("<", "\\u003c"),
     }
     return str(_env().get_template("page.html").render(ctx))
 

@@ -53,6 +53,13 @@ class Settings:
     signing_link_days: int = 14
     overdue_levels: tuple[int, ...] = (1, 15, 30, 60, 90)
     renewal_reminder_days: tuple[int, ...] = (60, 30)
+    signing_reminder_days: int = 3  # a reminder every N days to a party that has not signed (at most 3)
+    sms_codes: bool = False  # one-time codes also by SMS (SNS) to parties with a mobile number
+    # The platform seal (chalicelib/pdf_seal): the KMS key's id or ARN, the SSM path holding its certificate and
+    # the trust root (public), and an RFC 3161 timestamp authority (B-T) when set. Names only, never key material.
+    seal_key_id: str | None = None
+    seal_parameters: str | None = None
+    tsa_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -84,7 +91,19 @@ def load_settings() -> Settings:
         signing_link_days=days,
         overdue_levels=_int_list("HETONG_OVERDUE_LEVELS", "1,15,30,60,90"),
         renewal_reminder_days=_int_list("HETONG_RENEWAL_REMINDER_DAYS", "60,30"),
+        signing_reminder_days=_days("HETONG_SIGNING_REMINDER_DAYS", "3"),
+        sms_codes=os.environ.get("HETONG_SMS_CODES", "").strip().lower() in ("1", "true", "yes", "on"),
+        seal_key_id=os.environ.get("HETONG_SEAL_KEY_ID", "").strip() or None,
+        seal_parameters=os.environ.get("HETONG_SEAL_PARAMETERS", "").strip().rstrip("/") or None,
+        tsa_url=os.environ.get("HETONG_TSA_URL", "").strip() or None,
     )
+
+
+def _days(name: str, default: str) -> int:
+    raw = os.environ.get(name, default).strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 30:
+        raise SettingsError(f"{name} must be a whole number of days from 1 to 30, got {raw!r}")
+    return int(raw)
 
 
 @lru_cache(maxsize=1)

@@ -65,6 +65,9 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
     finance = "finance@hetong.local"
     operator = "operator@hetong.local"
     created = create_resources(moto_url, REGION, stage, finance, sender)
+    from devstack.seal import provision_seal
+
+    seal_env = provision_seal(moto_url, REGION, stage, state_dir / "seal", created)  # the CA stays in .local/seal
     kw: dict[str, Any] = {"endpoint_url": moto_url, "region_name": REGION}
     boto3.client("ses", **kw).verify_email_identity(EmailAddress=sender)
     sns = boto3.client("sns", **kw)
@@ -99,6 +102,7 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "HETONG_PUBLIC_BASE_URL": api_url,
         # Where the link secret is (moto's Secrets Manager, a random value), never the value itself.
         "HETONG_LINK_SECRET_ID": created["secrets"]["LinkSecret"]["arn"],
+        **seal_env,
         "HETONG_ANCHOR_TABLE": created["tables"]["AnchorTable"]["name"],
         "HETONG_ANCHOR_KEY_ID": created["keys"]["AnchorKey"]["arn"],
         "POWERTOOLS_SERVICE_NAME": "hetong",
@@ -138,6 +142,8 @@ def provision(moto_url: str, api_url: str, stage: str, state_dir: Path) -> dict[
         "operator_email": operator,
         "moto_dashboard": f"{moto_url}/moto-api/",
         "ses_messages": f"{moto_url}/moto-api/data.json",
+        "seal_key_id": seal_env["HETONG_SEAL_KEY_ID"],
+        "seal_trust_root": str(state_dir / "seal" / "ca.pem"),
     }
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "credentials.json").write_text(json.dumps(credentials, indent=2) + "\n", encoding="utf-8")

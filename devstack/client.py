@@ -66,7 +66,10 @@ def moto_inbox(endpoint: str, timeout: float = 30.0) -> list[Email]:
     url = endpoint.rstrip("/") + "/moto-api/data.json"
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - the local moto server
         data = json.loads(resp.read())
-    return list(data.get("ses", {}).get("Message", []))
+    ses = data.get("ses", {})
+    # moto lists raw messages (those with attachments) apart: they come after the simple ones here.
+    raw = [from_raw(m["id"], m.get("raw_data", "")) for m in ses.get("RawMessage", [])]
+    return list(ses.get("Message", [])) + raw
 
 
 def moto_inbox_in_process(region: str = "us-east-1") -> list[Email]:
@@ -75,14 +78,42 @@ def moto_inbox_in_process(region: str = "us-east-1") -> list[Email]:
     from moto.ses.models import ses_backends
 
     return [
-        {
+        from_raw(m.id, m.raw_data)
+        if hasattr(m, "raw_data")
+        else {
             "id": m.id,
             "destinations": dict(m.destinations),
             "subject": str(getattr(m, "subject", "")),
-            "body": str(getattr(m, "body", None) or getattr(m, "raw_data", "")),
+            "body": str(getattr(m, "body", "")),
         }
         for m in ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages
     ]
+
+
+def from_raw(message_id: str, raw: str) -> Email:
+    """A raw MIME message in the simple messages' shape: its text and HTML as `body`, plus `attachments`
+    ({"filename", "content_type", "data"})."""
+    from email import message_from_string, policy
+    from email.utils import getaddresses
+
+    message: Any = message_from_string(raw, policy=policy.default)
+    bodies, attachments = [], []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        if part.get_filename():
+            attachments.append(
+                {"filename": part.get_filename(), "content_type": part.get_content_type(), "data": part.get_content()}
+            )
+        else:
+            bodies.append(str(part.get_content()))
+    return {
+        "id": message_id,
+        "destinations": {"ToAddresses": [addr for _, addr in getaddresses([str(message["To"] or "")]) if addr]},
+        "subject": str(message["Subject"] or ""),
+        "body": "\n".join(bodies),
+        "attachments": attachments,
+    }
 
 
 # ---- a running stack ---------------------------------------------------------------------------------------

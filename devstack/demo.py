@@ -507,18 +507,28 @@ class Story:
         token = token_of(link)
         view = self.api.call("GET", f"/sign/{token}", role=None, headers={"Accept": "application/json"})
         expect(view["party"] == party, f"the link emailed to {address} signs for {view['party']}, not the {party}")
-        receipt = self.api.call(
-            "POST",
-            f"/sign/{token}",
-            {"signer_name": signer, "consent": True, "document_sha256": view["document_sha256"]},
-            role=None,
-            expect_status=201,
+        body = {"signer_name": signer, "consent": True, "document_sha256": view["document_sha256"]}
+        if view["verification"]["method"] == "email_code":
+            body["code"] = self.one_time_code(token, address)
+        receipt = self.api.call("POST", f"/sign/{token}", body, role=None, expect_status=201)
+        expect(
+            receipt["receipt"]["verification"] == view["verification"]["method"],
+            f"the signature records verification {receipt['receipt']['verification']}",
         )
         expect(
             receipt["status"] == expected_status,
             f"after the {party} signed, the status is {receipt['status']}, expected {expected_status}",
         )
         return {"view": view, "receipt": receipt, "address": address}
+
+    def one_time_code(self, token: str, address: str) -> str:
+        """Asks for the signer's one-time code and reads it from the email it came in (claimed here)."""
+        self.api.call("POST", f"/sign/{token}/code", {}, role=None, expect_status=201)
+        ((email,),) = self.mail.claim([[(address, "签署验证码")]])
+        found = re.search(r"签署验证码：(\d{6})", str(email.get("subject", "")))
+        expect(found is not None, f"no one-time code in the email to {address}")
+        assert found is not None
+        return found.group(1)
 
     def pay(self, amount: Decimal, paid_on: date, voucher: str, replay: bool = False) -> dict[str, Any]:
         body = {"amount": str(amount), "paid_on": paid_on.isoformat(), "voucher_no": voucher, "method": "bank_transfer"}

@@ -398,11 +398,15 @@ def prune_site(site: Path, roots: Sequence[Requirement], python_version: str, ar
 # libraries and the CJK font are most of it). fontTools' Cython accelerators and their C sources: each has its
 # pure-Python module beside it, which fontTools falls back to. Pillow's AVIF codec (PIL/_avif, libavif):
 # Pillow's AvifImagePlugin imports it optionally, and no document is AVIF.
+# lxml (5 MB of the zip): pyHanko requires it but imports it only to write XMP metadata, optionally (it writes
+# the document information dictionary without it); sealing and checking seals never load it
+# (tests/unit/test_seal_without_lxml.py seals and checks with lxml unimportable).
 UNNEEDED_FILES = (
     "fontTools/**/*.c",
     "fontTools/**/*.so",
     "PIL/_avif.*.so",
     "pillow.libs/libavif-*",
+    "lxml/**/*",
 )
 
 

@@ -14,6 +14,8 @@
 #   HETONG_BUILD_DIR          (optional) default build/STAGE
 #   HETONG_STACK_NAME         (optional) default hetong-STAGE
 #   HETONG_PYTHON             (optional) the Python that runs the data migration, default .venv/bin/python
+#   HETONG_TSA_URL            (optional) RFC 3161 timestamp authority for the seal (B-T); empty = B-B
+#   HETONG_SEAL_CA_DIR        (optional) where the platform CA's key lives, default ~/.hetong-ca/STAGE (keep offline)
 #   AWS_PROFILE / AWS_REGION / AWS_ACCESS_KEY_ID ...: the usual AWS CLI settings
 #
 # After the deploy it runs the data migration (python -m functions.migrate) against the deployed table.
@@ -93,6 +95,7 @@ aws cloudformation deploy \
     "FinanceAlertEmail=$HETONG_FINANCE_EMAIL" \
     "OperatorEmail=$HETONG_OPERATOR_EMAIL" \
     "PublicBaseUrl=${HETONG_PUBLIC_BASE_URL:-}" \
+    "TsaUrl=${HETONG_TSA_URL:-}" \
     "LogLevel=${HETONG_LOG_LEVEL:-INFO}"
 
 aws cloudformation describe-stacks --stack-name "$stack" \
@@ -130,3 +133,15 @@ failed=$(aws lambda invoke --function-name "hetong-$stage-anchor" --cli-binary-f
 cat "$build_dir/anchor-all.json"; echo
 [[ -z $failed || $failed == None ]] ||
   die "the anchor run failed ($failed, above); the stack is deployed: fix the cause and run scripts/deploy.sh again"
+
+# 8. The platform seal's certificate (first deploy only): issued for the KMS key the stack created, from the
+#    platform CA in HETONG_SEAL_CA_DIR, and published in SSM with the trust root. Renew by running
+#    `python -m infra.seal --stage STAGE` again.
+if ! aws ssm get-parameter --name "/hetong/$stage/seal/certificate" >/dev/null 2>&1; then
+  echo "deploy: issuing the platform seal's certificate (python -m infra.seal)"
+  (
+    cd "$repo_root"
+    unset AWS_ENDPOINT_URL
+    "$python" -m infra.seal --stage "$stage" --stack "$stack" ${HETONG_SEAL_CA_DIR:+--ca-dir "$HETONG_SEAL_CA_DIR"}
+  ) || die "issuing the seal certificate failed; the stack is deployed — run python -m infra.seal --stage $stage"
+fi

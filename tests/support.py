@@ -33,10 +33,13 @@ def deliver(aws: dict[str, Any]) -> int:
 
 
 def sent_emails() -> list[dict[str, Any]]:
-    """What moto's SES sent, oldest first, as {"to", "subject", "body"}."""
+    """What moto's SES sent, oldest first, as {"to", "subject", "body", "attachments"}."""
     from devstack.client import moto_inbox_in_process, recipients
 
-    return [{"to": recipients(m), "subject": m["subject"], "body": m["body"]} for m in moto_inbox_in_process(REGION)]
+    return [
+        {"to": recipients(m), "subject": m["subject"], "body": m["body"], "attachments": m.get("attachments", [])}
+        for m in moto_inbox_in_process(REGION)
+    ]
 
 
 def emails_to(address: str) -> list[dict[str, Any]]:

@@ -130,7 +130,10 @@ class DynamoRepository:
     def get_contract(self, contract_id: str) -> Contract:
         self._conn()
         try:
-            rec = ContractRecord.get(contract_pk(contract_id), "META", consistent_read=True)
+            # Only what the aggregate is made of: the index and listing attributes are derived from it.
+            rec = ContractRecord.get(
+                contract_pk(contract_id), "META", consistent_read=True, attributes_to_get=["body", "version"]
+            )
         except DoesNotExist:
             raise NotFound("contract", contract_id) from None
         contract = contract_from_dict(json.loads(rec.body))

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from chalicelib.adapters.aws import client
+from chalicelib.adapters.mime import mime_message
 from chalicelib.services.ports import Email
 from chalicelib.settings import Settings
 
@@ -42,21 +43,29 @@ class SesMailer:
         from botocore.exceptions import BotoCoreError, ClientError
 
         ses = client("sesv2", self._settings)
+        reply_to = email.reply_to or self._settings.reply_to_email
         try:
-            response = ses.send_email(
-                FromEmailAddress=self._settings.sender_email,
-                Destination={"ToAddresses": list(email.to)},
-                ReplyToAddresses=[email.reply_to or self._settings.reply_to_email],
-                Content={
-                    "Simple": {
-                        "Subject": {"Data": email.subject, "Charset": "UTF-8"},
-                        "Body": {
-                            "Text": {"Data": email.text, "Charset": "UTF-8"},
-                            "Html": {"Data": email.html, "Charset": "UTF-8"},
-                        },
-                    }
-                },
-            )
+            if email.attachments:  # SES's Simple content cannot carry files: the whole MIME message, ≤ 10 MB
+                response = ses.send_email(
+                    FromEmailAddress=self._settings.sender_email,
+                    Destination={"ToAddresses": list(email.to)},
+                    Content={"Raw": {"Data": mime_message(email, self._settings.sender_email, reply_to)}},
+                )
+            else:
+                response = ses.send_email(
+                    FromEmailAddress=self._settings.sender_email,
+                    Destination={"ToAddresses": list(email.to)},
+                    ReplyToAddresses=[reply_to],
+                    Content={
+                        "Simple": {
+                            "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                            "Body": {
+                                "Text": {"Data": email.text, "Charset": "UTF-8"},
+                                "Html": {"Data": email.html, "Charset": "UTF-8"},
+                            },
+                        }
+                    },
+                )
         except ClientError as exc:
             code, message = _error_code(exc)
             raise DeliveryFailed("ses", code, message, code in PERMANENT_SES_CODES) from exc

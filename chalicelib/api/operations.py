@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.api import money_requests as mq
 from chalicelib.api import requests as rq
+from chalicelib.api import signing_requests as signing_rq
 from chalicelib.api.body import RequestBody
 
 MONEY = {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$", "example": "120000.00"}
@@ -85,6 +86,8 @@ SIGNER_ERRORS = {
     "409": err("the document is no longer awaiting signatures"),
     "410": err("the link was used, replaced or has expired"),
 }
+CODE_ASKED = {k: err(v) for k, v in signing_rq.CODE_REQUEST_ERRORS.items()}
+CODE_ERRORS = {k: err(v) for k, v in signing_rq.CODE_ERRORS.items()}  # refused one-time codes (field `code`)
 BODY_ERRORS = {"400": err("invalid field (named in error.field)"), "413": err("body too large"), "415": err("not JSON")}
 # A state change by staff: refused if it conflicts with the contract's state; retried safely with a key.
 CHANGE_ERRORS = {
@@ -254,12 +257,21 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
             "Sign",
             {
                 "201": ok("the signature receipt", obj("receipt", "status")),
-                "400": err("invalid field"),
+                "400": err("invalid field (a missing one-time code: field `code`)"),
                 **SIGNER_ERRORS,
+                **CODE_ERRORS,
             },
             params=(TOKEN,),
             body=rq.SignRequest,
         ),
+    },
+    "/sign/{token}/code": {
+        "post": op(
+            "Send the link's signer a one-time code (email, and SMS where configured); 6 digits, 10 minutes",
+            {"201": ok("where it went", obj("sent_to", "channels", "expires_at")), **SIGNER_ERRORS, **CODE_ASKED},
+            params=(TOKEN,),
+            body=signing_rq.CodeRequest,
+        )
     },
     "/sign/{token}/document.pdf": {
         "get": op(
@@ -271,7 +283,7 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
     "/sign/{token}/decline": {
         "post": op(
             "Decline to sign",
-            {"200": ok("declined", obj()), "400": err("invalid field"), **SIGNER_ERRORS},
+            {"200": ok("declined", obj()), "400": err("invalid field"), **SIGNER_ERRORS, **CODE_ERRORS},
             params=(TOKEN,),
             body=rq.DeclineRequest,
         )
@@ -380,6 +392,11 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "/openapi.json": {"get": op("This document", {"200": ok("OpenAPI 3", obj())}, params=())},
 }
+
+# Anyone's calls for checking signed originals live beside this table (chalicelib/api/verify_operations.py).
+from chalicelib.api.verify_operations import VERIFY_PATHS  # noqa: E402
+
+PATHS.update(VERIFY_PATHS)
 
 from chalicelib.api.obligation_operations import OBLIGATION_PATHS  # noqa: E402 - it builds on the helpers above
 

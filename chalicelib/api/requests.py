@@ -39,6 +39,7 @@ MAX_SIGNER_NAME = 100
 Template = Literal[TEMPLATES]  # type: ignore[valid-type]
 ReasonCode = Literal[REASON_CODES]  # type: ignore[valid-type]
 PartyName = Literal["client", "vendor"]
+SigningOrder = Literal["any", "client_first", "vendor_first"]
 Reason = Annotated[str, Meta(min_length=1, max_length=MAX_REASON)]
 Service = Annotated[str, Meta(min_length=1, max_length=MAX_LEN["service"])]
 Services = Annotated[list[Service], Meta(min_length=1, max_length=MAX_SERVICES)]
@@ -106,6 +107,7 @@ class TermsBody(RequestBody):
     signing_place: Annotated[str, Meta(max_length=MAX_LEN["signing_place"])]
     service_standards: ServiceStandardsBody | None = None
     dispute_resolution: DisputeResolutionBody | None = None
+    signer_verification: Literal["email_code", "none"] = "email_code"
     obligations: Annotated[list[ObligationBody], Meta(max_length=30)] | None = None
     vendor_late_penalty: LatePenaltyBody | None = None
     incident_report_hours: Annotated[int, Meta(ge=1, le=720)] | None = None
@@ -128,12 +130,14 @@ class DraftContractRequest(RequestBody):
 
 # ---- signing ---------------------------------------------------------------------------------------------
 class SendRequest(RequestBody):
-    """POST /contracts/{id}/send: the body is optional and has no fields yet."""
+    """POST /contracts/{id}/send: the body is optional; `signing_order` client_first or vendor_first emails
+    only the first party's link now and the other's once the first has signed."""
 
     body_required: ClassVar[bool] = False
+    signing_order: SigningOrder = "any"
 
     def command(self) -> commands.SendForSignature:
-        return commands.SendForSignature()
+        return commands.SendForSignature(signing_order=self.signing_order)
 
 
 class ResendRequest(RequestBody):
@@ -151,23 +155,32 @@ class VoidRequest(RequestBody):
         return commands.VoidSigning(reason=text(self.reason, "reason", MAX_REASON))
 
 
+OneTimeCode = Annotated[
+    str, Meta(pattern=r"^[0-9]{6}$", description="the 6-digit code from POST /sign/{token}/code", examples=["042917"])
+]
+
+
 class SignRequest(RequestBody):
     signer_name: Annotated[str, Meta(min_length=1, max_length=MAX_SIGNER_NAME)]
     consent: bool
     document_sha256: str | None = None
+    code: OneTimeCode | None = None
 
     def command(self) -> commands.Sign:
         name = text(self.signer_name, "signer_name", MAX_SIGNER_NAME)
         if not self.consent:
             raise ValidationError("consent", "must be true: tick the consent box to sign")
-        return commands.Sign(signer_name=name, document_sha256=self.document_sha256)
+        return commands.Sign(signer_name=name, document_sha256=self.document_sha256, code=self.code)
 
 
 class DeclineRequest(RequestBody):
+    """A decline proves control of the link like a signature: it needs the code when the contract does."""
+
     reason: Reason
+    code: OneTimeCode | None = None
 
     def command(self) -> commands.Decline:
-        return commands.Decline(reason=text(self.reason, "reason", MAX_REASON))
+        return commands.Decline(reason=text(self.reason, "reason", MAX_REASON), code=self.code)
 
 
 # ---- supplementary agreements and termination notices ------------------------------------------------------
@@ -210,10 +223,13 @@ class TermsChangesBody(RequestBody):
 class ProposeAmendmentRequest(RequestBody):
     changes: TermsChangesBody
     reason: Reason
+    signing_order: SigningOrder = "any"
 
     def command(self) -> commands.ProposeAmendment:
         reason = text(self.reason, "reason", MAX_REASON)
-        return commands.ProposeAmendment(changes=self.changes.command(), reason=reason)
+        return commands.ProposeAmendment(
+            changes=self.changes.command(), reason=reason, signing_order=self.signing_order
+        )
 
 
 class ServeNoticeRequest(RequestBody):

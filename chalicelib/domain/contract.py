@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain import amendments, notices
+from chalicelib.domain import amendments, notices, reminders
 from chalicelib.domain.amendments import AMENDABLE_FIELDS, Amendment, TermsVersion
 from chalicelib.domain.calendar import add_days, contract_year_start, term_end
 from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationError
@@ -199,7 +199,11 @@ class Contract:
 
     def next_lifecycle_on(self) -> date | None:
         """The next day the lifecycle job must look at this contract: a notice taking effect, a renewal
-        reminder, or the day after the term ends (expiry)."""
+        reminder, the day after the term ends (expiry), or a signing reminder or link expiry (reminders.py)."""
+        days = [d for d in (self._next_term_day(), reminders.next_due(self)) if d is not None]
+        return min(days) if days else None
+
+    def _next_term_day(self) -> date | None:
         if self.status not in ("active", "terminating") or self.effective_date is None:
             return None
         end = self.end_date
@@ -385,8 +389,8 @@ class Contract:
         return notices.withdraw(self, reason, at, today, withdrawn_on)
 
     def due_lifecycle_events(self, as_of: date) -> list[Event]:
-        """Apply what is due on `as_of`: notice effect, expiry, renewal reminders (each once)."""
-        return notices.due_events(self, as_of)
+        """Apply what is due on `as_of`: notice effect, expiry, renewal and signing reminders (each once)."""
+        return notices.due_events(self, as_of) + reminders.due_events(self, as_of)
 
     def copy(self) -> Contract:
         return replace(self)

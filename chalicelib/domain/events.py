@@ -46,6 +46,14 @@ from chalicelib.domain.obligation_events import (
     ServiceStandardBreached,
 )
 from chalicelib.domain.signing import Signature
+from chalicelib.domain.signing_events import (  # registered here so every reader of events knows them
+    SigningCodeRejected,
+    SigningCodeRequested,
+    SigningLinkExpired,
+    SigningLinkLocked,
+    SigningReminder,
+    SigningTurn,
+)
 from chalicelib.domain.terms import Party, Terms
 
 __all__ = [  # re-exported from event_base and money_events, so every event type is importable from here
@@ -72,6 +80,12 @@ __all__ = [  # re-exported from event_base and money_events, so every event type
     "RefundRecorded",
     "ServiceStandardBreached",
     "SetOffRecorded",
+    "SigningCodeRejected",
+    "SigningCodeRequested",
+    "SigningLinkExpired",
+    "SigningLinkLocked",
+    "SigningReminder",
+    "SigningTurn",
     "UnknownEvent",
     "event_from_payload",
     "event_payload",
@@ -140,6 +154,9 @@ class SignatureRecorded(Event):
     consent_version: str
     consent_sha256: str
     prev_audit_hash: str
+    verification: str = "link"  # an entry written before one-time codes existed
+    verified_destination: str | None = None
+    code_sent_at: str | None = None
     forwarded_for: str | None = None  # unverified; see Signature
 
     @classmethod
@@ -156,6 +173,9 @@ class SignatureRecorded(Event):
             consent_version=s.consent_version,
             consent_sha256=s.consent_sha256,
             prev_audit_hash=s.prev_audit_hash,
+            verification=s.verification,
+            verified_destination=s.verified_destination,
+            code_sent_at=s.code_sent_at,
             forwarded_for=s.forwarded_for,
         )
 

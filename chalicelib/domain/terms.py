@@ -282,6 +282,17 @@ class ServiceStandards:
         return cls(Decimal(d["connect_rate_min_pct"]), Decimal(d["satisfaction_min_pct"]))
 
 
+SIGNER_VERIFICATION = ("email_code", "none")
+
+
+def parse_signer_verification(value: object, field: str) -> str:
+    if value is None:
+        return "email_code"
+    if value not in SIGNER_VERIFICATION:
+        raise ValidationError(field, f"must be one of {', '.join(SIGNER_VERIFICATION)}")
+    return str(value)
+
+
 def parse_services(value: object, field: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ValidationError(field, "must be a non-empty list of service descriptions")
@@ -312,6 +323,9 @@ class Terms:
     dispute_resolution: DisputeResolution
     signing_place: str
     service_standards: ServiceStandards | None = None
+    # How a signer proves control of the link before signing. A body stored before this term existed reads
+    # as "none" (what those contracts were sent under); a new contract defaults to "email_code".
+    signer_verification: str = "none"
     # 履约 (domain/obligation_terms.py): None obligations → the template's defaults; None vendor_late_penalty → the
     # late_penalty clause applies to the vendor's lateness too.
     obligations: tuple[Obligation, ...] | None = None
@@ -335,6 +349,9 @@ class Terms:
             dispute_resolution=DisputeResolution.parse(obj.get("dispute_resolution"), f"{field}.dispute_resolution"),
             signing_place=_text(obj, "signing_place", f"{field}.signing_place", max_len=MAX_LEN["signing_place"]),
             service_standards=ServiceStandards.parse(obj.get("service_standards"), f"{field}.service_standards"),
+            signer_verification=parse_signer_verification(
+                obj.get("signer_verification"), f"{field}.signer_verification"
+            ),
             **_obligation_terms(obj, field),
         )
 
@@ -350,6 +367,7 @@ class Terms:
             "dispute_resolution": self.dispute_resolution.to_dict(),
             "signing_place": self.signing_place,
             "service_standards": None if self.service_standards is None else self.service_standards.to_dict(),
+            "signer_verification": self.signer_verification,
             "obligations": None if self.obligations is None else [o.to_dict() for o in self.obligations],
             "vendor_late_penalty": None if self.vendor_late_penalty is None else self.vendor_late_penalty.to_dict(),
             "incident_report_hours": self.incident_report_hours,
@@ -369,6 +387,7 @@ class Terms:
             dispute_resolution=DisputeResolution.from_dict(d["dispute_resolution"]),
             signing_place=d["signing_place"],
             service_standards=None if standards is None else ServiceStandards.from_dict(standards),
+            signer_verification=d.get("signer_verification", "none"),
             # Absent on contracts stored before obligations existed: the defaults.
             obligations=None if d.get("obligations") is None else tuple(map(Obligation.from_dict, d["obligations"])),
             vendor_late_penalty=None

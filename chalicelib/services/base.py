@@ -18,6 +18,7 @@ from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.event_codec import encode_fields
 from chalicelib.domain.events import Event, event_payload
 from chalicelib.domain.links import without_link_material
+from chalicelib.pdf_seal.model import SealSource
 from chalicelib.services.ports import Changes, OutboxEvent, Repository
 from chalicelib.settings import Settings
 
@@ -45,6 +46,7 @@ class Deps:
     clock: Clock
     # The signing-link secret, read lazily (Secrets Manager when deployed and locally; a fixed one in unit tests).
     link_secret: Callable[[], str] = _no_link_secret
+    seal: SealSource | None = None  # the platform seal (services/sealing.py); None where nothing is sealed
 
     def now_iso(self) -> str:
         return iso_utc(self.clock.now())

@@ -25,7 +25,10 @@ class DraftContract:
 
 @dataclass(frozen=True)
 class SendForSignature:
-    """Nothing to choose yet; DESIGN's optional `signing_order` will land here."""
+    """`signing_order`: any (both links go out now), client_first or vendor_first (the second link goes out
+    when the first party has signed)."""
+
+    signing_order: str = "any"
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,13 @@ class Sign:
 
     signer_name: str
     document_sha256: str | None = None
+    code: str | None = None  # the one-time code, when the contract requires signer verification
 
 
 @dataclass(frozen=True)
 class Decline:
     reason: str
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class TermsChanges:
 class ProposeAmendment:
     changes: TermsChanges
     reason: str
+    signing_order: str = "any"  # as for sending the contract: the second link goes out after the first signed
 
 
 # ---- money (the receivables ledger) -------------------------------------------------------------------------

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import asdict
+from dataclasses import MISSING, asdict, fields
 from typing import Any
 
 from chalicelib.domain.actors import describe_actor
 from chalicelib.domain.audit import AuditEntry, sha256_hex, verify_chain
-from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract
+from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract, Signature
 from chalicelib.domain.documents import document_sha256, render_contract_document
 from chalicelib.domain.errors import ValidationError
 from chalicelib.services.anchoring import Anchoring, anchor_report
@@ -98,6 +98,9 @@ def audit_report(deps: Deps, contract_id: str, anchoring: Anchoring | None = Non
 Signed = dict[tuple[str, str], dict[str, Any]]
 
 
+_LATER_EVIDENCE = {f.name: f.default for f in fields(Signature) if f.default is not MISSING}
+
+
 def _what_the_chain_froze(entries: list[AuditEntry]) -> tuple[dict[str, str], Signed]:
     """Each document's SHA-256 as the chain recorded it, and each signature's evidence by (subject, party)."""
     frozen: dict[str, str] = {}
@@ -115,7 +118,8 @@ def _what_the_chain_froze(entries: list[AuditEntry]) -> tuple[dict[str, str], Si
             frozen[str(e.data.get("document"))] = sha
         elif e.type == "SignatureRecorded":
             subject_party = (str(e.data.get("subject")), str(e.data.get("party")))
-            signed[subject_party] = {k: v for k, v in e.data.items() if k != "subject"}
+            # A field the evidence gained later reads as its default in an entry written before it existed.
+            signed[subject_party] = {**_LATER_EVIDENCE, **{k: v for k, v in e.data.items() if k != "subject"}}
     return frozen, signed
 
 

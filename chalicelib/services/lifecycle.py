@@ -26,7 +26,7 @@ from chalicelib.services.commands import ProposeAmendment, ServeNotice, Withdraw
 from chalicelib.services.documents import TITLES
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
 from chalicelib.services.obligation_documents import PERFORMANCE_WORDING
-from chalicelib.services.signing import issue_links
+from chalicelib.services.signing import apply_order, issue_links
 from chalicelib.services.unit_of_work import UnitOfWork, run
 
 
@@ -207,7 +207,8 @@ def propose_amendment(deps: Deps, contract_id: str, command: ProposeAmendment, a
         amendment, proposed = contract.propose_amendment(changes, reason, deps.now_iso(), sha)
         subject = f"amendment:{amendment.no}"
         links, tokens = issue_links(deps, contract, subject, sha)
-        uow.raise_event(proposed, contract.send_amendment(amendment.no, links, deps.now_iso()))
+        sent = contract.send_amendment(amendment.no, links, deps.now_iso())
+        uow.raise_event(proposed, apply_order(amendment.signing, sent, command.signing_order, deps.settings))
         uow.add_tokens(tokens)
         uow.add_document(subject, html, sha)
         uow.commit()

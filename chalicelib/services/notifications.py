@@ -49,11 +49,11 @@ from chalicelib.domain.events import (
     event_from_payload,
     summary_from_payload,
 )
-from chalicelib.domain.links import link_token, without_link_material
+from chalicelib.domain.links import link_token, signing_token, without_link_material
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str
 from chalicelib.domain.notices import REASON_CLAUSES
 from chalicelib.domain.signing import PARTY_LABELS
-from chalicelib.services.ports import Email, Mailer, OutboxEvent, Publisher
+from chalicelib.services.ports import Attachment, Email, Mailer, OutboxEvent, Publisher
 from chalicelib.services.quoting import quoted, unlinked
 from chalicelib.settings import Settings
 
@@ -169,7 +169,7 @@ def _invitations(template: str) -> Builder:
                     template,
                     link.email,
                     env.contract,
-                    url=mb.sign_url(link.token_id),
+                    url=mb.sign_url(link.token_id, env.contract.contract_id),
                     ev=ev,
                     party=party,
                     link=link,
@@ -254,15 +254,26 @@ BUILDERS: dict[type[Event], Builder | None] = {
 
 
 class MessageBuilder:
-    def __init__(self, settings: Settings, api_base_url: str, link_secret: Callable[[], str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        api_base_url: str,
+        link_secret: Callable[[], str] | None = None,
+        originals: Callable[[str, str], Attachment] | None = None,
+    ) -> None:
         self.settings = settings
         self.base = (settings.public_base_url or api_base_url).rstrip("/")
         self.link_secret = link_secret  # read only when an email needs a signing link
+        # (contract id, part) → the signed original to attach to the "in force" emails (services/original_mail)
+        self.originals = originals
 
-    def sign_url(self, token_id: str) -> str:
+    def sign_url(self, token_id: str, contract_id: str | None = None) -> str:
+        """The link as emailed: with the contract id (one-read signing) when it is known."""
         if self.link_secret is None:
             raise RuntimeError("this message builder has no link secret; it cannot build signing links")
-        return f"{self.base}/sign/{link_token(self.link_secret(), token_id)}"
+        if contract_id is None:
+            return f"{self.base}/sign/{link_token(self.link_secret(), token_id)}"
+        return f"{self.base}/sign/{signing_token(self.link_secret(), contract_id, token_id)}"
 
     def build(self, event: OutboxEvent) -> list[Outgoing]:
         cls = EVENT_TYPES.get(event.type)
@@ -322,5 +333,11 @@ class Delivery:
         return sent
 
 
-# 履约 builders live in their own module and register themselves here (imported last: they build on the above).
-from chalicelib.services import obligation_notifications  # noqa: E402, F401
+# Builders kept in their own modules register themselves into BUILDERS when imported (here, so every user of
+# BUILDERS sees them): the in-force emails (ContractActivated, AmendmentEffective) carry the signed original
+# (original_mail, replacing the two entries above); the signing events' (signing_messages).
+from chalicelib.services import (
+    obligation_notifications,  # noqa: F401 - 履约
+    original_mail,  # noqa: F401
+)
+from chalicelib.services import signing_messages as _signing_messages  # noqa: E402, F401

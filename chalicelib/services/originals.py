@@ -14,10 +14,10 @@ from chalicelib.domain.calendar import SHANGHAI, iso_utc
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.documents import document_sha256
 from chalicelib.domain.errors import TokenRejected, ValidationError
-from chalicelib.domain.links import plausible_token, token_hash
 from chalicelib.services.base import Deps
 from chalicelib.services.letters import letter_html
 from chalicelib.services.ports import StoredDocument
+from chalicelib.services.signing_links import find_link
 
 if TYPE_CHECKING:
     from chalicelib.pdf import PdfSource
@@ -86,11 +86,10 @@ def _pdf_of(deps: Deps, contract: Contract, doc: StoredDocument, as_of: date | N
 
 def original_pdf(deps: Deps, contract: Contract, part: str, doc: StoredDocument | None = None) -> bytes:
     """The signed original of `part` (contract or amendment:N, signed by both parties): the frozen document and
-    its certificate page. Not yet sealed: the platform's PAdES seal is applied here, on these bytes."""
-    from chalicelib.pdf import verify_url
+    its certificate page, under the platform's PAdES seal (services/sealing.py)."""
+    from chalicelib.services.sealing import sealed_original
 
-    at = verify_url(deps.settings.public_base_url, contract.contract_no, part)
-    return signed_original_renderer(deps, doc)(contract, part, at)
+    return sealed_original(deps, contract, part, signed_original_renderer(deps, doc))
 
 
 Render = Callable[[Contract, str, str], bytes]
@@ -134,14 +133,9 @@ def _dated(contract: Contract, part: str, day: date) -> str:
 def signer_pdf(deps: Deps, token: str) -> PdfFile:
     """The document a signing link is for, as PDF: while the link is live, the document to read; after its holder
     signed (the link is then used), the signer's copy, which is the signed original once both parties signed."""
-    if not plausible_token(token):
-        raise TokenRejected("this signing link is not valid", 404)
-    record = deps.repo.find_token(token_hash(token))
-    if record is None:
-        raise TokenRejected("this signing link is not valid", 404)
+    record, contract = find_link(deps, token)  # used: its party signed with it (the contract records that)
     if record.status == "revoked":
         raise TokenRejected("this signing link was replaced or withdrawn; use the newest link you received", 410)
     if record.status != "used" and datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
         raise TokenRejected("this signing link has expired; ask for a new one", 410)
-    contract = deps.repo.get_contract(record.contract_id)
     return _pdf_of(deps, contract, deps.repo.get_document(contract.id, record.subject), None)

@@ -197,12 +197,20 @@ class Repository(Protocol):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. application/pdf
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Email:
     to: tuple[str, ...]
     subject: str
     text: str
     html: str
     reply_to: str | None = None
+    attachments: tuple[Attachment, ...] = ()  # sent as raw MIME (the signed original of a document in force)
 
 
 class Mailer(Protocol):

@@ -3,21 +3,26 @@ signatures and declines with their evidence, reissue and void links. One mechani
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import asdict, replace
+from datetime import timedelta
+from typing import Any, TypeVar
 
+from chalicelib.domain import verification
 from chalicelib.domain.audit import sha256_hex
 from chalicelib.domain.calendar import iso_utc
-from chalicelib.domain.contract import PARTIES, PARTY_LABELS, Contract, Signature, SigningLink
-from chalicelib.domain.errors import Conflict, TokenRejected
-from chalicelib.domain.links import link_token, new_token_id, plausible_token, token_hash
+from chalicelib.domain.contract import PARTIES, PARTY_LABELS, Contract, Signature, SignatureSet, SigningLink
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.events import AmendmentSent, ContractSent
+from chalicelib.domain.links import link_token, new_token_id, token_hash
 from chalicelib.domain.money import amount_in_words, money_str
+from chalicelib.domain.verification import CodeCheck
 from chalicelib.services.base import Deps
 from chalicelib.services.commands import Decline, ResendLink, Sign, VoidSigning
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
 from chalicelib.services.ports import SigningToken
+from chalicelib.services.signing_links import resolve_token as resolve_token  # re-exported
 from chalicelib.services.unit_of_work import UnitOfWork, run
+from chalicelib.settings import Settings
 
 CONSENT_VERSION = "2026-11-v1"
 CONSENT_TEXT = (
@@ -58,11 +63,24 @@ def issue_links(
     return links, tokens
 
 
-def send_for_signature(deps: Deps, contract_id: str, actor: str) -> Contract:
+SentEvent = TypeVar("SentEvent", ContractSent, AmendmentSent)
+
+
+def apply_order(sigset: SignatureSet, sent: SentEvent, order: str, settings: Settings) -> SentEvent:
+    """The document's signing order and reminder period; the send event then carries only the links emailed now
+    (under an order, the first party's)."""
+    sigset.order = order
+    sigset.remind_every_days = settings.signing_reminder_days
+    first = verification.first_links(order, sigset.links)
+    return replace(sent, links={p: sent.links[p] for p in first})
+
+
+def send_for_signature(deps: Deps, contract_id: str, actor: str, order: str = "any") -> Contract:
     def attempt(uow: UnitOfWork) -> Contract:
         contract = uow.contract(contract_id)
         links, tokens = issue_links(deps, contract, "contract", contract.signing.document_sha256)
-        uow.raise_event(contract.send_for_signature(links, deps.now_iso()))
+        sent = contract.send_for_signature(links, deps.now_iso())
+        uow.raise_event(apply_order(contract.signing, sent, order, deps.settings))
         uow.add_tokens(tokens)
         uow.commit()
         return contract
@@ -83,6 +101,7 @@ def resend_link(deps: Deps, contract_id: str, command: ResendLink, actor: str) -
     def attempt(uow: UnitOfWork) -> Contract:
         contract = uow.contract(contract_id)
         sigset = contract.signature_set(subject)
+        verification.check_resend(sigset, party)
         links, tokens = issue_links(deps, contract, subject, sigset.document_sha256, (party,))
         old, event = contract.reissue_link(subject, party, links[party])
         uow.raise_event(event)
@@ -105,29 +124,6 @@ def void_signing(deps: Deps, contract_id: str, subject: str, command: VoidSignin
         return contract
 
     return run(deps, actor, attempt)
-
-
-def resolve_token(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
-    """The token's record and its contract, or TokenRejected saying why (nothing is changed)."""
-    if not plausible_token(token):
-        raise TokenRejected("this signing link is not valid", 404)
-    record = deps.repo.find_token(token_hash(token))
-    if record is None:
-        raise TokenRejected("this signing link is not valid", 404)
-    if record.status == "used":
-        raise TokenRejected("this signing link has already been used", 410)
-    if record.status == "revoked":
-        raise TokenRejected("this signing link was replaced or withdrawn; use the newest link you received", 410)
-    if datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
-        raise TokenRejected("this signing link has expired; ask for a new one", 410)
-    contract = deps.repo.get_contract(record.contract_id)
-    status = contract.subject_status(record.subject)
-    if status != "awaiting_signatures":
-        raise TokenRejected(f"this document is no longer awaiting signatures (status: {status})", 409)
-    sigset = contract.signature_set(record.subject)
-    if sigset.links.get(record.party) is None or sigset.links[record.party].token_hash != record.token_hash:
-        raise TokenRejected("this signing link was replaced; use the newest link you received", 410)
-    return record, contract
 
 
 def signing_view(deps: Deps, token: str) -> dict[str, Any]:
@@ -159,13 +155,23 @@ def signing_view(deps: Deps, token: str) -> dict[str, Any]:
         "signed_by": sorted(sigset.signatures),
         "consent": {"version": CONSENT_VERSION, "text": CONSENT_TEXT, "sha256": CONSENT_SHA256},
         "expires_at": record.expires_at,
+        "signing_order": sigset.order,
+        "verification": verification.link_state(contract, sigset.links[record.party]),
     }
 
 
 def _signature(
-    deps: Deps, record: SigningToken, contract: Contract, name: str, ip: str, agent: str, forwarded: str | None
+    deps: Deps,
+    record: SigningToken,
+    contract: Contract,
+    name: str,
+    ip: str,
+    agent: str,
+    forwarded: str | None,
+    check: CodeCheck,
 ) -> Signature:
-    """The signer's evidence: who, when, from where, on which document, under which consent text."""
+    """The signer's evidence: who, when, from where, on which document, under which consent text, verified
+    how (and where the code went)."""
     return Signature(
         party=record.party,
         signer_name=name,
@@ -177,12 +183,25 @@ def _signature(
         consent_version=CONSENT_VERSION,
         consent_sha256=CONSENT_SHA256,
         prev_audit_hash=contract.audit_head,
+        verification=check.verification,
+        verified_destination=check.destination,
+        code_sent_at=check.sent_at,
         forwarded_for=forwarded,
     )
 
 
 def _signer(record: SigningToken) -> str:
     return f"signer:{record.party}:{record.email}"
+
+
+def _check_code(deps: Deps, uow: UnitOfWork, record: SigningToken, contract: Contract, code: str | None) -> CodeCheck:
+    """The code check on the contract as read (no extra request); a wrong try is committed, then refused."""
+    check = verification.check_code(contract, record.subject, record.party, code, deps.clock.now())
+    if check.error is not None:
+        uow.raise_event(*check.events)
+        uow.commit()
+        raise check.error
+    return check
 
 
 def sign(
@@ -198,10 +217,14 @@ def sign(
             raise Conflict(
                 "the document you saw is not the one sent for signature; reload the page", field="document_sha256"
             )
-        signature = _signature(deps, record, contract, name, ip_address, user_agent, forwarded_for)
+        check = _check_code(deps, uow, record, contract, command.code)
+        signature = _signature(deps, record, contract, name, ip_address, user_agent, forwarded_for, check)
         events = contract.sign(record.subject, record.party, signature, deps.today())
-        uow.raise_event(*events)
-        uow.mark_token(record, "used", signature.signed_at)
+        turn = verification.release_turn(
+            contract, record.subject, record.party, deps.clock.now(), deps.settings.signing_link_days
+        )
+        uow.raise_event(*events, *([turn] if turn is not None else []))
+        # No token write: the contract records the signature, which retires the link (resolve_token).
         if any(e.type == "AmendmentEffective" for e in events):
             apply_to_issued_fees(uow, contract)
         uow.commit(at=signature.signed_at)
@@ -227,6 +250,7 @@ def decline(deps: Deps, token: str, command: Decline, ip_address: str, user_agen
         record, contract = resolve_token(deps, token)
         uow.adopt(contract)
         uow.actor = _signer(record)
+        _check_code(deps, uow, record, contract, command.code)
         at = deps.now_iso()
         uow.raise_event(contract.decline(record.subject, record.party, reason, at))
         uow.mark_token(record, "used", at)

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.contract import Contract, TerminationNotice
+from chalicelib.domain.contract import Contract, SigningLink, TerminationNotice
 from chalicelib.domain.event_codec import encode_fields
 from chalicelib.domain.money import amount_in_words, money_str
 
@@ -53,6 +53,8 @@ def contract_response(c: Contract) -> dict[str, Any]:
             p for p in ("client", "vendor") if c.status == "awaiting_signatures" and p not in c.signing.signatures
         ],
         "declined": c.signing.declined,
+        "signing_order": c.signing.order,
+        "signing_links": {p: link_view(link) for p, link in sorted(c.signing.links.items())},
         "invoiced_years": c.invoiced_years,
         "next_invoice_on": _d(c.next_invoice_on()),
         "amendments": [
@@ -72,6 +74,18 @@ def contract_response(c: Contract) -> dict[str, Any]:
         "notices": [notice_response(n) for n in c.notices],
         "closed_on": _d(c.closed_on),
         "closed_reason": c.closed_reason,
+    }
+
+
+def link_view(link: SigningLink) -> dict[str, Any]:
+    """A party's link as staff see it: no token material, only its state."""
+    return {
+        "email": link.email,
+        "issued_at": link.issued_at,
+        "expires_at": link.expires_at,
+        "reminders_sent": link.reminders_sent,
+        "locked": link.locked_at is not None,
+        "wrong_codes": link.failures,
     }
 
 

@@ -15,6 +15,8 @@ from chalicelib.services.auth import create_api_key
 from chalicelib.services.base import Deps
 from chalicelib.settings import reset_settings
 from devstack.resources import create_resources
+from devstack.seal import provision_seal
+from tests.seal_support import authority
 
 
 @pytest.fixture
@@ -24,6 +26,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="contracts@hetong.test")
         monkeypatch.setenv("HETONG_FINANCE_TOPIC_ARN", created["topics"]["FinanceTopic"])
         monkeypatch.setenv("HETONG_NOTIFIER_DLQ_URL", created["queues"]["NotifierDLQ"]["url"])
+        for name, value in provision_seal(None, "us-east-1", "test", authority("test"), created).items():
+            monkeypatch.setenv(name, value)
         reset_settings()
         reset()
         reset_clients()

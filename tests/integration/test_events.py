@@ -55,3 +55,12 @@ def test_api_samples(world: Any) -> None:
     world.ok("POST", f"/contracts/{active}/termination/withdraw", load("api/withdraw-notice.json"))
     for name in ("sign.json", "decline.json"):
         assert isinstance(load(f"api/{name}"), dict)
+
+
+def test_the_verify_sample_is_api_gateways_base64_pdf(world: Any) -> None:
+    from app import app
+
+    response = app(load("api/verify-pdf.json"), LocalContext("hetong-api"))
+    assert response["statusCode"] == 200, response
+    verdict = json.loads(response["body"])
+    assert verdict["genuine"] is False and verdict["problems"] == ["the file carries no Hetong seal"]

@@ -204,7 +204,11 @@ def deployed(packaged: Packaged, translated: dict[str, Any]) -> dict[str, Any]:
                 document = policy["PolicyDocument"]
                 if isinstance(document, str):  # moto's CloudFormation stores the dict's repr()
                     document = ast.literal_eval(document)
-                role_policies[role["Arn"]] = document
+                # A role may have several inline policies (the seal's is a separate AWS::IAM::Policy): all
+                # their statements count.
+                merged = role_policies.setdefault(role["Arn"], {"Statement": []})
+                statements = document["Statement"]
+                merged["Statement"] += statements if isinstance(statements, list) else [statements]
         log_groups = {g["logGroupName"]: g for g in session.client("logs").describe_log_groups()["logGroups"]}
     return {
         "stack": stack,
@@ -466,7 +470,9 @@ def test_one_role_per_function_and_the_grants_each_needs(translated: dict[str, A
         if name == roles["NotifierFunction"] and s.get("Sid") == "IdempotencyTable"
         for a in _as_list(s["Action"])
     }
-    assert not grants(roles["APIHandler"]) & {"ses:SendEmail", "sns:Publish"}
+    # The API emails one-time codes itself (never queued in plain form); it publishes nothing to SNS.
+    assert "ses:SendEmail" in grants(roles["APIHandler"])
+    assert not grants(roles["APIHandler"]) & {"sns:Publish"}
 
 
 @pytest.mark.integration
@@ -707,3 +713,29 @@ def test_deployed_policies_point_at_the_deployed_resources(deployed: dict[str, A
         role = deployed["functions"][f"hetong-test-{suffix}"]["Role"]
         worker = {s["Sid"]: s for s in deployed["role_policies"][role]["Statement"]}
         assert worker["OnFailureDestination"]["Resource"] == outputs["WorkersDLQArn"]
+
+
+@pytest.mark.integration
+def test_only_the_sealing_functions_may_sign_with_the_seal_key(
+    translated: dict[str, Any], deployed: dict[str, Any]
+) -> None:
+    key = translated["Resources"]["SealKey"]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("RSA_2048", "SIGN_VERIFY")
+    statements = key["KeyPolicy"]["Statement"]
+    actions = [a for s in statements for a in _as_list(s["Action"])]
+    assert "kms:*" not in actions and actions.count("kms:Sign") == 1  # no delegation to IAM, one signer grant
+    [signers] = [s for s in statements if "kms:Sign" in _as_list(s["Action"])]
+    assert sorted(p["Fn::GetAtt"][0] for p in signers["Principal"]["AWS"]) == ["ApiRole", "NotifierRole"]
+    # Every function is told the key's and the certificates' names, never key material
+    env = translated["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["HETONG_SEAL_KEY_ID"] == {"Fn::GetAtt": ["SealKey", "Arn"]}
+    assert env["HETONG_SEAL_PARAMETERS"] == {"Fn::Sub": "/hetong/${Stage}/seal"}
+    # Deployed: the two sealing roles read the seal's parameters, the workers do not
+    parameter = f"arn:aws:ssm:{REGION}:123456789012:parameter/hetong/test/seal/*"
+    for function in ("hetong-test-api", "hetong-test-notifier"):
+        role = deployed["functions"][function]["Role"]
+        granted = {s["Sid"]: s for s in deployed["role_policies"][role]["Statement"]}
+        assert granted["SealCertificates"]["Resource"] == parameter, function
+    for _, _, suffix in WORKERS.values():
+        role = deployed["functions"][f"hetong-test-{suffix}"]["Role"]
+        assert "SealCertificates" not in {s.get("Sid") for s in deployed["role_policies"][role]["Statement"]}

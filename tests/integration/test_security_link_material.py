@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.domain.links import link_token
+from chalicelib.domain.links import signing_token
 from chalicelib.settings import SettingsError, load_settings
 from tests.support import finance_messages, signing_link, token_of
 
@@ -75,7 +75,8 @@ def test_the_link_secret_is_read_from_secrets_manager_not_the_environment(world:
     token = token_of(signing_link("client@example.com"))
     outbox = [i for i in _table_items(world.aws) if i.get("kind") == "outbox" and i["type"] == "ContractSent"]
     [sent] = [json.loads(str(i["payload"])) for i in outbox]
-    assert token == link_token(secret, sent["links"]["client"]["token_id"])
+    # (the link carries the contract id before that HMAC: domain/links.signing_token)
+    assert token == signing_token(secret, cid, sent["links"]["client"]["token_id"])
 
 
 def test_a_secret_value_in_the_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,6 +25,10 @@ from chalicelib.settings import load_settings
 from tests.clocks import FixedClock
 from tests.factories import command, contract_body
 from tests.fakes import FakeRepository
+from tests.seal_support import local_source
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import Attachment
 
 OPERATOR = "operator:test"
 # Unit tests have no Secrets Manager: the link secret is this fixed value (integration tests read moto's).
@@ -60,7 +64,14 @@ class Office:
         self.repo = FakeRepository()
         self.settings = load_settings()
         self.clock = FixedClock(shanghai(date(2026, 11, 20)))
-        self.deps = Deps(repo=self.repo, settings=self.settings, clock=self.clock, link_secret=lambda: LINK_SECRET)
+        # The seal on signed originals: a key in memory under a CA made once per process (tests/seal_support.py)
+        self.deps = Deps(
+            repo=self.repo,
+            settings=self.settings,
+            clock=self.clock,
+            link_secret=lambda: LINK_SECRET,
+            seal=local_source(),
+        )
 
     # ---- the clock ---------------------------------------------------------------------------------
     def at(self, when: datetime | date | str) -> Office:
@@ -141,6 +152,13 @@ class Office:
     def run_lifecycle(self, as_of: date) -> dict[str, Any]:
         self.at(shanghai(as_of, 3))
         return lifecycle.run_lifecycle(self.deps, as_of)
+
+    def original(self, contract_id: str, part: str) -> Attachment:
+        """The sealed signed original the in-force emails attach (MessageBuilder's `originals`), as deployed:
+        rendered by chalicelib/pdf and sealed with the in-memory key."""
+        from chalicelib.services import originals, sealing
+
+        return sealing.original_attachment(self.deps, contract_id, part, originals.signed_original_renderer(self.deps))
 
     # ---- reading back -------------------------------------------------------------------------------
     def contract(self, contract_id: str) -> Contract:

@@ -110,7 +110,8 @@ def test_a_signed_contract_pdf_is_the_original_with_its_certificate(office: Offi
         assert name in certificate and contract.party(who).name in certificate
         assert contract.party(who).email in certificate and ip in certificate and at in certificate
     assert flat(EDGE) in certificate
-    assert "2026-11-v1" in certificate and "本人专属签署链接" in certificate  # verification: the link (no code yet)
+    # verification: the contract required no one-time code (tests/factories drafts with signer_verification none)
+    assert "2026-11-v1" in certificate and "签署链接（未要求验证码）" in certificate
     audit = office.repo.get_audit(cid)
     head = [e for e in audit if e.type == "SignatureRecorded"][-1].hash
     assert contract.signing.document_sha256 in certificate and head in certificate
@@ -136,7 +137,7 @@ def test_the_certificate_reads_the_verification_method_when_the_evidence_has_one
     object.__setattr__(with_code, "verification", "email_code")
     contract.signing.signatures["client"] = with_code
     evidence = certificate_evidence(contract, "contract", office.repo.get_audit(cid), "https://hetong.example/verify")
-    assert [s.verification for s in evidence.signers] == ["email_code", "link"]
+    assert [s.verification for s in evidence.signers] == ["email_code", "none"]
 
 
 def test_amendment_notice_invoice_and_overdue_letter_pdfs(office: Office, tmp_path: Path) -> None:

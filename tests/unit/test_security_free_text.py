@@ -119,7 +119,7 @@ def test_what_a_signer_or_its_browser_wrote_is_unlinked_in_the_completion_certif
     # When the notifier sends the "in force" emails with the certificate
     mailer = FakeMailer()
     delivery = Delivery(
-        MessageBuilder(office.settings, "http://api.local", office.deps.link_secret),
+        MessageBuilder(office.settings, "http://api.local", office.deps.link_secret, originals=office.original),
         mailer,
         FakePublisher(),
         DictOnce(),

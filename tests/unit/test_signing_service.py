@@ -49,9 +49,10 @@ def test_a_contract_is_in_force_from_the_shanghai_date_of_the_second_signature(o
     activated = office.repo.events("ContractActivated", cid)[0].payload
     assert (activated["effective_date"], activated["contract_amount"]) == ("2026-11-22", "360000.00")
     assert activated["contract_amount_in_words"] == "人民币叁拾陆万元整"
-    for raw in tokens.values():
-        stored = office.repo.find_token(token_hash(raw))
-        assert stored is not None and stored.status == "used"
+    for raw in tokens.values():  # the signature retires the link (no token write on the signing path)
+        with pytest.raises(TokenRejected) as used:
+            signing.resolve_token(office.deps, raw)
+        assert used.value.status == 410
     assert contracts.audit_report(office.deps, cid)["verified"] is True
 
 
@@ -223,7 +224,9 @@ def test_voiding_revokes_every_open_link(office: Office) -> None:
     signing.void_signing(office.deps, cid, "contract", command(rq.VoidRequest, {"reason": "条款需重拟"}), OPERATOR)
     assert office.contract(cid).status == "voided"
     statuses = {p: office.repo.find_token(token_hash(t)).status for p, t in tokens.items()}  # type: ignore[union-attr]
-    assert statuses == {"client": "used", "vendor": "revoked"}
+    # A signature does not write its token item (the contract's signature retires the link), so voiding
+    # revokes that item too.
+    assert statuses == {"client": "revoked", "vendor": "revoked"}
 
 
 @pytest.mark.parametrize(

@@ -25,12 +25,12 @@ from chalicelib.services.views import contract_response
 @route("/contracts/{contract_id}/send", methods=["POST"], body=rq.SendRequest)
 def send_contract(contract_id: str, body: Body[rq.SendRequest]) -> Response:
     role = staff(OPERATOR)
-    body.parse().command()  # no options yet; an unknown field is still refused
+    order = body.parse().command().signing_order
     return http.json_response(
         once(
             f"send:{contract_id}",
             body.json,
-            lambda: contract_response(signing_service.send_for_signature(get_deps(), contract_id, actor(role))),
+            lambda: contract_response(signing_service.send_for_signature(get_deps(), contract_id, actor(role), order)),
         )
     )
 

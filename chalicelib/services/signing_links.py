@@ -1,0 +1,84 @@
+"""Finding what a signing link stands for: its party, document and contract, and whether it may still be used.
+
+A link emailed now carries its contract id, so it is checked against the contract item alone (one read: the
+contract holds each link's token hash and expiry, and records the signature that retires a link); an older link
+(the bare token) is found through its token item first. Either way the contract decides."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib.domain import verification
+from chalicelib.domain.contract import Contract
+from chalicelib.domain.errors import NotFound, TokenRejected
+from chalicelib.domain.links import plausible_token, split_token, token_hash
+from chalicelib.services.base import Deps
+from chalicelib.services.ports import SigningToken
+
+_UNKNOWN = "this signing link is not valid"
+_REPLACED = "this signing link was replaced or withdrawn; use the newest link you received"
+
+
+def find_link(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
+    """The link's record, whatever its state, and its contract; the record's `status` is `active`, `used` (its
+    party signed with it) or `revoked` (replaced or withdrawn), and its expiry the contract's. Unknown: 404."""
+    if not plausible_token(token):
+        raise TokenRejected(_UNKNOWN, 404)
+    contract_id, secret_part = split_token(token)
+    hashed = token_hash(secret_part)
+    if contract_id is not None:
+        record, contract = _on_contract(deps, contract_id, hashed)
+    else:
+        found = deps.repo.find_token(hashed)
+        if found is None:
+            raise TokenRejected(_UNKNOWN, 404)
+        record, contract = found, deps.repo.get_contract(found.contract_id)
+    sigset = contract.signature_set(record.subject)
+    current = sigset.links.get(record.party)
+    if current is None or current.token_hash != hashed:
+        status = "used" if record.status == "used" else "revoked"
+    elif record.party in sigset.signatures or record.status == "used":
+        status = "used"
+    else:
+        status = "revoked" if record.status == "revoked" else "active"
+    expires = current.expires_at if current is not None and current.token_hash == hashed else record.expires_at
+    return replace(record, status=status, expires_at=expires), contract
+
+
+def resolve_token(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
+    """The link's record and contract when it may be used to sign, decline or ask for a code now, or
+    TokenRejected saying why (nothing is changed): 404 unknown; 410 used, replaced or expired; 409 the document
+    is no longer awaiting signatures, or (signing order) not yet this party's turn."""
+    record, contract = find_link(deps, token)
+    if record.status == "used":
+        raise TokenRejected("this signing link has already been used", 410)
+    if record.status == "revoked":
+        raise TokenRejected(_REPLACED, 410)
+    if datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
+        raise TokenRejected("this signing link has expired; ask for a new one", 410)
+    status = contract.subject_status(record.subject)
+    if status != "awaiting_signatures":
+        raise TokenRejected(f"this document is no longer awaiting signatures (status: {status})", 409)
+    verification.check_turn(contract.signature_set(record.subject), record.party)
+    return record, contract
+
+
+def _on_contract(deps: Deps, contract_id: str, hashed: str) -> tuple[SigningToken, Contract]:
+    try:
+        contract = deps.repo.get_contract(contract_id)
+    except NotFound:
+        raise TokenRejected(_UNKNOWN, 404) from None
+    for subject in ["contract", *(f"amendment:{a.no}" for a in contract.amendments)]:
+        sigset = contract.signature_set(subject)
+        for party, link in sigset.links.items():
+            if link.token_hash == hashed:
+                token = SigningToken(
+                    hashed, link.token_id, contract.id, subject, party, link.email, sigset.document_sha256,
+                    link.expires_at,
+                )  # fmt: skip
+                return token, contract
+    old = deps.repo.find_token(hashed)  # not a current link: a replaced one (410) or none at all (404)
+    if old is None or old.contract_id != contract.id:
+        raise TokenRejected(_UNKNOWN, 404)
+    return old, contract
