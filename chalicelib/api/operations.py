@@ -393,11 +393,8 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
     "/openapi.json": {"get": op("This document", {"200": ok("OpenAPI 3", obj())}, params=())},
 }
 
-# Anyone's calls for checking signed originals live beside this table (chalicelib/api/verify_operations.py).
+# The calls checking signed originals and the 履约 calls live beside this table (verify_, obligation_operations.py).
+from chalicelib.api.obligation_operations import OBLIGATION_PATHS  # noqa: E402
 from chalicelib.api.verify_operations import VERIFY_PATHS  # noqa: E402
 
-PATHS.update(VERIFY_PATHS)
-
-from chalicelib.api.obligation_operations import OBLIGATION_PATHS  # noqa: E402 - it builds on the helpers above
-
-PATHS.update(OBLIGATION_PATHS)
+PATHS.update(VERIFY_PATHS | OBLIGATION_PATHS)

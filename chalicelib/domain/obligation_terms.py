@@ -5,7 +5,7 @@ clause numbers). Parsed from untrusted input with the dotted field path in every
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -160,3 +160,29 @@ DEFAULT_OBLIGATIONS: dict[str, tuple[Obligation, ...]] = {
 
 # 外呼外包合同 3.2: connect rate >= 95 %, satisfaction >= 85 % (call quality must be clear).
 DEFAULT_STANDARDS = {"connect_rate_min_pct": Decimal(95), "satisfaction_min_pct": Decimal(85)}
+
+
+def parse_obligation_terms(
+    obj: Mapping[str, Any], field: str, parse_penalty: Callable[[object, str], Any]
+) -> dict[str, Any]:
+    """The 履约 fields of Terms.parse (`parse_penalty`: LatePenalty.parse, passed in to keep the imports one-way)."""
+    vlp = obj.get("vendor_late_penalty")
+    hours = obj.get("incident_report_hours")
+    return {
+        "obligations": parse_obligations(obj.get("obligations"), f"{field}.obligations"),
+        "vendor_late_penalty": None if vlp is None else parse_penalty(vlp, f"{field}.vendor_late_penalty"),
+        "incident_report_hours": DEFAULT_INCIDENT_REPORT_HOURS
+        if hours is None
+        else parse_incident_report_hours(hours, f"{field}.incident_report_hours"),
+    }
+
+
+def obligation_terms_from_dict(d: Mapping[str, Any], penalty_from_dict: Callable[[Any], Any]) -> dict[str, Any]:
+    """The 履约 fields of Terms.from_dict; a body stored before they existed reads with the defaults."""
+    obligations = d.get("obligations")
+    vlp = d.get("vendor_late_penalty")
+    return {
+        "obligations": None if obligations is None else tuple(map(Obligation.from_dict, obligations)),
+        "vendor_late_penalty": penalty_from_dict(vlp) if vlp else None,
+        "incident_report_hours": int(d.get("incident_report_hours") or DEFAULT_INCIDENT_REPORT_HOURS),
+    }

@@ -17,8 +17,8 @@ from chalicelib.domain.money import MAX_AMOUNT_IN_WORDS, InvalidAmount, money_st
 from chalicelib.domain.obligation_terms import (
     DEFAULT_INCIDENT_REPORT_HOURS,
     Obligation,
-    parse_incident_report_hours,
-    parse_obligations,
+    obligation_terms_from_dict,
+    parse_obligation_terms,
 )
 from chalicelib.domain.text import check_printable, has_control_chars
 from chalicelib.domain.uscc import InvalidCreditCode, validate_uscc
@@ -352,7 +352,7 @@ class Terms:
             signer_verification=parse_signer_verification(
                 obj.get("signer_verification"), f"{field}.signer_verification"
             ),
-            **_obligation_terms(obj, field),
+            **parse_obligation_terms(obj, field, LatePenalty.parse),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -388,12 +388,7 @@ class Terms:
             signing_place=d["signing_place"],
             service_standards=None if standards is None else ServiceStandards.from_dict(standards),
             signer_verification=d.get("signer_verification", "none"),
-            # Absent on contracts stored before obligations existed: the defaults.
-            obligations=None if d.get("obligations") is None else tuple(map(Obligation.from_dict, d["obligations"])),
-            vendor_late_penalty=None
-            if not d.get("vendor_late_penalty")
-            else LatePenalty.from_dict(d["vendor_late_penalty"]),
-            incident_report_hours=int(d.get("incident_report_hours") or DEFAULT_INCIDENT_REPORT_HOURS),
+            **obligation_terms_from_dict(d, LatePenalty.from_dict),  # absent on older contracts: the defaults
         )
 
     @property
@@ -403,15 +398,3 @@ class Terms:
 
     def with_changes(self, **changes: Any) -> Terms:
         return replace(self, **changes)
-
-
-def _obligation_terms(obj: Mapping[str, Any], field: str) -> dict[str, Any]:
-    vlp = obj.get("vendor_late_penalty")
-    hours = obj.get("incident_report_hours")
-    return {
-        "obligations": parse_obligations(obj.get("obligations"), f"{field}.obligations"),
-        "vendor_late_penalty": None if vlp is None else LatePenalty.parse(vlp, f"{field}.vendor_late_penalty"),
-        "incident_report_hours": DEFAULT_INCIDENT_REPORT_HOURS
-        if hours is None
-        else parse_incident_report_hours(hours, f"{field}.incident_report_hours"),
-    }
