@@ -50,6 +50,8 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from infra import left_out
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Provided by the Lambda Python runtime; never shipped (and what only they need is pruned too).
@@ -360,7 +362,8 @@ def _remove_distribution(site: Path, dist_info: Path) -> None:
 
 
 def prune_site(site: Path, roots: Sequence[Requirement], python_version: str, arch: str) -> list[str]:
-    """Remove what the runtime provides and everything only it needed; return the removed names."""
+    """Remove what the runtime provides, the distributions infra/left_out.py leaves out, and everything only
+    they needed; return the removed names."""
     env = marker_environment(python_version, arch)
     parser = email.parser.Parser()
     installed: dict[str, tuple[Path, list[str]]] = {}
@@ -375,7 +378,7 @@ def prune_site(site: Path, roots: Sequence[Requirement], python_version: str, ar
     pending = [(canonicalize_name(r.name), frozenset(r.extras)) for r in roots if _applies(r.marker, env, ())]
     while pending:
         name, extras = pending.pop()
-        if name in PROVIDED_BY_RUNTIME or (name, extras) in seen:
+        if name in PROVIDED_BY_RUNTIME or name in left_out.DISTRIBUTIONS or (name, extras) in seen:
             continue
         seen.add((name, extras))
         keep.add(name)
@@ -394,29 +397,11 @@ def prune_site(site: Path, roots: Sequence[Requirement], python_version: str, ar
     return removed
 
 
-# Files of installed requirements the functions never load, left out to keep the artifact small (the PDF
-# libraries and the CJK font are most of it). fontTools' Cython accelerators and their C sources: each has its
-# pure-Python module beside it, which fontTools falls back to. Pillow's AVIF codec (PIL/_avif, libavif):
-# Pillow's AvifImagePlugin imports it optionally, and no document is AVIF.
-# lxml (5 MB of the zip): pyHanko requires it but imports it only to write XMP metadata, optionally (it writes
-# the document information dictionary without it); sealing and checking seals never load it
-# (tests/unit/test_seal_without_lxml.py seals and checks with lxml unimportable).
-UNNEEDED_FILES = (
-    "fontTools/**/*.c",
-    "fontTools/**/*.so",
-    "PIL/_avif.*.so",
-    "pillow.libs/libavif-*",
-    "lxml/**/*",
-)
-
-
 def drop_unneeded_files(site: Path) -> int:
-    dropped = 0
-    for pattern in UNNEEDED_FILES:
-        for path in site.glob(pattern):
-            if path.is_file():
-                path.unlink()
-                dropped += 1
+    """Delete what infra/left_out.py lists (modules and files nothing here loads); return how many files."""
+    dropped, unmatched = left_out.drop_files(site)
+    for pattern in unmatched:
+        print(f"warning: infra/left_out.py leaves out {pattern}, which the requirements no longer have")
     return dropped
 
 
@@ -453,6 +438,8 @@ def check_zip(zip_path: Path, template: dict[str, Any]) -> list[str]:
             problems.append(f"{name} must not be shipped")
         elif "__pycache__" in parts or name.endswith(SKIPPED_SUFFIXES):
             problems.append(f"{name} is a compiled file")
+        elif (dotted := left_out.module_of(name)) and left_out.is_left_out(dotted):
+            problems.append(f"{name} is left out of the artifact (infra/left_out.py) but there")
     return problems
 
 
@@ -552,11 +539,10 @@ def _build(stage: str, out: Path, project: Path, template_path: Path, requiremen
                 removed = prune_site(site, read_requirements(requirements), python_version, arch)
                 dropped = drop_unneeded_files(site)
                 count = add_tree(archive, site, "")
-                if dropped:
-                    print(f"left out {dropped} files nothing here uses (UNNEEDED_FILES)")
                 print(
-                    f"runtime requirements for python{python_version}/{arch}: {count} files"
-                    + (f" (left out, the runtime has them: {', '.join(removed)})" if removed else "")
+                    f"runtime requirements for python{python_version}/{arch}: {count} files; left out: "
+                    f"{', '.join(removed) or 'no distribution'} (the runtime has them, or nothing imports them: "
+                    f"infra/left_out.py) and {dropped} files nothing here loads"
                 )
             else:
                 print("--no-deps: runtime requirements NOT included: the artifact is for checks, not deploys")

@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from fpdf import FPDF
-from fpdf.enums import TextMode
-from fpdf.fonts import TTFFont
-
 from chalicelib.domain.glyphs import printable
 from chalicelib.pdf.model import Run
+
+with warnings.catch_warnings():
+    # The deployment zip ships no Pillow (infra/left_out.py): fpdf2 needs it only for raster images, which no
+    # document has, and says so in a warning at import that would fill the functions' logs.
+    warnings.filterwarnings("ignore", "Pillow could not be imported", UserWarning)
+    from fpdf import FPDF
+    from fpdf.enums import TextMode
+    from fpdf.fonts import TTFFont
 
 logger = logging.getLogger(__name__)
 

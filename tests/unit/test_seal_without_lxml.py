@@ -1,4 +1,4 @@
-"""The deployment zip leaves lxml out (infra/build.py UNNEEDED_FILES): sealing (B-B and B-T) and checking seals
+"""The deployment zip leaves lxml out (infra/left_out.py): sealing (B-B and B-T) and checking seals
 must work without it, so this runs them in an interpreter where lxml cannot be imported."""
 
 from __future__ import annotations
