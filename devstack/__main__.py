@@ -171,9 +171,15 @@ def migrate_stored_data() -> None:
 
 def fire_scheduled_workers(stop: threading.Event, interval: float) -> None:
     from devstack.lambda_shim import LocalContext
-    from functions import anchor, invoicing, lifecycle, overdue
+    from functions import anchor, invoicing, lifecycle, obligations, overdue
 
-    workers = (("invoicing", invoicing), ("overdue", overdue), ("lifecycle", lifecycle), ("anchor", anchor))
+    workers = (
+        ("invoicing", invoicing),
+        ("overdue", overdue),
+        ("lifecycle", lifecycle),
+        ("obligations", obligations),
+        ("anchor", anchor),
+    )
     while not stop.wait(interval):
         for name, module in workers:
             try:

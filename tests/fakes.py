@@ -42,6 +42,7 @@ from chalicelib.services.ports import (
     OutboxEvent,
     Page,
     PaymentRecord,
+    PlainItem,
     ReceivableMark,
     ShardCheckpoint,
     SigningToken,
@@ -414,6 +415,31 @@ class FakeRepository:
             self._checkpoints[key] = checkpoint
             self.writes["checkpoint"] += 1
 
+    # ---- obligations and incidents (plain items, like adapters/plain_items.py) ------------------------------
+    @staticmethod
+    def _plain(key: Key, item: Item) -> PlainItem:
+        schedule = (item["s1pk"], item["s1sk"]) if item.get("s1pk") else None
+        return PlainItem(key[0], key[1], item["kind"], json.loads(item["body"]), schedule=schedule)
+
+    def query_items(self, pk: str, sk_prefix: str) -> list[PlainItem]:
+        keys = sorted(k for k in self._items if k[0] == pk and k[1].startswith(sk_prefix))
+        self._read("query_items", len(keys))
+        return [self._plain(k, self._items[k]) for k in keys]
+
+    def get_item(self, pk: str, sk: str) -> PlainItem | None:
+        item = self._items.get((pk, sk))
+        self._read("get_item", 0 if item is None else 1)
+        return None if item is None else self._plain((pk, sk), item)
+
+    def scheduled_items(self, partition: str, through: str) -> Iterator[PlainItem]:
+        keys = sorted(
+            (k for k, i in self._items.items() if i.get("s1pk") == partition and i.get("s1sk", "") <= through),
+            key=lambda k: self._items[k]["s1sk"],
+        )
+        self._read("scheduled_items", len(keys))
+        for k in keys:
+            yield self._plain(k, copy.deepcopy(self._items[k]))
+
     # ---- the one write path -------------------------------------------------------------------------
     def contracts_with_audit_since(self, at: str) -> Iterator[str]:
         # AUDITED#<n> (every shard read), in the order written, like the adapter's merged Query
@@ -533,6 +559,13 @@ class FakeRepository:
             ref = f"{alert.contract_id}#{alert.year:03d}#{alert.level}"
             mark = {"kind": "unique", "ref": alert.contract_id, "at": alert.at}
             ops.append(_Op((f"ALERT#{ref}", "UNIQUE"), mark, _absent, "alert", ref, "exists"))
+
+        for plain in changes.items:
+            p_item = {"kind": plain.kind, "body": canonical_json(plain.body)}
+            if plain.schedule:
+                p_item |= {"s1pk": plain.schedule[0], "s1sk": plain.schedule[1]}
+            cond = _absent if plain.create else (lambda _: True)
+            ops.append(_Op((plain.pk, plain.sk), p_item, cond, plain.kind, f"{plain.pk}/{plain.sk}", "exists"))
 
         try:
             self._validate(ops)

@@ -8,7 +8,6 @@ from typing import Any
 
 from chalicelib.settings import Settings
 
-
 LOCAL_READ_TIMEOUT = 300
 
 

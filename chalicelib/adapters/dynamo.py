@@ -35,6 +35,7 @@ from chalicelib.adapters.items import (
     token_writes,
 )
 from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_from, payment_writes
+from chalicelib.adapters.plain_items import plain_from, plain_writes
 from chalicelib.adapters.records import (
     ALL_RECORDS,
     LEDGER_SK_FROM,
@@ -45,6 +46,7 @@ from chalicelib.adapters.records import (
     DocumentRecord,
     InvoiceRecord,
     PaymentItem,
+    PlainRecord,
     TokenRecord,
     UniqueRecord,
     bind_records,
@@ -60,6 +62,7 @@ from chalicelib.services.ports import (
     LedgerBook,
     Page,
     PaymentRecord,
+    PlainItem,
     ReceivableMark,
     ShardCheckpoint,
     SigningToken,
@@ -81,6 +84,7 @@ WRITES = (
     payment_writes,
     fact_writes,
     alert_writes,
+    plain_writes,
 )
 
 
@@ -293,6 +297,24 @@ class DynamoRepository:
     def save_checkpoint(self, checkpoint: ShardCheckpoint) -> None:
         self._conn()
         shard_reads.save_checkpoint(checkpoint)
+
+    def query_items(self, pk: str, sk_prefix: str) -> list[PlainItem]:
+        self._conn()
+        return [
+            plain_from(r) for r in PlainRecord.query(pk, PlainRecord.sk.startswith(sk_prefix), consistent_read=True)
+        ]
+
+    def get_item(self, pk: str, sk: str) -> PlainItem | None:
+        self._conn()
+        try:
+            return plain_from(PlainRecord.get(pk, sk, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def scheduled_items(self, partition: str, through: str) -> Iterator[PlainItem]:
+        self._conn()
+        for rec in PlainRecord.schedule.query(partition, PlainRecord.s1sk <= through):
+            yield plain_from(rec)
 
     def contracts_with_audit_since(self, at: str) -> Iterator[str]:
         self._conn()

@@ -20,6 +20,7 @@ RECEIVABLES = "receivables"
 NEXT_INVOICE = "NEXT_INVOICE"
 OPEN_INVOICE = "OPEN_INVOICE"
 LIFECYCLE_DUE = "LIFECYCLE_DUE"
+OBLIGATION_DUE = "OBLIGATION_DUE"  # contracts whose obligations the daily job must look at (sk DUTIES)
 AUDITED = "AUDITED"  # the lifecycle index's partition of audit entries, by time written (see AuditRecord)
 RECEIVABLE = "RECEIVABLE"  # the receivables index's partition, and the sort key of a contract's item in it
 # A contract's ledger is every item between these sort keys (invoices, ledger facts, the contract itself and its
@@ -256,6 +257,28 @@ class LedgerStateRecord(BaseRecord):
     schedule = LedgerStateScheduleIndex()
 
 
+class PlainScheduleIndex(GlobalSecondaryIndex["PlainRecord"]):
+    class Meta:
+        index_name = SCHEDULE
+        projection = AllProjection()
+
+    s1pk = UnicodeAttribute(hash_key=True)
+    s1sk = UnicodeAttribute(range_key=True)
+
+
+class PlainRecord(BaseRecord):
+    """An obligations-area item: pk CONTRACT#<id>, sk DUTY#... / INCIDENT#<no> / DUTIES, or pk SUBMIT#<hash>;
+    the body as JSON, and the schedule keys when listed (s1pk OBLIGATION_DUE)."""
+
+    class Meta(_Meta):
+        pass
+
+    body = UnicodeAttribute()
+    s1pk = UnicodeAttribute(null=True)
+    s1sk = UnicodeAttribute(null=True)
+    schedule = PlainScheduleIndex()
+
+
 class UniqueRecord(BaseRecord):
     """Uniqueness claims: VOUCHER#<no>, CONTRACTNO#<no>, ALERT#<contract>#<year>#<level>."""
 
@@ -309,6 +332,7 @@ ALL_RECORDS: tuple[type[BaseRecord], ...] = (
     LedgerFactRecord,
     LedgerStateRecord,
     CheckpointRecord,
+    PlainRecord,
 )
 
 

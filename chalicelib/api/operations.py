@@ -142,7 +142,8 @@ PART = {
     "name": "part",
     "in": "query",
     "schema": {"type": "string"},
-    "description": "contract (default), amendment:N, notice:N, invoice:K (付款通知书) or overdue-letter:K (催款函)",
+    "description": "contract (default), amendment:N, notice:N, invoice:K (付款通知书), overdue-letter:K (催款函), "
+    "overdue-notice:<key>:<period> (逾期履行通知书) or rectification:<key>:<period> (整改通知书)",
 }
 FORMAT = {
     "name": "format",
@@ -392,7 +393,8 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
     "/openapi.json": {"get": op("This document", {"200": ok("OpenAPI 3", obj())}, params=())},
 }
 
-# Anyone's calls for checking signed originals live beside this table (chalicelib/api/verify_operations.py).
+# The calls checking signed originals and the 履约 calls live beside this table (verify_, obligation_operations.py).
+from chalicelib.api.obligation_operations import OBLIGATION_PATHS  # noqa: E402
 from chalicelib.api.verify_operations import VERIFY_PATHS  # noqa: E402
 
-PATHS.update(VERIFY_PATHS)
+PATHS.update(VERIFY_PATHS | OBLIGATION_PATHS)

@@ -14,6 +14,7 @@ from msgspec import UNSET, Meta, UnsetType
 from chalicelib.api.body import IsoDate, Money, Pct, RequestBody, builtins, optional_date, text
 from chalicelib.domain.contract import AMENDABLE_FIELDS, REASON_CODES
 from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.obligations import PERFORMANCE_FIELDS, performance_changes, with_template_defaults
 from chalicelib.domain.terms import (
     MAX_EXTEND_YEARS,
     MAX_LEN,
@@ -78,6 +79,18 @@ class ServiceStandardsBody(RequestBody):
     satisfaction_min_pct: Pct
 
 
+class ObligationBody(RequestBody):
+    """履约义务: who delivers what, per period, due N days after the period ends."""
+
+    key: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$", examples=["monthly_report"])]
+    party: PartyName
+    title: Annotated[str, Meta(min_length=1, max_length=200)]
+    clause: Annotated[str, Meta(min_length=1, max_length=40, examples=["2.3"])]
+    period: Literal["month", "quarter", "year", "once"]
+    due_days_after: Annotated[int, Meta(ge=0, le=366)]
+    kind: Literal["report", "kpi", "data"]
+
+
 class DisputeResolutionBody(RequestBody):
     method: Literal["court", "arbitration"]
     body: Annotated[str, Meta(max_length=MAX_LEN["dispute_body"])] | None = None
@@ -95,6 +108,9 @@ class TermsBody(RequestBody):
     service_standards: ServiceStandardsBody | None = None
     dispute_resolution: DisputeResolutionBody | None = None
     signer_verification: Literal["email_code", "none"] = "email_code"
+    obligations: Annotated[list[ObligationBody], Meta(max_length=30)] | None = None
+    vendor_late_penalty: LatePenaltyBody | None = None
+    incident_report_hours: Annotated[int, Meta(ge=1, le=720)] | None = None
 
 
 class DraftContractRequest(RequestBody):
@@ -108,7 +124,7 @@ class DraftContractRequest(RequestBody):
             template=self.template,
             client=Party.parse(builtins(self.client), "client"),
             vendor=Party.parse(builtins(self.vendor), "vendor"),
-            terms=Terms.parse(builtins(self.terms), "terms"),
+            terms=with_template_defaults(self.template, Terms.parse(builtins(self.terms), "terms")),
         )
 
 
@@ -178,6 +194,10 @@ class TermsChangesBody(RequestBody):
     breach_penalty_pct: Pct | UnsetType = UNSET
     late_penalty: LatePenaltyBody | UnsetType = UNSET
     notice_period_days: NoticeDays | UnsetType = UNSET
+    obligations: Annotated[list[ObligationBody], Meta(max_length=30)] | UnsetType = UNSET
+    vendor_late_penalty: LatePenaltyBody | UnsetType = UNSET
+    incident_report_hours: Annotated[int, Meta(ge=1, le=720)] | UnsetType = UNSET
+    service_standards: ServiceStandardsBody | UnsetType = UNSET
 
     def command(self, field: str = "changes") -> commands.TermsChanges:
         if all(getattr(self, key) is UNSET for key in AMENDABLE_FIELDS):
@@ -194,6 +214,9 @@ class TermsChangesBody(RequestBody):
             if self.late_penalty is UNSET
             else LatePenalty.parse(builtins(self.late_penalty), f"{field}.late_penalty"),
             extend_years=None if self.extend_years is UNSET else self.extend_years,
+            performance=performance_changes(
+                {k: builtins(v) for k in PERFORMANCE_FIELDS if (v := getattr(self, k)) is not UNSET}, field
+            ),
         )
 
 

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationError
 from chalicelib.domain.events import AmendmentEffective, AmendmentProposed, AmendmentSent, LinkSent
+from chalicelib.domain.obligation_terms import Obligation
 from chalicelib.domain.signing import SignatureSet, SigningLink
 from chalicelib.domain.states import AMENDMENT_TRANSITIONS, check_transition
-from chalicelib.domain.terms import MAX_TERM_YEARS, LatePenalty, Terms, check_contract_amount
+from chalicelib.domain.terms import MAX_TERM_YEARS, LatePenalty, ServiceStandards, Terms, check_contract_amount
 
 if TYPE_CHECKING:
     from chalicelib.domain.contract import Contract
@@ -25,6 +26,11 @@ AMENDABLE_FIELDS = (
     "breach_penalty_pct",
     "late_penalty",
     "notice_period_days",
+    # 履约 (domain/obligation_terms.py)
+    "obligations",
+    "vendor_late_penalty",
+    "incident_report_hours",
+    "service_standards",
 )
 
 
@@ -74,7 +80,18 @@ def apply_changes(terms: Terms, changes: dict[str, Any]) -> Terms:
         updates["late_penalty"] = LatePenalty.from_dict(changes["late_penalty"])
     if "notice_period_days" in changes:
         updates["notice_period_days"] = int(changes["notice_period_days"])
-    return terms.with_changes(**updates)
+    return terms.with_changes(**updates, **_performance_updates(changes))
+
+
+def _performance_updates(changes: dict[str, Any]) -> dict[str, Any]:
+    """The 履约 terms an agreement changes (domain/obligation_terms.py)."""
+    readers: dict[str, Any] = {
+        "obligations": lambda v: tuple(Obligation.from_dict(o) for o in v),
+        "vendor_late_penalty": LatePenalty.from_dict,
+        "incident_report_hours": int,
+        "service_standards": ServiceStandards.from_dict,
+    }
+    return {key: read(changes[key]) for key, read in readers.items() if key in changes}
 
 
 def check_changes(c: Contract, changes: dict[str, Any]) -> dict[str, Any]:

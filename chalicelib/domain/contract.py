@@ -83,6 +83,11 @@ class Contract:
     # The receivables index's mark: listed in a receivables report for every day before this one (9999-12-31:
     # something is owed or credited now); None: never receivable. Kept by the ledger's writes (ports.Changes).
     receivable_until: date | None = None
+    # 履约 (domain/obligations.py): the last day the obligations job ran for, the next-check day last written to
+    # its index, and how many incidents were reported (the next one's number).
+    obligations_checked_on: date | None = None
+    obligations_indexed_on: date | None = None
+    incident_count: int = 0
 
     # ---- construction -------------------------------------------------------------------------------
     @classmethod

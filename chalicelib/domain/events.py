@@ -37,6 +37,14 @@ from chalicelib.domain.money_events import (
     RefundRecorded,
     SetOffRecorded,
 )
+from chalicelib.domain.obligation_events import (
+    IncidentReported,
+    IncidentUpdated,
+    ObligationDelivered,
+    ObligationOverdue,
+    ObligationReminder,
+    ServiceStandardBreached,
+)
 from chalicelib.domain.signing import Signature
 from chalicelib.domain.signing_events import (  # registered here so every reader of events knows them
     SigningCodeRejected,
@@ -54,17 +62,23 @@ __all__ = [  # re-exported from event_base and money_events, so every event type
     "AllocationLine",
     "CreditApplied",
     "Event",
+    "IncidentReported",
+    "IncidentUpdated",
     "InvoiceCancelled",
     "InvoiceIssued",
     "InvoiceOverdue",
     "InvoiceRevised",
     "InvoiceVoided",
+    "ObligationDelivered",
+    "ObligationOverdue",
+    "ObligationReminder",
     "PaymentReceived",
     "PaymentsReallocated",
     "PenaltyAdjusted",
     "PenaltyAssessed",
     "PenaltyWaived",
     "RefundRecorded",
+    "ServiceStandardBreached",
     "SetOffRecorded",
     "SigningCodeRejected",
     "SigningCodeRequested",

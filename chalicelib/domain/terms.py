@@ -14,6 +14,12 @@ from typing import Any, Literal
 
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.money import MAX_AMOUNT_IN_WORDS, InvalidAmount, money_str, to_money
+from chalicelib.domain.obligation_terms import (
+    DEFAULT_INCIDENT_REPORT_HOURS,
+    Obligation,
+    obligation_terms_from_dict,
+    parse_obligation_terms,
+)
 from chalicelib.domain.text import check_printable, has_control_chars
 from chalicelib.domain.uscc import InvalidCreditCode, validate_uscc
 
@@ -320,6 +326,11 @@ class Terms:
     # How a signer proves control of the link before signing. A body stored before this term existed reads
     # as "none" (what those contracts were sent under); a new contract defaults to "email_code".
     signer_verification: str = "none"
+    # 履约 (domain/obligation_terms.py): None obligations → the template's defaults; None vendor_late_penalty → the
+    # late_penalty clause applies to the vendor's lateness too.
+    obligations: tuple[Obligation, ...] | None = None
+    vendor_late_penalty: LatePenalty | None = None
+    incident_report_hours: int = DEFAULT_INCIDENT_REPORT_HOURS
 
     @classmethod
     def parse(cls, data: object, field: str = "terms") -> Terms:
@@ -341,6 +352,7 @@ class Terms:
             signer_verification=parse_signer_verification(
                 obj.get("signer_verification"), f"{field}.signer_verification"
             ),
+            **parse_obligation_terms(obj, field, LatePenalty.parse),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -356,6 +368,9 @@ class Terms:
             "signing_place": self.signing_place,
             "service_standards": None if self.service_standards is None else self.service_standards.to_dict(),
             "signer_verification": self.signer_verification,
+            "obligations": None if self.obligations is None else [o.to_dict() for o in self.obligations],
+            "vendor_late_penalty": None if self.vendor_late_penalty is None else self.vendor_late_penalty.to_dict(),
+            "incident_report_hours": self.incident_report_hours,
         }
 
     @classmethod
@@ -373,7 +388,13 @@ class Terms:
             signing_place=d["signing_place"],
             service_standards=None if standards is None else ServiceStandards.from_dict(standards),
             signer_verification=d.get("signer_verification", "none"),
+            **obligation_terms_from_dict(d, LatePenalty.from_dict),  # absent on older contracts: the defaults
         )
+
+    @property
+    def vendor_penalty(self) -> LatePenalty:
+        """The clause the vendor's late delivery is charged by (its own, else the late-payment clause)."""
+        return self.vendor_late_penalty or self.late_penalty
 
     def with_changes(self, **changes: Any) -> Terms:
         return replace(self, **changes)

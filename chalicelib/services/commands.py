@@ -84,6 +84,9 @@ class TermsChanges:
     breach_penalty_pct: Decimal | None = None
     late_penalty: LatePenalty | None = None
     extend_years: int | None = None
+    # 履约 terms (obligations, vendor_late_penalty, incident_report_hours, service_standards), validated, in
+    # their wire shape (chalicelib/api/requests.py parses them with the domain's parsers).
+    performance: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The stored shape of the changes (the amendment's `changes`), only what is set, in a fixed order."""
@@ -102,6 +105,7 @@ class TermsChanges:
             out["late_penalty"] = self.late_penalty.to_dict()
         if self.extend_years is not None:
             out["extend_years"] = self.extend_years
+        out.update(self.performance or {})
         return out
 
 

@@ -114,6 +114,8 @@ def _what_the_chain_froze(entries: list[AuditEntry]) -> tuple[dict[str, str], Si
             frozen[f"amendment:{e.data.get('amendment_no')}"] = sha
         elif e.type == "NoticeServed":
             frozen[f"notice:{e.data.get('no')}"] = sha
+        elif e.type in ("ObligationOverdue", "ServiceStandardBreached"):  # 逾期履行通知书, 整改通知书
+            frozen[str(e.data.get("document"))] = sha
         elif e.type == "SignatureRecorded":
             subject_party = (str(e.data.get("subject")), str(e.data.get("party")))
             # A field the evidence gained later reads as its default in an entry written before it existed.

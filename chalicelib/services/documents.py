@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.documents import render_contract_document
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str, quantize
+from chalicelib.domain.obligations import obligations_of
 from chalicelib.domain.terms import Party, Terms, pct_str
 
 TITLES = {"customer-service-management": "客户服务管理合同", "outbound-call-outsourcing": "外呼外包合同"}
@@ -35,6 +36,9 @@ def contract_context(*, template: str, contract_no: str, client: Party, vendor: 
         "notice_period_days": terms.notice_period_days,
         "dispute_resolution": terms.dispute_resolution.to_dict(),
         "signing_place": terms.signing_place,
+        "obligations": [o.to_dict() for o in obligations_of(template, terms)],
+        "vendor_late_penalty": terms.vendor_penalty.to_dict(),
+        "incident_report_hours": terms.incident_report_hours,
     }
 
 

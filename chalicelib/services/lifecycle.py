@@ -25,6 +25,7 @@ from chalicelib.services.base import Deps
 from chalicelib.services.commands import ProposeAmendment, ServeNotice, WithdrawNotice
 from chalicelib.services.documents import TITLES
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
+from chalicelib.services.obligation_documents import PERFORMANCE_WORDING
 from chalicelib.services.signing import apply_order, issue_links
 from chalicelib.services.unit_of_work import UnitOfWork, run
 
@@ -133,6 +134,10 @@ LABELS = {
     "breach_penalty_pct": "违约金比例",
     "late_penalty": "逾期违约金",
     "notice_period_days": "解除通知期",
+    "obligations": "履约义务",
+    "vendor_late_penalty": "乙方逾期履行违约金",
+    "incident_report_hours": "危机事件报告时限",
+    "service_standards": "服务标准",
 }
 
 
@@ -157,6 +162,7 @@ _WORDING: dict[str, Callable[[Terms], str]] = {
     "notice_period_days": lambda t: f"{t.notice_period_days}日",
     "breach_penalty_pct": lambda t: f"合同金额的{pct_str(t.breach_penalty_pct)}%",
     "late_penalty": _late_penalty,
+    **PERFORMANCE_WORDING,
 }
 
 

@@ -27,6 +27,7 @@ from chalicelib.domain.ledger import Allocation, FeeCancellation, Ledger, settle
 from chalicelib.domain.ledger_facts import SET_OFF_SOURCE, payment_source
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
+from chalicelib.services.obligation_job import index_obligations
 from chalicelib.services.ports import LedgerBook, ReceivableMark
 from chalicelib.services.unit_of_work import UnitOfWork, run
 
@@ -177,6 +178,7 @@ def migrate_ledger(deps: Deps, today: date) -> dict[str, Any]:
             r = migrate_contract(deps, contract_id, today)
             # Index entries written unsharded or under another shard count move to their current key.
             totals["index_keys_moved"] += deps.repo.reindex_contract(contract_id)
+            totals["obligations_indexed"] += index_obligations(deps, contract_id, today)
         except Exception as exc:  # one bad contract must not stop the others (logged, reported)
             logger.exception("migrating contract %s failed", contract_id)
             failed[contract_id] = f"{type(exc).__name__}: {exc}"
@@ -201,6 +203,7 @@ def migrate_ledger(deps: Deps, today: date) -> dict[str, Any]:
         "cancellations_added": totals["cancellations_added"],
         "invoices_refreshed": totals["invoices_refreshed"],
         "index_keys_moved": totals["index_keys_moved"],
+        "obligations_indexed": totals["obligations_indexed"],
         "events": dict(sorted(events.items())),
         "warnings": warnings,
         "failed": failed,

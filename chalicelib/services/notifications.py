@@ -336,5 +336,8 @@ class Delivery:
 # Builders kept in their own modules register themselves into BUILDERS when imported (here, so every user of
 # BUILDERS sees them): the in-force emails (ContractActivated, AmendmentEffective) carry the signed original
 # (original_mail, replacing the two entries above); the signing events' (signing_messages).
-from chalicelib.services import original_mail  # noqa: E402, F401
+from chalicelib.services import (  # noqa: E402
+    obligation_notifications,  # noqa: F401 - 履约
+    original_mail,  # noqa: F401
+)
 from chalicelib.services import signing_messages as _signing_messages  # noqa: E402, F401

@@ -22,8 +22,13 @@ from chalicelib.services.signing_links import find_link
 if TYPE_CHECKING:
     from chalicelib.pdf import PdfSource
 
-PART = re.compile(r"contract|(amendment|notice|invoice|overdue-letter):([1-9][0-9]{0,3})")
-FROZEN = ("contract", "amendment", "notice")  # stored when drafted, proposed or served; SHA-256 in the audit chain
+PART = re.compile(
+    r"contract|(amendment|notice|invoice|overdue-letter):([1-9][0-9]{0,3})"
+    # 履约 notices (services/obligation_documents.py): 逾期履行通知书, 整改通知书 of an obligation's period
+    r"|(overdue-notice|rectification):[a-z][a-z0-9_]{0,39}:(?:[0-9]{4}(?:-[0-9]{2}|-Q[1-4])?|once)"
+)
+# Stored when drafted, proposed, served or issued; SHA-256 in the audit chain.
+FROZEN = ("contract", "amendment", "notice", "overdue-notice", "rectification")
 SIGNED = ("contract", "amendment")
 
 
@@ -37,11 +42,14 @@ class PdfFile:
 
 
 def parse_part(raw: str | None) -> str:
-    """`contract` (default), `amendment:N`, `notice:N`, `invoice:K` or `overdue-letter:K`."""
+    """`contract` (default), `amendment:N`, `notice:N`, `invoice:K`, `overdue-letter:K`,
+    `overdue-notice:<key>:<period>` or `rectification:<key>:<period>`."""
     part = raw or "contract"
     if not PART.fullmatch(part):
         raise ValidationError(
-            "part", "must be contract, amendment:N, notice:N, invoice:K or overdue-letter:K (N, K from 1)"
+            "part",
+            "must be contract, amendment:N, notice:N, invoice:K, overdue-letter:K (N, K from 1), "
+            "overdue-notice:<key>:<period> or rectification:<key>:<period>",
         )
     return part
 

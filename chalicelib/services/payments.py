@@ -28,6 +28,7 @@ from chalicelib.domain.money_events import (
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
 from chalicelib.services.commands import RecordPayment, RecordRefund, RecordSetOff, WaivePenalty
+from chalicelib.services.obligations import check_penalty_claim
 from chalicelib.services.ports import LedgerBook, PaymentRecord
 from chalicelib.services.unit_of_work import UnitOfWork, run
 
@@ -159,6 +160,7 @@ def record_set_off(deps: Deps, contract_id: str, cmd: RecordSetOff, actor: str) 
         st = then.fees[cmd.year]
         owed = st.outstanding + st.penalty_outstanding
         _at_most(cmd.amount, owed, f"set-off of {money_str(cmd.amount)} exceeds what year {cmd.year} owes on {on}")
+        check_penalty_claim(deps, book.contract, list(book.facts), cmd.claim, cmd.amount, on)
 
     def describe(after: Ledger) -> SetOffRecorded:
         st = after.fees[cmd.year]

@@ -131,6 +131,19 @@ class AlertMark:
     at: str
 
 
+@dataclass(frozen=True)
+class PlainItem:
+    """An item of the obligations area (deliveries, marks, incidents, submit tokens, the obligations schedule entry):
+    a JSON body under its keys. `create`: written only if absent; `schedule`: (s1pk, s1sk) on the schedule index."""
+
+    pk: str
+    sk: str
+    kind: str
+    body: dict[str, Any]
+    create: bool = False
+    schedule: tuple[str, str] | None = None
+
+
 @dataclass
 class Changes:
     """Everything one state change writes, in one transaction.
@@ -152,6 +165,7 @@ class Changes:
     alerts: list[AlertMark] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)  # new ledger facts other than fees and payments
     receivable: ReceivableMark | None = None
+    items: list[PlainItem] = field(default_factory=list)  # obligations, incidents (services/obligation_store.py)
 
 
 class Repository(Protocol):
@@ -216,6 +230,12 @@ class Repository(Protocol):
     def load_checkpoint(self, run_id: str, job: str, as_of: date, shard: int) -> ShardCheckpoint | None: ...
 
     def save_checkpoint(self, checkpoint: ShardCheckpoint) -> None: ...
+    # ---- obligations and incidents (plain items) ------------------------------------------------------
+    def query_items(self, pk: str, sk_prefix: str) -> list[PlainItem]: ...
+
+    def get_item(self, pk: str, sk: str) -> PlainItem | None: ...
+
+    def scheduled_items(self, partition: str, through: str) -> Iterator[PlainItem]: ...
 
     # ---- one-off data migrations (services/migrations.py) -------------------------------------------
     def scan_contract_ids(self) -> Iterator[str]: ...

@@ -16,6 +16,7 @@ from typing import TypeVar
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.events import Event
 from chalicelib.domain.invoice import Invoice
+from chalicelib.services import obligation_store
 from chalicelib.services.base import Deps, retry_on_conflict, stage_events
 from chalicelib.services.ports import Changes, LedgerBook, SigningToken, StoredDocument
 
@@ -94,6 +95,7 @@ class UnitOfWork:
         one transaction."""
         changes = self.staged
         stage_events(changes, self.events, self.actor, at or self.deps.now_iso())
+        obligation_store.stage_schedule(changes)  # the obligations job's index entry follows the contract
         self.deps.repo.commit(changes)
 
 

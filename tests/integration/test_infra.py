@@ -60,6 +60,7 @@ WORKERS = {
     "InvoicingFunction": ("functions.invoicing.handler", "cron(5 16 * * ? *)", "invoicing"),
     "OverdueFunction": ("functions.overdue.handler", "cron(15 16 * * ? *)", "overdue"),
     "LifecycleFunction": ("functions.lifecycle.handler", "cron(25 16 * * ? *)", "lifecycle"),
+    "ObligationsFunction": ("functions.obligations.handler", "cron(35 16 * * ? *)", "obligations"),
     "AnchorFunction": ("functions.anchor.handler", "cron(45 16 * * ? *)", "anchor"),
 }
 SHARD_WORKER = {"ShardWorkerFunction": "shard-worker"}  # the daily runs' fan-out (SQS), not scheduled
@@ -98,7 +99,7 @@ def _stub_project(root: Path) -> Path:
     (root / "chalicelib" / "__init__.py").write_text("")
     (root / "functions").mkdir()
     (root / "functions" / "__init__.py").write_text("")
-    for name in ("invoicing", "overdue", "lifecycle", "notifier"):
+    for name in ("invoicing", "overdue", "lifecycle", "obligations", "notifier"):
         (root / "functions" / f"{name}.py").write_text("def handler(event, context):\n    return {}\n")
     (root / ".chalice").mkdir()
     (root / ".chalice" / "config.json").write_text((REPO / ".chalice" / "config.json").read_text())
@@ -375,6 +376,7 @@ def test_api_function_is_chalices_with_our_role_runtime_and_environment(
         "OverdueRole",
         "LifecycleRole",
         "NotifierRole",
+        "ObligationsRole",
         "AnchorRole",
         "ShardWorkerRole",
         "ApiGatewayLogsRole",  # API Gateway's own, for access logs

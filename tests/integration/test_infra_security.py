@@ -24,6 +24,7 @@ FUNCTION_ROLES = {
     "InvoicingFunction": "InvoicingRole",
     "OverdueFunction": "OverdueRole",
     "LifecycleFunction": "LifecycleRole",
+    "ObligationsFunction": "ObligationsRole",
     "NotifierFunction": "NotifierRole",
     "AnchorFunction": "AnchorRole",
     "ShardWorkerFunction": "ShardWorkerRole",
@@ -69,7 +70,7 @@ def test_key_items_are_the_apis_to_read_and_no_functions_to_write(translated: di
         s["Condition"] == key_items and {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= set(s["Action"])
         for s in api_denied
     )
-    for role in ("InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole", "ShardWorkerRole"):
+    for role in ("InvoicingRole", "OverdueRole", "LifecycleRole", "ObligationsRole", "NotifierRole", "ShardWorkerRole"):
         [deny] = _denied(translated, role)
         assert deny["Condition"] == key_items, role
         assert {"dynamodb:GetItem", "dynamodb:Query"} <= set(deny["Action"]), role
@@ -122,7 +123,15 @@ def test_topics_queues_and_log_groups_use_the_stacks_own_key(translated: dict[st
     assert {"cloudwatch.amazonaws.com", "sns.amazonaws.com"} <= services
     assert any("logs." in s for s in services)
     # Whoever sends to an encrypted queue or topic may use the key for it.
-    for role in ("InvoicingRole", "OverdueRole", "LifecycleRole", "NotifierRole", "AnchorRole", "ShardWorkerRole"):
+    for role in (
+        "InvoicingRole",
+        "OverdueRole",
+        "LifecycleRole",
+        "ObligationsRole",
+        "NotifierRole",
+        "AnchorRole",
+        "ShardWorkerRole",
+    ):
         assert any(
             s["Resource"] == {"Fn::GetAtt": ["DataKey", "Arn"]} and "kms:GenerateDataKey" in s["Action"]
             for s in _allowed(translated, role)

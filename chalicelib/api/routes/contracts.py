@@ -20,6 +20,7 @@ from chalicelib.api.routing import (
 from chalicelib.bootstrap import get_anchoring, get_deps
 from chalicelib.openapi import openapi_document
 from chalicelib.services import contracts as contract_service
+from chalicelib.services import obligations as obligation_service
 from chalicelib.services.views import contract_response
 
 
@@ -47,7 +48,10 @@ def list_contracts() -> Response:
 @route("/contracts/{contract_id}", methods=["GET"])
 def get_contract(contract_id: str) -> Response:
     staff(STAFF)
-    return http.json_response(contract_response(contract_service.get_contract(get_deps(), contract_id)))
+    deps = get_deps()
+    contract = contract_service.get_contract(deps, contract_id)
+    grounds = obligation_service.contract_grounds(deps, contract, deps.today())
+    return http.json_response({**contract_response(contract), "termination_grounds": grounds})
 
 
 @route("/contracts/{contract_id}/audit", methods=["GET"])

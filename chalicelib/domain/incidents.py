@@ -1,0 +1,78 @@
+"""Incidents (危机事件, 外呼外包合同 4.1–4.4): reported to the client at once, handled by plan, communicated until
+resolved. Report delay is measured against the terms' incident_report_hours; stages only move forward
+(reported → plan → resolved; progress notes in between; resolved is final)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from chalicelib.domain.errors import Conflict, ValidationError
+
+SEVERITIES = ("low", "medium", "high", "critical")
+STAGES = ("progress", "plan", "resolved")
+_ORDER = {"reported": 0, "plan": 1, "resolved": 2}
+
+
+def parse_instant(value: str, field_name: str, now: datetime) -> datetime:
+    """An ISO 8601 time with its zone, not in the future."""
+    try:
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            field_name, "must be an ISO 8601 time with its zone, e.g. 2026-11-30T09:30:00+08:00"
+        ) from None
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValidationError(field_name, "must carry its time zone (e.g. +08:00 or Z)")
+    if at > now:
+        raise ValidationError(field_name, "must not be in the future")
+    return at
+
+
+@dataclass(frozen=True)
+class IncidentUpdate:
+    stage: str
+    at: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Incident:
+    no: int
+    occurred_at: str  # ISO 8601 as given (with its zone)
+    reported_at: str
+    severity: str
+    summary: str
+    report_hours_allowed: int
+    recorded_by: str
+    status: str = "reported"  # reported | plan | resolved
+    updates: tuple[IncidentUpdate, ...] = field(default_factory=tuple)
+
+    @property
+    def report_delay_hours(self) -> Decimal:
+        seconds = (_dt(self.reported_at) - _dt(self.occurred_at)).total_seconds()
+        return (Decimal(int(seconds)) / Decimal(3600)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def reported_late(self) -> bool:
+        return self.report_delay_hours > self.report_hours_allowed
+
+    def at_stage(self, stage: str) -> str | None:
+        return next((u.at for u in self.updates if u.stage == stage), None)
+
+    def update(self, stage: str, at: datetime, note: str) -> Incident:
+        """Move forward (or add a progress note): never back, nothing after resolved, times in order."""
+        if self.status == "resolved":
+            raise Conflict(f"incident {self.no} is resolved; it takes no further updates", field="stage")
+        if stage != "progress" and _ORDER[stage] <= _ORDER[self.status]:
+            raise Conflict(f"incident {self.no} is already at {self.status}; stages only move forward", field="stage")
+        last = self.updates[-1].at if self.updates else self.reported_at
+        if at < _dt(last):
+            raise ValidationError("at", f"must not be before the incident's last entry ({last})")
+        status = self.status if stage == "progress" else stage
+        return replace(self, status=status, updates=(*self.updates, IncidentUpdate(stage, at.isoformat(), note)))
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,91 @@
+"""The submit page (/submit/{token}): a plain HTML form the responsible party fills in for one period. It needs no
+script at all, so its CSP forbids every script; the same resource answers JSON with Accept: application/json."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice.app import Response
+
+from chalicelib.domain.errors import DomainError, TokenRejected
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SECURITY_HEADERS: dict[str, str | list[str]] = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+LABELS = {"client": "甲方", "vendor": "乙方"}
+BREACH_LABELS = {
+    "connect_rate": "电话接通率 / connect rate",
+    "satisfaction": "客户满意度 / satisfaction",
+    "call_quality": "通话质量 / call quality",
+}
+STATUS_LABELS = {
+    "upcoming": "未到期 / upcoming",
+    "due": "待报送 / due",
+    "delivered": "已按期报送 / delivered",
+    "late": "逾期报送 / delivered late",
+    "missed": "逾期未报送 / overdue",
+}
+
+
+@lru_cache(maxsize=1)
+def _env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+
+
+def page(view: dict[str, Any], *, problem: str | None = None, receipt: bool = False, status: int = 200) -> Response:
+    ctx = {
+        **view,
+        "party_label": LABELS[view["party"]],
+        "status_label": STATUS_LABELS[view["status"]],
+        "problem": problem,
+        "receipt": receipt,
+        "breach_labels": BREACH_LABELS,
+    }
+    html = _env().get_template("submit/page.html").render(ctx)
+    return Response(body=html, status_code=status, headers=dict(SECURITY_HEADERS))
+
+
+def error_page(exc: Exception) -> Response:
+    if isinstance(exc, TokenRejected):
+        status, message = exc.status, exc.message
+    elif isinstance(exc, DomainError):
+        status, message = 400, exc.message
+    else:
+        raise exc
+    html = _env().get_template("signing/error.html").render({"message": message, "status": status})
+    html = html.replace("签署链接不可用", "报送链接不可用").replace(
+        "Signing link unavailable", "Submission link unavailable"
+    )
+    return Response(body=html, status_code=status, headers=dict(SECURITY_HEADERS))
+
+
+def is_form(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+
+
+def form_body(raw: bytes | None) -> dict[str, Any]:
+    """The form's fields as the JSON body of POST /submit/{token} would carry them."""
+    fields = {k: v[-1] for k, v in parse_qs((raw or b"").decode("utf-8", "replace"), keep_blank_values=True).items()}
+    body: dict[str, Any] = {"period": fields.get("period", ""), "delivered_on": fields.get("delivered_on", "")}
+    if fields.get("note", "").strip():
+        body["note"] = fields["note"]
+    if "connect_rate_pct" in fields or "satisfaction_pct" in fields:
+        body["kpis"] = {
+            "connect_rate_pct": fields.get("connect_rate_pct", ""),
+            "satisfaction_pct": fields.get("satisfaction_pct", ""),
+            "call_quality_ok": fields.get("call_quality_ok") == "true",
+        }
+    return body

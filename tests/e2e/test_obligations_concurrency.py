@@ -1,0 +1,60 @@
+"""Ten concurrent runs of the obligations worker for the same (late) day, as separate processes against the
+serialized stack: each period's reminder and overdue notice goes out once."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from tests.e2e.helpers import newest_link, to
+from tests.e2e.test_worker_concurrency import run_concurrently, settle
+from tests.factories import contract_body
+
+pytestmark = pytest.mark.e2e
+
+
+def wait_until_quiet(stack: Any, quiet: float = 4.0, limit: float = 180.0) -> None:
+    """The job ran for every contract on the shared stack: let the notifier finish their emails, so the tests after
+    this one do not wait behind them."""
+    deadline = time.monotonic() + limit
+    seen, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = len(stack.emails())
+        if count != seen:
+            seen, since = count, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(1)
+
+
+def test_ten_concurrent_runs_notify_each_period_once(stack: Any) -> None:
+    # Given an outbound-call contract signed today, with the template's obligations
+    _, created, _ = stack.request("POST", "/contracts", contract_body())
+    cid, no = created["id"], created["contract_no"]
+    stack.request("POST", f"/contracts/{cid}/send")
+    for who in ("client", "vendor"):
+        token = newest_link(stack, f"{who}@example.com", no).rsplit("/", 1)[1]
+        assert stack.request("POST", f"/sign/{token}", {"signer_name": who, "consent": True}, role=None)[0] == 201
+    effective = date.fromisoformat(stack.request("GET", f"/contracts/{cid}")[1]["effective_date"])
+    # When ten runs start at once, late: the first month's four monthly duties are all past due
+    next_month = (effective.replace(day=1) + timedelta(days=32)).replace(day=1)
+    as_of = next_month + timedelta(days=11)  # after the 10-day KPI sheet's due date
+    run_concurrently(stack, "obligations", as_of)
+    # Then the operator gets one 逾期履行通知书 per overdue period, never two
+    _, view, _ = stack.request("GET", f"/contracts/{cid}/obligations?as_of={as_of.isoformat()}")
+    missed = [(o["key"], p["period"]) for o in view["obligations"] for p in o["periods"] if p["status"] == "missed"]
+    letters = settle(
+        stack,
+        lambda m: no in m.get("subject", "") and "逾期履行通知书" in m["subject"] and to("operator@hetong.local")(m),
+        len(missed),
+    )
+    assert len(letters) == len(missed)
+    _, audit, _ = stack.request("GET", f"/contracts/{cid}/audit")
+    types = [e["type"] for e in audit["entries"]]
+    # (the stack is shared with other tests: the runs' totals may count other contracts; this one's events are its own)
+    assert types.count("ObligationOverdue") == len(missed) and len(missed) >= 3
+    assert audit["verified"] is True
+    wait_until_quiet(stack)

@@ -1,0 +1,107 @@
+"""履约 terms changed by a supplementary agreement, and contracts stored before obligations existed, on moto."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from tests.integration.test_notices_and_amendments import sign_amendment
+
+pytestmark = pytest.mark.integration
+
+
+def _keys(world: Any, cid: str, as_of: str) -> dict[str, list[str]]:
+    view = world.ok("GET", f"/contracts/{cid}/obligations?as_of={as_of}")
+    return {o["key"]: [p["period"] for p in o["periods"]] for o in view["obligations"]}
+
+
+def test_an_agreement_changes_the_obligations_of_later_periods(world: Any) -> None:
+    # Given an outbound-call contract in force from 2026-11-22
+    cid = world.active_contract()
+    # When a supplementary agreement signed on 2027-01-15 drops the satisfaction survey, gives the KPI sheet 5 days
+    # and sets the incident reporting time to 4 hours
+    world.travel(date(2027, 1, 15))
+    kpi = {
+        "key": "quality_kpis",
+        "party": "vendor",
+        "title": "服务质量指标 / Quality indicators",
+        "clause": "3.2, 6.2",
+        "period": "month",
+        "due_days_after": 5,
+        "kind": "kpi",
+    }
+    bad = world.call(
+        "POST", f"/contracts/{cid}/amendments", {"changes": {"obligations": [kpi, kpi]}, "reason": "调整报送"}
+    )
+    assert bad.status_code == 400 and bad.json_body["error"]["field"] == "changes.obligations[1].key"
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/amendments",
+        {"changes": {"obligations": [kpi], "incident_report_hours": 4}, "reason": "调整报送"},
+        status=201,
+    )
+    doc = world.call("GET", f"/contracts/{cid}/document?part=amendment:1").body.decode()
+    assert "履约义务" in doc and "危机事件报告时限" in doc and "4小时" in doc
+    sign_amendment(world, 1)
+    # Then periods that started before it keep the old terms, later ones follow the new
+    view = world.ok("GET", f"/contracts/{cid}/obligations?as_of=2027-03-01")
+    kpis = next(o for o in view["obligations"] if o["key"] == "quality_kpis")
+    assert [(p["period"], p["due_on"]) for p in kpis["periods"]] == [
+        ("2026-11", "2026-12-10"),
+        ("2026-12", "2027-01-10"),
+        ("2027-01", "2027-02-10"),  # started before the agreement
+        ("2027-02", "2027-03-05"),
+        ("2027-03", "2027-04-05"),
+    ]
+    # the dropped survey keeps the periods that started before the agreement; none after it
+    survey = next(o for o in view["obligations"] if o["key"] == "satisfaction_survey")
+    assert [p["period"] for p in survey["periods"]] == ["2026-Q4", "2027-Q1"]
+    assert [o["key"] for o in view["obligations"]] == [
+        "quality_kpis",
+        "call_results",
+        "satisfaction_survey",
+        "target_list",
+    ]
+    assert view["incident_report_hours"] == 4
+    assert world.contract(cid)["terms"]["incident_report_hours"] == 4
+
+
+def test_a_contract_stored_before_obligations_gets_the_template_defaults(world: Any, aws: dict[str, Any]) -> None:
+    import json
+
+    import boto3
+
+    # Given a contract whose stored terms have no obligation fields (written before this feature)
+    cid = world.active_contract()
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(aws["tables"]["MainTable"]["name"])
+    item = table.get_item(Key={"pk": f"CONTRACT#{cid}", "sk": "META"})["Item"]
+    body = json.loads(item["body"])
+    for version in body["terms_versions"]:
+        for key in ("obligations", "vendor_late_penalty", "incident_report_hours"):
+            version["terms"].pop(key, None)
+    for key in ("obligations_checked_on", "obligations_indexed_on", "incident_count"):
+        body.pop(key)
+    table.delete_item(Key={"pk": f"CONTRACT#{cid}", "sk": "DUTIES"})
+    table.update_item(
+        Key={"pk": f"CONTRACT#{cid}", "sk": "META"},
+        UpdateExpression="SET body = :b",
+        ExpressionAttributeValues={":b": json.dumps(body, ensure_ascii=False)},
+    )
+    # Then it reads with the template's obligations, 2 hours for incidents and the late-payment clause for the vendor
+    view = world.ok("GET", f"/contracts/{cid}/obligations?as_of=2026-12-31")
+    assert [o["key"] for o in view["obligations"]] == [
+        "call_results",
+        "quality_kpis",
+        "satisfaction_survey",
+        "target_list",
+    ]
+    assert view["incident_report_hours"] == 2
+    assert view["vendor_late_penalty"] == {"mode": "daily_pct", "rate_pct": "0.05", "cap_pct": None}
+    assert world.contract(cid)["termination_grounds"] == []
+    # And the migration step puts it on the obligations schedule (once), so the daily job reminds from then on
+    assert world.run("obligations", date(2026, 12, 5))["contracts_due"] == 0
+    assert world.run("migrate", date(2026, 12, 5))["obligations_indexed"] == 1
+    assert world.run("migrate", date(2026, 12, 5))["obligations_indexed"] == 0
+    assert world.run("obligations", date(2026, 12, 5))["reminders"] >= 1
