@@ -313,8 +313,7 @@ class DynamoRepository:
 
     def scheduled_items(self, partition: str, through: str) -> Iterator[PlainItem]:
         self._conn()
-        for rec in PlainRecord.schedule.query(partition, PlainRecord.s1sk <= through):
-            yield plain_from(rec)
+        return shard_reads.scheduled_items(partition, through)
 
     def contracts_with_audit_since(self, at: str) -> Iterator[str]:
         self._conn()

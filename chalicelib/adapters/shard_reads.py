@@ -16,6 +16,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from chalicelib.adapters import shards
 from chalicelib.adapters.codec import contract_from_dict
 from chalicelib.adapters.items import invoice_from
+from chalicelib.adapters.plain_items import plain_from
 from chalicelib.adapters.records import (
     AUDITED,
     LIFECYCLE_DUE,
@@ -26,10 +27,11 @@ from chalicelib.adapters.records import (
     CheckpointRecord,
     ContractRecord,
     InvoiceRecord,
+    PlainRecord,
 )
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
-from chalicelib.services.ports import Page, ShardCheckpoint
+from chalicelib.services.ports import Page, PlainItem, ShardCheckpoint
 
 T = TypeVar("T")
 CHECKPOINT_TTL_SECONDS = 14 * 24 * 3600
@@ -137,6 +139,19 @@ def contracts_with_audit_since(at: str) -> Iterator[str]:
     def shard(n: int) -> Iterator[tuple[str, str]]:
         for rec in AuditRecord.lifecycle.query(f"{AUDITED}#{n}", AuditRecord.s2sk >= at):
             yield rec.s2sk or "", str(rec.pk).removeprefix("CONTRACT#")
+
+    return _merged(shard)
+
+
+def scheduled_items(partition: str, through: str) -> Iterator[PlainItem]:
+    """Plain items listed in the schedule index under `partition` with sort key <= `through`, by sort key: every
+    shard merged for a sharded base (OBLIGATION_DUE#<n>), the one partition otherwise."""
+    if partition not in shards.SHARDED_BASES:
+        return (plain_from(rec) for rec in PlainRecord.schedule.query(partition, PlainRecord.s1sk <= through))
+
+    def shard(n: int) -> Iterator[tuple[str, PlainItem]]:
+        for rec in PlainRecord.schedule.query(f"{partition}#{n}", PlainRecord.s1sk <= through):
+            yield rec.s1sk or "", plain_from(rec)
 
     return _merged(shard)
 
