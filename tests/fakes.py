@@ -404,6 +404,11 @@ class FakeRepository:
         items, nxt = self._page("lifecycle_page", LIFECYCLE_DUE, shard, "s2sk", bound, cursor, limit)
         return Page([str(i["contract_id"]) for i in items], nxt)
 
+    def obligations_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
+        bound = (as_of + timedelta(days=1)).isoformat()  # sort keys are `<day>#<id>`
+        items, nxt = self._page("obligations_page", "OBLIGATION_DUE", shard, "s1sk", bound, cursor, limit)
+        return Page([str(json.loads(i["body"])["contract_id"]) for i in items], nxt)
+
     def load_checkpoint(self, run_id: str, job: str, as_of: date, shard: int) -> ShardCheckpoint | None:
         self._read("load_checkpoint")
         return self._checkpoints.get((run_id, job, as_of, shard))

@@ -21,6 +21,7 @@ from chalicelib.adapters.records import (
     AUDITED,
     LIFECYCLE_DUE,
     NEXT_INVOICE,
+    OBLIGATION_DUE,
     OPEN_INVOICE,
     RECEIVABLE,
     AuditRecord,
@@ -81,6 +82,15 @@ def lifecycle_page(as_of: date, shard: int, cursor: str | None, limit: int) -> P
         return ContractRecord.lifecycle.query(f"{LIFECYCLE_DUE}#{shard}", ContractRecord.s2sk < _next_day(as_of), **kw)
 
     return _page(query, _contract_id, cursor, limit)
+
+
+def obligations_page(as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
+    """Contracts whose obligations schedule entry (sk `<next check day>#<id>`) is due on or before `as_of`."""
+
+    def query(**kw: Any) -> Any:
+        return PlainRecord.schedule.query(f"{OBLIGATION_DUE}#{shard}", PlainRecord.s1sk < _next_day(as_of), **kw)
+
+    return _page(query, lambda rec: str(json.loads(rec.body)["contract_id"]), cursor, limit)
 
 
 def _contract(rec: ContractRecord) -> Contract:
