@@ -12,22 +12,22 @@ from tests.unit.test_repository_contract import create, dynamo, repo, tamper, up
 IDS = [f"c-{n}" for n in range(1, 9)]
 
 
-def _count(repo: Repository) -> int:
-    return repo.shards if isinstance(repo, FakeRepository) else shards.count()
+def _count(store: Repository) -> int:
+    return store.shards if isinstance(store, FakeRepository) else shards.count()
 
 
-def _schedule(repo: Repository, cid: str, day: str) -> None:
+def _schedule(store: Repository, cid: str, day: str) -> None:
     contract = active_contract(contract_id=cid, contract_no=f"HT-2026-{cid[2:]:0>4}")
-    create(repo, contract)
+    create(store, contract)
     body = {"contract_id": cid}
     entry = PlainItem(
         f"CONTRACT#{cid}", "DUTIES", "obligation_schedule", body, schedule=("OBLIGATION_DUE", day + "#" + cid)
     )
-    update(repo, contract, items=[entry])
+    update(store, contract, items=[entry])
 
 
-def _due(repo: Repository, through: str) -> list[str]:
-    return [i.body["contract_id"] for i in repo.scheduled_items("OBLIGATION_DUE", f"{through}#\uffff")]
+def _due(store: Repository, through: str) -> list[str]:
+    return [i.body["contract_id"] for i in store.scheduled_items("OBLIGATION_DUE", f"{through}#\uffff")]
 
 
 def test_entries_are_written_under_the_contracts_shard_and_read_merged_by_day(repo: Repository) -> None:  # noqa: F811
@@ -64,12 +64,12 @@ def test_the_reindex_moves_an_unsharded_entry_once(repo: Repository) -> None:  #
 
 def test_a_changed_count_is_read_until_migrated() -> None:
     # Given entries written under 2 shards, then the count raised to 8 with the previous count still read
-    repo = FakeRepository(shards=2)
+    fake = FakeRepository(shards=2)
     for cid in IDS:
-        _schedule(repo, cid, "2026-12-05")
-    repo.shards, repo.previous_shards = 8, 2
-    assert sorted(_due(repo, "2026-12-05")) == IDS
+        _schedule(fake, cid, "2026-12-05")
+    fake.shards, fake.previous_shards = 8, 2
+    assert sorted(_due(fake, "2026-12-05")) == IDS
     # When the reindex runs, then 8 shards alone find them all
-    assert sum(repo.reindex_contract(cid) for cid in IDS) >= 1
-    repo.previous_shards = None
-    assert sorted(_due(repo, "2026-12-05")) == IDS
+    assert sum(fake.reindex_contract(cid) for cid in IDS) >= 1
+    fake.previous_shards = None
+    assert sorted(_due(fake, "2026-12-05")) == IDS
