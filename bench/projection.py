@@ -66,7 +66,14 @@ class Config:
     shards: int = 16
     concurrency: int = 16
     pace: float = 25.0  # items per second per worker
-    sharded_bases: tuple[str, ...] = ("NEXT_INVOICE", "OPEN_INVOICE", "LIFECYCLE_DUE", "RECEIVABLE", "AUDITED")
+    sharded_bases: tuple[str, ...] = (
+        "NEXT_INVOICE",
+        "OPEN_INVOICE",
+        "LIFECYCLE_DUE",
+        "RECEIVABLE",
+        "AUDITED",
+        "OBLIGATION_DUE",
+    )
 
 
 @dataclass

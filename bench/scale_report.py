@@ -20,7 +20,7 @@ def _key(index_key: str) -> str:
     index, _, base = index_key.partition("|")
     return (
         f"{index} {base}#n"
-        if base in ("NEXT_INVOICE", "OPEN_INVOICE", "LIFECYCLE_DUE", "RECEIVABLE", "AUDITED")
+        if base in ("NEXT_INVOICE", "OPEN_INVOICE", "LIFECYCLE_DUE", "RECEIVABLE", "AUDITED", "OBLIGATION_DUE")
         else f"{index} {base}"
     )
 
@@ -166,7 +166,8 @@ def figure9(sm: dict[str, Any] | None) -> list[str]:
         *_projection_table(sm),
         "",
         f"**Write rate per index partition key** (≤ 1,000 units/s at the peak): {_mark(v['key_rate'])}. A sharded key "
-        "(`NEXT_INVOICE#n`, `OPEN_INVOICE#n`, `LIFECYCLE_DUE#n`, `RECEIVABLE#n`, `AUDITED#n`) is written by one shard worker at a "
+        "(`NEXT_INVOICE#n`, `OPEN_INVOICE#n`, `LIFECYCLE_DUE#n`, `RECEIVABLE#n`, `AUDITED#n`, `OBLIGATION_DUE#n`) is "
+        "written by one shard worker at a "
         "time, at most at its pace, so its rate is that job's units per item × the pace (summed over jobs as if all "
         "three ran at once); `by_status` is not sharded (its key changes only when a contract's status does) and takes "
         "every concurrent worker's writes: reserved concurrency × pace × units per item.",

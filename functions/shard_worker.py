@@ -1,8 +1,8 @@
-"""Shard worker (SQS): each message is one index shard of one daily run (invoicing, overdue or lifecycle; see
-chalicelib/services/fanout.py). It works through the shard page by page, paced, and before its time runs out sends
-the rest of the shard on as a new message with its cursor. A message whose work raised is reported as a batch item
-failure: SQS delivers it again (resuming from the saved cursor) and, after the queue's maxReceiveCount, parks it on
-the shard DLQ."""
+"""Shard worker (SQS): each message is one index shard of one daily run (invoicing, overdue, lifecycle or
+obligations; see chalicelib/services/fanout.py). It works through the shard page by page, paced, and before its
+time runs out sends the rest of the shard on as a new message with its cursor. A message whose work raised is
+reported as a batch item failure: SQS delivers it again (resuming from the saved cursor) and, after the queue's
+maxReceiveCount, parks it on the shard DLQ."""
 
 from __future__ import annotations
 

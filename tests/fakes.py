@@ -404,6 +404,11 @@ class FakeRepository:
         items, nxt = self._page("lifecycle_page", LIFECYCLE_DUE, shard, "s2sk", bound, cursor, limit)
         return Page([str(i["contract_id"]) for i in items], nxt)
 
+    def obligations_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
+        bound = (as_of + timedelta(days=1)).isoformat()  # sort keys are `<day>#<id>`
+        items, nxt = self._page("obligations_page", "OBLIGATION_DUE", shard, "s1sk", bound, cursor, limit)
+        return Page([str(json.loads(i["body"])["contract_id"]) for i in items], nxt)
+
     def load_checkpoint(self, run_id: str, job: str, as_of: date, shard: int) -> ShardCheckpoint | None:
         self._read("load_checkpoint")
         return self._checkpoints.get((run_id, job, as_of, shard))
@@ -432,9 +437,11 @@ class FakeRepository:
         return None if item is None else self._plain((pk, sk), item)
 
     def scheduled_items(self, partition: str, through: str) -> Iterator[PlainItem]:
+        # a sharded base (OBLIGATION_DUE) reads every shard, merged by sort key, like adapters/shard_reads.py
+        wanted = {f"{partition}#{n}" for n in range(self.index_shards())} if rekeyed(partition, "") else {partition}
         keys = sorted(
-            (k for k, i in self._items.items() if i.get("s1pk") == partition and i.get("s1sk", "") <= through),
-            key=lambda k: self._items[k]["s1sk"],
+            (k for k, i in self._items.items() if i.get("s1pk") in wanted and i.get("s1sk", "") <= through),
+            key=lambda k: (self._items[k]["s1sk"], k),
         )
         self._read("scheduled_items", len(keys))
         for k in keys:
@@ -563,7 +570,9 @@ class FakeRepository:
         for plain in changes.items:
             p_item = {"kind": plain.kind, "body": canonical_json(plain.body)}
             if plain.schedule:
-                p_item |= {"s1pk": plain.schedule[0], "s1sk": plain.schedule[1]}
+                # a sharded base gets the contract's shard, like adapters/plain_items.schedule_partition
+                partition = rekeyed(plain.schedule[0], plain.pk.removeprefix("CONTRACT#"), self.shards)
+                p_item |= {"s1pk": partition or plain.schedule[0], "s1sk": plain.schedule[1]}
             cond = _absent if plain.create else (lambda _: True)
             ops.append(_Op((plain.pk, plain.sk), p_item, cond, plain.kind, f"{plain.pk}/{plain.sk}", "exists"))
 
@@ -633,7 +642,7 @@ class FakeRepository:
         pk = contract_pk(contract_id)
         moved = 0
         for (item_pk, sk), item in self._items.items():
-            if item_pk != pk or not (sk == "META" or sk.startswith(("INVOICE#", "AUDIT#"))):
+            if item_pk != pk or not (sk in ("META", "DUTIES") or sk.startswith(("INVOICE#", "AUDIT#"))):
                 continue
             for name in ("s1pk", "s2pk", "r1pk"):
                 wanted = rekeyed(item.get(name), contract_id, self.shards)

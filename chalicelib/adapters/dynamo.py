@@ -290,6 +290,10 @@ class DynamoRepository:
         self._conn()
         return shard_reads.lifecycle_page(as_of, shard, cursor, limit)
 
+    def obligations_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
+        self._conn()
+        return shard_reads.obligations_page(as_of, shard, cursor, limit)
+
     def load_checkpoint(self, run_id: str, job: str, as_of: date, shard: int) -> ShardCheckpoint | None:
         self._conn()
         return shard_reads.load_checkpoint(run_id, job, as_of, shard)
@@ -313,8 +317,7 @@ class DynamoRepository:
 
     def scheduled_items(self, partition: str, through: str) -> Iterator[PlainItem]:
         self._conn()
-        for rec in PlainRecord.schedule.query(partition, PlainRecord.s1sk <= through):
-            yield plain_from(rec)
+        return shard_reads.scheduled_items(partition, through)
 
     def contracts_with_audit_since(self, at: str) -> Iterator[str]:
         self._conn()

@@ -19,6 +19,7 @@ from chalicelib.adapters.records import (
     InvoiceRecord,
     LedgerStateRecord,
     PaymentItem,
+    PlainRecord,
 )
 from chalicelib.adapters.shards import rekeyed
 from chalicelib.services.ports import ReceivableMark
@@ -71,6 +72,7 @@ _INDEX_KEYS: dict[type[BaseRecord], tuple[str, ...]] = {
     ContractRecord: ("s1pk", "s2pk", "r1pk"),
     InvoiceRecord: ("s1pk",),
     AuditRecord: ("s2pk",),
+    PlainRecord: ("s1pk",),  # the obligations schedule entry (sk DUTIES)
 }
 
 
@@ -83,6 +85,10 @@ def _index_items(contract_id: str) -> list[BaseRecord]:
                 pk, "META", consistent_read=True, attributes_to_get=["pk", "sk", *_INDEX_KEYS[ContractRecord]]
             )
         )
+    except DoesNotExist:
+        pass
+    try:
+        found.append(PlainRecord.get(pk, "DUTIES", consistent_read=True, attributes_to_get=["pk", "sk", "s1pk"]))
     except DoesNotExist:
         pass
     found.extend(
@@ -99,8 +105,9 @@ def _index_items(contract_id: str) -> list[BaseRecord]:
 
 
 def reindex_contract(contract_id: str) -> int:
-    """Moves the contract's index entries to the partition keys of the shard count in force (an unsharded
-    `NEXT_INVOICE`, or one written under another count); returns how many attributes it rewrote. Each update is
+    """Moves the contract's index entries (contract, invoices, audit entries, the obligations schedule entry) to
+    the partition keys of the shard count in force (an unsharded `NEXT_INVOICE` or `OBLIGATION_DUE`, or one written
+    under another count); returns how many attributes it rewrote. Each update is
     conditioned on the value it read, so a concurrent write (which writes current keys anyway) is never undone;
     a second run finds nothing to do."""
     moved = 0

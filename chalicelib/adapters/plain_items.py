@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.adapters.items import PendingWrite
 from chalicelib.adapters.records import PlainRecord
+from chalicelib.adapters.shards import rekeyed
 from chalicelib.domain.audit import canonical_json
 from chalicelib.services.ports import Changes, PlainItem
 
@@ -17,8 +18,17 @@ def plain_record(item: PlainItem) -> PlainRecord:
     rec = PlainRecord(item.pk, item.sk)
     rec.kind = item.kind
     rec.body = canonical_json(item.body)
-    rec.s1pk, rec.s1sk = item.schedule if item.schedule else (None, None)
+    rec.s1pk, rec.s1sk = (schedule_partition(item), item.schedule[1]) if item.schedule else (None, None)
     return rec
+
+
+def schedule_partition(item: PlainItem) -> str | None:
+    """The index partition a listed item is written under: a sharded base (OBLIGATION_DUE) gets the contract's
+    shard (`OBLIGATION_DUE#<n>`, adapters/shards.py); any other partition is written as given."""
+    if not item.schedule:
+        return None
+    partition = item.schedule[0]
+    return rekeyed(partition, item.pk.removeprefix("CONTRACT#")) or partition
 
 
 def plain_from(rec: Any) -> PlainItem:

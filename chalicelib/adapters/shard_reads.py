@@ -16,20 +16,23 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from chalicelib.adapters import shards
 from chalicelib.adapters.codec import contract_from_dict
 from chalicelib.adapters.items import invoice_from
+from chalicelib.adapters.plain_items import plain_from
 from chalicelib.adapters.records import (
     AUDITED,
     LIFECYCLE_DUE,
     NEXT_INVOICE,
+    OBLIGATION_DUE,
     OPEN_INVOICE,
     RECEIVABLE,
     AuditRecord,
     CheckpointRecord,
     ContractRecord,
     InvoiceRecord,
+    PlainRecord,
 )
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
-from chalicelib.services.ports import Page, ShardCheckpoint
+from chalicelib.services.ports import Page, PlainItem, ShardCheckpoint
 
 T = TypeVar("T")
 CHECKPOINT_TTL_SECONDS = 14 * 24 * 3600
@@ -79,6 +82,15 @@ def lifecycle_page(as_of: date, shard: int, cursor: str | None, limit: int) -> P
         return ContractRecord.lifecycle.query(f"{LIFECYCLE_DUE}#{shard}", ContractRecord.s2sk < _next_day(as_of), **kw)
 
     return _page(query, _contract_id, cursor, limit)
+
+
+def obligations_page(as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
+    """Contracts whose obligations schedule entry (sk `<next check day>#<id>`) is due on or before `as_of`."""
+
+    def query(**kw: Any) -> Any:
+        return PlainRecord.schedule.query(f"{OBLIGATION_DUE}#{shard}", PlainRecord.s1sk < _next_day(as_of), **kw)
+
+    return _page(query, lambda rec: str(json.loads(rec.body)["contract_id"]), cursor, limit)
 
 
 def _contract(rec: ContractRecord) -> Contract:
@@ -137,6 +149,19 @@ def contracts_with_audit_since(at: str) -> Iterator[str]:
     def shard(n: int) -> Iterator[tuple[str, str]]:
         for rec in AuditRecord.lifecycle.query(f"{AUDITED}#{n}", AuditRecord.s2sk >= at):
             yield rec.s2sk or "", str(rec.pk).removeprefix("CONTRACT#")
+
+    return _merged(shard)
+
+
+def scheduled_items(partition: str, through: str) -> Iterator[PlainItem]:
+    """Plain items listed in the schedule index under `partition` with sort key <= `through`, by sort key: every
+    shard merged for a sharded base (OBLIGATION_DUE#<n>), the one partition otherwise."""
+    if partition not in shards.SHARDED_BASES:
+        return (plain_from(rec) for rec in PlainRecord.schedule.query(partition, PlainRecord.s1sk <= through))
+
+    def shard(n: int) -> Iterator[tuple[str, PlainItem]]:
+        for rec in PlainRecord.schedule.query(f"{partition}#{n}", PlainRecord.s1sk <= through):
+            yield rec.s1sk or "", plain_from(rec)
 
     return _merged(shard)
 

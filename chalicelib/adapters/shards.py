@@ -13,9 +13,10 @@ import zlib
 
 # Partition bases of the sharded indexes (docs/data-model.md): schedule (NEXT_INVOICE on contracts, OPEN_INVOICE on
 # invoices), lifecycle (LIFECYCLE_DUE on contracts, AUDITED on audit entries: every state change writes one),
-# receivables (RECEIVABLE on the receivables mark).
-SHARDED_BASES = ("NEXT_INVOICE", "OPEN_INVOICE", "LIFECYCLE_DUE", "RECEIVABLE", "AUDITED")
-_SHARDED = re.compile(r"^(NEXT_INVOICE|OPEN_INVOICE|LIFECYCLE_DUE|RECEIVABLE|AUDITED)(?:#(\d+))?$")
+# receivables (RECEIVABLE on the receivables mark), and the obligations schedule (OBLIGATION_DUE on the contract's
+# DUTIES item).
+SHARDED_BASES = ("NEXT_INVOICE", "OPEN_INVOICE", "LIFECYCLE_DUE", "RECEIVABLE", "AUDITED", "OBLIGATION_DUE")
+_SHARDED = re.compile(rf"^({'|'.join(SHARDED_BASES)})(?:#(\d+))?$")
 
 
 class _Config:

@@ -4,7 +4,7 @@ that has a next one, and stops before its invocation's time (or item) budget run
 shard on as a new message. A timed-out or crashed invocation's message comes back and resumes from the saved
 cursor instead of restarting; every item's work is idempotent, so a duplicate delivery or a concurrent run changes
 nothing twice. A job registers how to read one page of its shard and what to do with one item (`register`);
-services/shard_jobs.py registers invoicing, overdue and lifecycle.
+services/shard_jobs.py registers invoicing, overdue, lifecycle and obligations.
 
 The queue is a port: SQS when deployed and on the local stack (adapters/shard_queue.py), `InlineQueue` in one
 process (`run_all`: the whole job, every shard and every continuation, in order)."""
@@ -91,7 +91,7 @@ def register(job: ShardJob) -> ShardJob:
 
 def job_named(name: str) -> ShardJob:
     """The registered job (the daily jobs register when services/shard_jobs.py is imported, here on first use)."""
-    from chalicelib.services import shard_jobs  # noqa: F401 - registers invoicing, overdue, lifecycle
+    from chalicelib.services import shard_jobs  # noqa: F401 - registers invoicing, overdue, lifecycle, obligations
 
     try:
         return JOBS[name]

@@ -65,7 +65,9 @@ WORKERS = {
 }
 SHARD_WORKER = {"ShardWorkerFunction": "shard-worker"}  # the daily runs' fan-out (SQS), not scheduled
 FUNCTIONS = {"APIHandler": "api", "NotifierFunction": "notifier"} | {k: v[2] for k, v in WORKERS.items()} | SHARD_WORKER
-LINK_SECRET_READERS = {"APIHandler", "NotifierFunction"}
+# The API and the notifier build signing links; the obligations job (whole, or fanned out to the shard worker)
+# mints submit links.
+LINK_SECRET_READERS = {"APIHandler", "NotifierFunction", "ObligationsFunction", "ShardWorkerFunction"}
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}}}
 IAM_POLICY_RESOURCE_TYPES = {"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
 RESTRICTED_SERVICES = ("dynamodb", "ses", "sns")
@@ -733,7 +735,7 @@ def test_deployed_policies_point_at_the_deployed_resources(deployed: dict[str, A
         role = deployed["functions"][f"hetong-test-{suffix}"]["Role"]
         worker = {s["Sid"]: s for s in deployed["role_policies"][role]["Statement"]}
         assert worker["OnFailureDestination"]["Resource"] == outputs["WorkersDLQArn"]
-        if suffix in ("invoicing", "overdue", "lifecycle"):  # the jobs that fan out over the shards
+        if suffix in ("invoicing", "overdue", "lifecycle", "obligations"):  # the jobs that fan out over the shards
             assert worker["DispatchShards"]["Action"] == "sqs:SendMessage"
             assert worker["DispatchShards"]["Resource"].endswith(":hetong-test-shards")
     shard_role = deployed["functions"]["hetong-test-shard-worker"]["Role"]
