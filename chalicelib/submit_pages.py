@@ -65,9 +65,17 @@ def error_page(exc: Exception) -> Response:
         status, message = 400, exc.message
     else:
         raise exc
-    html = _env().get_template("signing/error.html").render({"message": message, "status": status})
-    html = html.replace("签署链接不可用", "报送链接不可用").replace(
-        "Signing link unavailable", "Submission link unavailable"
+    html = (
+        _env()
+        .get_template("signing/error.html")
+        .render(
+            {
+                "message": message,
+                "status": status,
+                "heading_zh": "报送链接不可用",
+                "heading_en": "Submission link unavailable",
+            }
+        )
     )
     return Response(body=html, status_code=status, headers=dict(SECURITY_HEADERS))
 

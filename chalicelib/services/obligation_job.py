@@ -31,22 +31,26 @@ def _todo(st: PeriodState, marks: set[tuple[str, str, str]], as_of: date) -> str
     return None
 
 
+def _period_fields(st: PeriodState) -> dict[str, Any]:
+    """What every obligation event says about its obligation and period."""
+    ob, p = st.scheduled.obligation, st.period
+    return {
+        "key": ob.key,
+        "title": ob.title,
+        "party": ob.party,
+        "clause": ob.clause,
+        "period": p.id,
+        "period_start": p.start,
+        "period_end": p.end,
+        "due_on": p.due_on,
+    }
+
+
 def _remind(uow: UnitOfWork, st: PeriodState, marks: set[tuple[str, str, str]], at: str) -> None:
     ob, p = st.scheduled.obligation, st.period
     submissions.stage_link(uow, st, marks)
     uow.staged.items.append(store.mark_item(uow.staged.contract.id, ob.key, p.id, "reminder", at))
-    uow.raise_event(
-        ObligationReminder(
-            key=ob.key,
-            title=ob.title,
-            party=ob.party,
-            clause=ob.clause,
-            period=p.id,
-            period_start=p.start,
-            period_end=p.end,
-            due_on=p.due_on,
-        )
-    )
+    uow.raise_event(ObligationReminder(**_period_fields(st)))
 
 
 def _overdue(uow: UnitOfWork, st: PeriodState, marks: set[tuple[str, str, str]], as_of: date, at: str) -> None:
@@ -59,14 +63,7 @@ def _overdue(uow: UnitOfWork, st: PeriodState, marks: set[tuple[str, str, str]],
     uow.staged.items.append(store.mark_item(contract.id, ob.key, p.id, "overdue", at))
     uow.raise_event(
         ObligationOverdue(
-            key=ob.key,
-            title=ob.title,
-            party=ob.party,
-            clause=ob.clause,
-            period=p.id,
-            period_start=p.start,
-            period_end=p.end,
-            due_on=p.due_on,
+            **_period_fields(st),
             as_of=as_of,
             days_late=st.days_late,
             penalty=st.penalty,
