@@ -22,6 +22,9 @@ from chalicelib.services import idempotency
 from chalicelib.services.auth import Caller, authorize
 
 app = Chalice(app_name="hetong")
+# PDFs in (POST /verify) and out (documents): Chalice base64-encodes, and declares to API Gateway as binary, only
+# the types listed here; API Gateway passes such a body to Lambda base64-encoded and Chalice decodes it.
+app.api.binary_types.append("application/pdf")
 app.register_middleware(headers.middleware, "http")  # security headers on every response
 STAFF = ("operator", "finance")
 OPERATOR = ("operator",)

@@ -7,16 +7,13 @@ from urllib.parse import quote
 from chalice.app import Response
 
 from chalicelib import http
-from chalicelib.api.routing import STAFF, app, as_of_given, query, route, staff
+from chalicelib.api.routing import STAFF, as_of_given, query, route, staff
 from chalicelib.bootstrap import get_deps
 from chalicelib.services import contracts as contract_service
 from chalicelib.services import originals
 from chalicelib.services.originals import PdfFile
 
 FORMATS = ("html", "pdf")
-# Chalice base64-encodes (and declares to API Gateway as binary) only the types listed here.
-if "application/pdf" not in app.api.binary_types:
-    app.api.binary_types.append("application/pdf")
 
 
 @route("/contracts/{contract_id}/document", methods=["GET"])

@@ -6,16 +6,13 @@ from __future__ import annotations
 from chalice.app import Response
 
 from chalicelib import http, verify_page
-from chalicelib.api.routing import BODY_TYPES, app, query, raw_body, request, route, wants_json
+from chalicelib.api.routing import BODY_TYPES, query, raw_body, request, route, wants_json
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.errors import DomainError, ValidationError
 from chalicelib.services import sealing
 
 MAX_PDF_BYTES = 5 * 1024 * 1024
 PDF_TYPES = ("application/pdf", "application/octet-stream")
-# API Gateway passes a binary media type to Lambda base64-encoded (isBase64Encoded), which Chalice decodes.
-if "application/pdf" not in app.api.binary_types:
-    app.api.binary_types.append("application/pdf")
 
 
 def pdf_body() -> bytes:
