@@ -491,9 +491,10 @@ class FakeRepository:
                 "data": canonical_json(entry.data),
                 "prev_hash": entry.prev_hash,
                 "hash": entry.hash,
-                "s2pk": shard_key("AUDITED", c.id, self.shards),
-                "s2sk": f"{entry.at}#{c.id}#{entry.seq:06d}",
             }
+            if entry.seq in changes.audit_listed:  # a chain's first entry of a day, like the adapter
+                audit["s2pk"] = shard_key("AUDITED", c.id, self.shards)
+                audit["s2sk"] = f"{entry.at}#{c.id}#{entry.seq:06d}"
             key = (contract_pk(c.id), f"AUDIT#{entry.seq:06d}")
             ops.append(_Op(key, audit, _absent, "audit", f"{c.id}#{entry.seq}", "version"))
         for ev in changes.outbox:

@@ -171,8 +171,10 @@ def contract_writes(changes: Changes) -> Iterator[PendingWrite]:
 
 
 def audit_writes(changes: Changes) -> Iterator[PendingWrite]:
+    """Each entry once; the lifecycle index lists only a chain's first entry of a day (ports.Changes.audit_listed)."""
     c = changes.contract
     for entry in changes.audit:
+        listed = entry.seq in changes.audit_listed
         audit = AuditRecord(
             contract_pk(c.id),
             f"AUDIT#{entry.seq:06d}",
@@ -184,8 +186,8 @@ def audit_writes(changes: Changes) -> Iterator[PendingWrite]:
             data=canonical_json(entry.data),
             prev_hash=entry.prev_hash,
             hash=entry.hash,
-            s2pk=shard_key(AUDITED, c.id),
-            s2sk=f"{entry.at}#{c.id}#{entry.seq:06d}",
+            s2pk=shard_key(AUDITED, c.id) if listed else None,
+            s2sk=f"{entry.at}#{c.id}#{entry.seq:06d}" if listed else None,
         )
         yield PendingWrite(audit, AuditRecord.pk.does_not_exist(), "audit", f"{c.id}#{entry.seq}", "version")
 

@@ -162,8 +162,8 @@ class AuditLifecycleIndex(GlobalSecondaryIndex["AuditRecord"]):
 
 
 class AuditRecord(BaseRecord):
-    """pk CONTRACT#<id>, sk AUDIT#<seq:06d>; s2pk AUDITED, s2sk <at>#<id>#<seq>: which chains grew since a time
-    (the anchor function's daily question; entries written before anchoring have none)."""
+    """pk CONTRACT#<id>, sk AUDIT#<seq:06d>; a chain's first entry of each UTC day has s2pk AUDITED#<n>, s2sk
+    <at>#<id>#<seq>: which chains grew since a day began (the anchor function's daily question)."""
 
     class Meta(_Meta):
         pass
