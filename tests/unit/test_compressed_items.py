@@ -121,3 +121,19 @@ def test_a_corrupted_compressed_value_is_an_error_not_garbage() -> None:
         unpack(pack("合同")[:-3] + b"xyz", None, "contract c-1")
     with pytest.raises(UnreadableAttribute, match="without a value"):
         unpack(None, None, "contract c-1")
+
+
+def test_a_document_whose_compressed_bytes_were_damaged_is_reported_by_the_audit() -> None:
+    from chalicelib.services.contracts import audit_report
+    from tests.unit.conftest import Office
+
+    office = Office()
+    cid = office.activate()
+    item = office.repo.raw_item(f"CONTRACT#{cid}", "DOC#contract")
+    item["html_z"] = item["html_z"][:40] + b"\x00" * 8 + item["html_z"][48:]
+
+    report = audit_report(office.deps, cid)
+    assert report["verified"] is False
+    assert {"where": "document contract", "problem": "stored document cannot be read"}.items() <= next(
+        p for p in report["problems"] if p["where"] == "document contract"
+    ).items()
