@@ -59,7 +59,8 @@ def _page(
     records = list(result)
     last = _encode(result.last_evaluated_key)
     # An item's own key (table and index keys, as DynamoDB gives a LastEvaluatedKey) is the ExclusiveStartKey that
-    # resumes right after it; built from the record rather than asked of PynamoDB, which would DescribeTable.
+    # resumes right after it; built from the record rather than asked of PynamoDB, which may call DescribeTable
+    # for the key names (not in the workers' IAM policy).
     after: list[str | None] = [
         _encode({k: {"S": getattr(rec, k)} for k in ("pk", "sk", *index_keys)}) for rec in records
     ]

@@ -158,7 +158,8 @@ def _resume(deps: Deps, task: ShardTask) -> ShardTask:
 def run_shard(deps: Deps, task: ShardTask, budget: Budget) -> ShardOutcome:
     """Works through `task`'s shard from its position until the shard ends or the budget does. The budget is looked
     at before every item but the invocation's first (so each invocation gets somewhere), and a stop hands on the
-    position right after the last item handled: nothing is skipped, nothing done twice."""
+    position right after the last item handled: nothing skipped, nothing repeated. (An invocation killed instead
+    redoes, on redelivery, the items since its last checkpoint: at most a page, each idempotent.)"""
     job = job_named(task.job)
     task = _resume(deps, task)
     out = ShardOutcome()
