@@ -13,9 +13,11 @@ for each job. Method (also in bench/README.md, "Scale model"):
   sharded index partition key are (units per item into that key) / (lower-bound time per item), summed over
   the jobs writing that key, as if all three ran at once. An unsharded key (by_status) takes every concurrent
   worker's writes: × the shard worker's reserved concurrency.
-- Invocations. A worker stops taking pages once less than 60 s of its 300 s remain, so it works at most
-  `INVOCATION_BUDGET_S` per invocation (+ one page); a shard takes ceil(shard time / budget) invocations, a run
-  one scheduled invocation per job plus every shard's.
+- Invocations. Before every item a worker looks at the time left of its 300 s and hands the rest of its shard on
+  once less than the hand-on margin (30 s) + 5 × its slowest item is left (services/fanout.py). With every item
+  at the upper bound u, it starts items for `invocation_budget_s(u)` = 300 - 30 - 5u and works at most that + ONE
+  item (u), then hands on; a shard takes at most ceil(shard time / budget) invocations, a run one scheduled
+  invocation per job plus every shard's.
 - Wall time of a run: ceil(shards / concurrency) waves of the slowest shard.
 - Cost per contract-year: the contract's own cost from the life figure (figure 3) + the fan-out's fixed yearly
   cost / contracts: every day 3 scheduled invocations and 3 × shards shard invocations (each at least an empty
@@ -28,11 +30,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.services.fanout import HAND_ON_MS, SLOWEST_ITEM_FACTOR
+
 PEAK_SHARE = 0.05
 SIZES = (100_000, 1_000_000)
-INVOCATION_BUDGET_S = 240.0  # fanout.STOP_BEFORE_DEADLINE_MS before Lambda's 300 s timeout
-TIMEOUT_S = 300.0
-PAGE_SIZE = 100
+TIMEOUT_S = 300.0  # the shard worker's Lambda timeout (infra/template.yaml)
+HAND_ON_S = HAND_ON_MS / 1000
 MAX_KEY_WRITE_UNITS = 1000.0
 # Seconds per DynamoDB request: upper (a slow in-region day) and lower (a fast one).
 LATENCY_UPPER = {"TransactWriteItems": 0.030, "default": 0.012}
@@ -103,6 +106,11 @@ def item_seconds_upper(job: JobCosts, cfg: Config) -> float:
     return max(1.0 / cfg.pace, _latency(job.requests, LATENCY_UPPER) + job.seconds)
 
 
+def invocation_budget_s(item_s: float) -> float:
+    """How long a worker whose slowest item takes `item_s` goes on starting items (fanout.Budget.exhausted)."""
+    return TIMEOUT_S - HAND_ON_S - SLOWEST_ITEM_FACTOR * item_s
+
+
 def item_seconds_lower(job: JobCosts, cfg: Config) -> float:
     return max(1.0 / cfg.pace, _latency(job.requests, LATENCY_LOWER))
 
@@ -144,12 +152,14 @@ def project(
     for job in jobs:
         upper, lower = item_seconds_upper(job, cfg), item_seconds_lower(job, cfg)
         shard_s = worst * upper
-        per_shard = max(1, math.ceil(shard_s / INVOCATION_BUDGET_S))
-        longest = min(shard_s, INVOCATION_BUDGET_S + PAGE_SIZE * upper)
+        budget = invocation_budget_s(upper)
+        per_shard = max(1, math.ceil(shard_s / budget))
+        longest = min(shard_s, budget + upper)  # the last item it started, past the budget by at most one item
         out.jobs[job.name] = {
             "item_s_upper": upper,
             "item_s_lower": lower,
             "shard_s": shard_s,
+            "invocation_budget_s": budget,
             "invocations_per_shard": per_shard,
             "run_s": waves * shard_s,
             "longest_invocation_s": longest,
@@ -174,8 +184,8 @@ def predicted_shard_counts(items_per_contract: float, contracts: int, shards: in
 
 def recommended_shards(contracts: int, pace: float = 25.0) -> int:
     """The smallest power of two whose worst shard on a peak day (5 % due) fits one invocation's budget at the
-    workers' pace: 1 up to about 100,000 contracts, 16 at 1,000,000. What the bench runs each portfolio with."""
+    workers' pace: 1 up to about 100,000 contracts, 8 at 1,000,000. What the bench runs figures 1-3 with."""
     shards = 1
-    while shard_spread(PEAK_SHARE * contracts, shards)[1] / pace > INVOCATION_BUDGET_S:
+    while shard_spread(PEAK_SHARE * contracts, shards)[1] / pace > invocation_budget_s(1 / pace):
         shards *= 2
     return shards

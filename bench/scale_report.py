@@ -85,7 +85,7 @@ def _measured_table(sm: dict[str, Any]) -> list[str]:
     m = sm["measured"]
     lines = [
         f"Measured in moto at {_i(m['contracts'])} contracts over {m['shards']} shards (each shard run as a worker "
-        "runs it: pages of 100, checkpoint, continuations):",
+        "runs it: pages of 100, the deadline looked at before every item, checkpoints, continuations):",
         "",
         "| job (day) | items | busiest shard | requests / item (by operation) | read units / item | write units / item "
         "| index write units / item (by index and key) | in-process s / item |",
@@ -172,8 +172,10 @@ def figure9(sm: dict[str, Any] | None) -> list[str]:
         "three ran at once); `by_status` is not sharded (its key changes only when a contract's status does) and takes "
         "every concurrent worker's writes: reserved concurrency × pace × units per item.",
         "",
-        f"**Invocations** (each ≤ 300 s): {_mark(v['invocation'])}. A worker stops taking pages with less than 60 s "
-        "left and hands the rest of its shard on, so an invocation works at most 240 s plus one page.",
+        f"**Invocations** (each ≤ 300 s): {_mark(v['invocation'])}. Before every item a worker looks at the time left "
+        "and hands the rest of its shard on (from right after its last item) once less than 30 s + 5 × its slowest "
+        "item is left, so an invocation works at most 300 s − 30 s − 5 × the item's upper-bound time, plus that one "
+        "item.",
         "",
         f"**Cost per contract-year** at 100,000 / 1,000,000 contracts (< $0.001): {_mark(v['cost'])} "
         f"({' / '.join(_usd(sm['projections'][str(n)]['usd_per_contract_year']) for n in SIZES)}) — the contract's "

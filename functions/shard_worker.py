@@ -1,6 +1,7 @@
 """Shard worker (SQS): each message is one index shard of one daily run (invoicing, overdue, lifecycle or
-obligations; see chalicelib/services/fanout.py). It works through the shard page by page, paced, and before its
-time runs out sends the rest of the shard on as a new message with its cursor. A message whose work raised is
+obligations; see chalicelib/services/fanout.py). It works through the shard page by page, paced, looking at the
+Lambda context's remaining time before every item, and before its time runs out sends the rest of the shard on as a
+new message with the cursor right after its last item. A message whose work raised is
 reported as a batch item failure: SQS delivers it again (resuming from the saved cursor) and, after the queue's
 maxReceiveCount, parks it on the shard DLQ."""
 

@@ -360,18 +360,22 @@ class FakeRepository:
 
     def _page(
         self, operation: str, partition: str, shard: int, sk_attr: str, below: str, cursor: str | None, limit: int
-    ) -> tuple[list[Item], str | None]:
-        """Like a Query with Limit and ExclusiveStartKey: a cursor whenever the limit was reached."""
-        after = json.loads(cursor) if cursor else None
+    ) -> tuple[list[Item], str | None, list[str | None]]:
+        """Like a Query with Limit and ExclusiveStartKey: a cursor whenever the limit was reached, and each item's
+        own key (which resumes right after it; the last one's is the page's cursor)."""
+        start = json.loads(cursor) if cursor else None
         items = [
             i
             for i in self._shard(partition, shard, sk_attr, below)
-            if after is None or [i[sk_attr], *i["_key"]] > after
+            if start is None or [i[sk_attr], *i["_key"]] > start
         ]
         page = items[:limit]
         self._read(operation, len(page))
-        next_cursor = json.dumps([page[-1][sk_attr], *page[-1]["_key"]]) if len(page) == limit else None
-        return copy.deepcopy(page), next_cursor
+        after: list[str | None] = [json.dumps([i[sk_attr], *i["_key"]]) for i in page]
+        next_cursor = after[-1] if len(page) == limit else None
+        if after:
+            after[-1] = next_cursor
+        return copy.deepcopy(page), next_cursor, after
 
     def contracts_to_invoice(self, as_of: date) -> Iterator[Contract]:
         bound = (as_of + timedelta(days=1)).isoformat()
@@ -393,22 +397,24 @@ class FakeRepository:
 
     def contracts_to_invoice_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Contract]:
         bound = (as_of + timedelta(days=1)).isoformat()
-        items, nxt = self._page("contracts_to_invoice_page", NEXT_INVOICE, shard, "s1sk", bound, cursor, limit)
-        return Page([contract_from_dict(json.loads(i["body"])) for i in items], nxt)
+        items, nxt, after = self._page("contracts_to_invoice_page", NEXT_INVOICE, shard, "s1sk", bound, cursor, limit)
+        return Page([contract_from_dict(json.loads(i["body"])) for i in items], nxt, after)
 
     def open_invoices_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Invoice]:
-        items, nxt = self._page("open_invoices_page", OPEN_INVOICE, shard, "s1sk", as_of.isoformat(), cursor, limit)
-        return Page([self._invoice_from(i) for i in items], nxt)
+        items, nxt, after = self._page(
+            "open_invoices_page", OPEN_INVOICE, shard, "s1sk", as_of.isoformat(), cursor, limit
+        )
+        return Page([self._invoice_from(i) for i in items], nxt, after)
 
     def lifecycle_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
         bound = (as_of + timedelta(days=1)).isoformat()
-        items, nxt = self._page("lifecycle_page", LIFECYCLE_DUE, shard, "s2sk", bound, cursor, limit)
-        return Page([str(i["contract_id"]) for i in items], nxt)
+        items, nxt, after = self._page("lifecycle_page", LIFECYCLE_DUE, shard, "s2sk", bound, cursor, limit)
+        return Page([str(i["contract_id"]) for i in items], nxt, after)
 
     def obligations_page(self, as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
         bound = (as_of + timedelta(days=1)).isoformat()  # sort keys are `<day>#<id>`
-        items, nxt = self._page("obligations_page", "OBLIGATION_DUE", shard, "s1sk", bound, cursor, limit)
-        return Page([str(json.loads(i["body"])["contract_id"]) for i in items], nxt)
+        items, nxt, after = self._page("obligations_page", "OBLIGATION_DUE", shard, "s1sk", bound, cursor, limit)
+        return Page([str(json.loads(i["body"])["contract_id"]) for i in items], nxt, after)
 
     def load_checkpoint(self, run_id: str, job: str, as_of: date, shard: int) -> ShardCheckpoint | None:
         self._read("load_checkpoint")

@@ -36,6 +36,7 @@ from chalicelib.services.ports import Page, PlainItem, ShardCheckpoint
 
 T = TypeVar("T")
 CHECKPOINT_TTL_SECONDS = 14 * 24 * 3600
+S1, S2 = ("s1pk", "s1sk"), ("s2pk", "s2sk")  # the schedule and lifecycle indexes' keys
 
 
 def _encode(lek: dict[str, Any] | None) -> str | None:
@@ -51,10 +52,21 @@ def _decode(cursor: str | None) -> dict[str, Any] | None:
     return value
 
 
-def _page(query: Callable[..., Any], convert: Callable[[Any], T], cursor: str | None, limit: int) -> Page[T]:
+def _page(
+    query: Callable[..., Any], convert: Callable[[Any], T], cursor: str | None, limit: int, index_keys: tuple[str, str]
+) -> Page[T]:
     result = query(limit=limit, page_size=limit, last_evaluated_key=_decode(cursor))
-    items = [convert(rec) for rec in result]
-    return Page(items, _encode(result.last_evaluated_key))
+    records = list(result)
+    last = _encode(result.last_evaluated_key)
+    # An item's own key (table and index keys, as DynamoDB gives a LastEvaluatedKey) is the ExclusiveStartKey that
+    # resumes right after it; built from the record rather than asked of PynamoDB, which may call DescribeTable
+    # for the key names (not in the workers' IAM policy).
+    after: list[str | None] = [
+        _encode({k: {"S": getattr(rec, k)} for k in ("pk", "sk", *index_keys)}) for rec in records
+    ]
+    if after:
+        after[-1] = last
+    return Page([convert(rec) for rec in records], last, after)
 
 
 def _next_day(as_of: date) -> str:
@@ -66,14 +78,14 @@ def contracts_to_invoice_page(as_of: date, shard: int, cursor: str | None, limit
     def query(**kw: Any) -> Any:
         return ContractRecord.schedule.query(f"{NEXT_INVOICE}#{shard}", ContractRecord.s1sk < _next_day(as_of), **kw)
 
-    return _page(query, _contract, cursor, limit)
+    return _page(query, _contract, cursor, limit, S1)
 
 
 def open_invoices_page(as_of: date, shard: int, cursor: str | None, limit: int) -> Page[Invoice]:
     def query(**kw: Any) -> Any:
         return InvoiceRecord.schedule.query(f"{OPEN_INVOICE}#{shard}", InvoiceRecord.s1sk < as_of.isoformat(), **kw)
 
-    return _page(query, invoice_from, cursor, limit)
+    return _page(query, invoice_from, cursor, limit, S1)
 
 
 def lifecycle_page(as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
@@ -81,7 +93,7 @@ def lifecycle_page(as_of: date, shard: int, cursor: str | None, limit: int) -> P
         # KEYS_ONLY index: it says which contracts are due; the sweep reads each one consistently.
         return ContractRecord.lifecycle.query(f"{LIFECYCLE_DUE}#{shard}", ContractRecord.s2sk < _next_day(as_of), **kw)
 
-    return _page(query, _contract_id, cursor, limit)
+    return _page(query, _contract_id, cursor, limit, S2)
 
 
 def obligations_page(as_of: date, shard: int, cursor: str | None, limit: int) -> Page[str]:
@@ -90,7 +102,7 @@ def obligations_page(as_of: date, shard: int, cursor: str | None, limit: int) ->
     def query(**kw: Any) -> Any:
         return PlainRecord.schedule.query(f"{OBLIGATION_DUE}#{shard}", PlainRecord.s1sk < _next_day(as_of), **kw)
 
-    return _page(query, lambda rec: str(json.loads(rec.body)["contract_id"]), cursor, limit)
+    return _page(query, lambda rec: str(json.loads(rec.body)["contract_id"]), cursor, limit, S1)
 
 
 def _contract(rec: ContractRecord) -> Contract:

@@ -1,16 +1,18 @@
 """Scaling a daily job out over the index shards (adapters/shards.py): the scheduled run hands each shard to a
-worker invocation as one message; a shard worker walks its shard page by page, saves its cursor after each page
-that has a next one, and stops before its invocation's time (or item) budget runs out by sending the rest of the
-shard on as a new message. A timed-out or crashed invocation's message comes back and resumes from the saved
-cursor instead of restarting; every item's work is idempotent, so a duplicate delivery or a concurrent run changes
-nothing twice. A job registers how to read one page of its shard and what to do with one item (`register`);
-services/shard_jobs.py registers invoicing, overdue, lifecycle and obligations.
+worker invocation as one message; a shard worker reads its shard page by page, saves its cursor after each page
+that has a next one, and looks at its invocation's time (and item) budget before every item: when it runs out, the
+worker saves the position right after the last item it handled and sends the rest of the shard on from there as a
+new message. A timed-out or crashed invocation's message comes back and resumes from the saved cursor instead of
+restarting; every item's work is idempotent, so a duplicate delivery or a concurrent run changes nothing twice.
+A job registers how to read one page of its shard and what to do with one item (`register`); services/shard_jobs.py
+registers invoicing, overdue, lifecycle and obligations.
 
 The queue is a port: SQS when deployed and on the local stack (adapters/shard_queue.py), `InlineQueue` in one
 process (`run_all`: the whole job, every shard and every continuation, in order)."""
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections import Counter, deque
@@ -24,9 +26,12 @@ from chalicelib.services.base import Deps
 from chalicelib.services.ports import Page, ShardCheckpoint
 
 PAGE_SIZE = 100
-# A worker invocation stops taking new pages this long before its deadline (Lambda's timeout is 300 s: a page at
-# the paced 25 items/s takes 4 s, one slow page far less than this margin).
-STOP_BEFORE_DEADLINE_MS = 60_000
+# Before each item a worker invocation goes on only if the time left covers handing on (the checkpoint PutItem, the
+# SQS SendMessage, a page's Query, each with room for a retried request) plus SLOWEST_ITEM_FACTOR times the slowest
+# item it has handled: the margin follows the measured item time instead of being a guess (docs/architecture.md,
+# "Scaling out"; bench/projection.py models the same rule).
+HAND_ON_MS = 30_000
+SLOWEST_ITEM_FACTOR = 5
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,9 @@ def job_named(name: str) -> ShardJob:
 
 @dataclass
 class Budget:
-    """What one invocation may spend: a deadline (Lambda's remaining time), at most `max_items`, and a pace of at
-    most `per_second` items (which bounds the write rate into one index partition key: docs/architecture.md)."""
+    """What one invocation may spend: a deadline (Lambda's remaining time) less a margin that grows with the slowest
+    item seen, at most `max_items`, and a pace of at most `per_second` items (which bounds the write rate into one
+    index partition key: docs/architecture.md)."""
 
     remaining_ms: Callable[[], int] = lambda: 1 << 40
     max_items: int | None = None
@@ -110,22 +116,28 @@ class Budget:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     used: int = 0
+    slowest_s: float = 0.0
     _started: float | None = None
 
-    def spend(self) -> None:
-        """One item done; waits as long as the pace asks."""
+    def spend(self, seconds: float = 0.0) -> None:
+        """One item done, in `seconds`; waits as long as the pace asks."""
         now = self.clock()
         if self._started is None:
             self._started = now
         self.used += 1
+        self.slowest_s = max(self.slowest_s, seconds)
         if self.per_second:
             ahead = self.used / self.per_second - (now - self._started)
             if ahead > 0:
                 self.sleep(ahead)
 
+    def margin_ms(self) -> int:
+        """How much time must be left to start one more item."""
+        return HAND_ON_MS + math.ceil(SLOWEST_ITEM_FACTOR * self.slowest_s * 1000)
+
     def exhausted(self) -> bool:
         out_of_items = self.max_items is not None and self.used >= self.max_items
-        return out_of_items or self.remaining_ms() < STOP_BEFORE_DEADLINE_MS
+        return out_of_items or self.remaining_ms() < self.margin_ms()
 
 
 @dataclass
@@ -144,24 +156,47 @@ def _resume(deps: Deps, task: ShardTask) -> ShardTask:
 
 
 def run_shard(deps: Deps, task: ShardTask, budget: Budget) -> ShardOutcome:
-    """Works through `task`'s shard from its position until the shard ends or the budget does."""
+    """Works through `task`'s shard from its position until the shard ends or the budget does. The budget is looked
+    at before every item but the invocation's first (so each invocation gets somewhere), and a stop hands on the
+    position right after the last item handled: nothing skipped, nothing repeated. (An invocation killed instead
+    redoes, on redelivery, the items since its last checkpoint: at most a page, each idempotent.)"""
     job = job_named(task.job)
     task = _resume(deps, task)
     out = ShardOutcome()
+    saved = task.processed
     while True:
+        if budget.used and budget.exhausted():  # on a page boundary: no Query for a page it would not start
+            return _hand_on(deps, out, task, saved)
         page = job.page(deps, task.as_of, task.shard, task.cursor, PAGE_SIZE)
-        for item in page.items:
+        for item, after in zip(page.items, page.after, strict=True):
+            if budget.used and budget.exhausted():
+                return _hand_on(deps, out, task, saved)
+            started = budget.clock()
             out.counts.update(job.handle(deps, item, task.as_of))
-            budget.spend()
+            budget.spend(budget.clock() - started)
+            task = replace(task, cursor=after, processed=task.processed + 1)
         if page.cursor is None:
             return out
-        task = replace(task, cursor=page.cursor, processed=task.processed + len(page.items))
-        deps.repo.save_checkpoint(
-            ShardCheckpoint(task.run_id, task.job, task.as_of, task.shard, page.cursor, task.processed)
-        )
-        if budget.exhausted():
-            out.continuation = task
-            return out
+        task = replace(task, cursor=page.cursor)
+        _save(deps, task)
+        saved = task.processed
+
+
+def _save(deps: Deps, task: ShardTask) -> None:
+    if task.cursor is None:  # a page reader whose `after` left a gap: stopping here would restart the shard
+        raise RuntimeError(f"no cursor after item {task.processed} of {task.job} shard {task.shard}")
+    deps.repo.save_checkpoint(
+        ShardCheckpoint(task.run_id, task.job, task.as_of, task.shard, task.cursor, task.processed)
+    )
+
+
+def _hand_on(deps: Deps, out: ShardOutcome, task: ShardTask, saved: int) -> ShardOutcome:
+    """Saves the position (unless a page's end just did) before the rest of the shard is sent on from it, so a
+    redelivered message resumes there too."""
+    if task.processed > saved:
+        _save(deps, task)
+    out.continuation = task
+    return out
 
 
 def new_run_id() -> str:

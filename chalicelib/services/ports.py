@@ -103,15 +103,18 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of one index shard's due items; `cursor` (opaque: the Query's LastEvaluatedKey) resumes after it,
-    None when the shard has no more."""
+    None when the shard has no more. `after[i]` resumes right after `items[i]` (that item's index and table keys),
+    so a worker can stop mid-page; the last item's is `cursor`."""
 
     items: list[T]
     cursor: str | None
+    after: list[str | None]
 
 
 @dataclass(frozen=True)
 class ShardCheckpoint:
-    """How far one run of a job got through one shard: the cursor after the last finished page."""
+    """How far one run of a job got through one shard: the cursor after the last item it saved (a finished page's
+    end, or the item a worker stopped after)."""
 
     run_id: str
     job: str

@@ -87,13 +87,14 @@ def test_a_worker_out_of_time_hands_its_shard_on_with_the_cursor(
     reset()
     get_deps().clock = fanned.clock
     monkeypatch.setattr(fanout, "PAGE_SIZE", 2)
-    monkeypatch.setattr(fanout, "STOP_BEFORE_DEADLINE_MS", 10**12)
+    monkeypatch.setattr(fanout, "HAND_ON_MS", 10**12)
     ids = [fanned.active_contract() for _ in range(5)]
     queue = runner(aws)
 
     scheduled(fanned, "invoicing", fanned.today + timedelta(days=3))
-    # Then the shard took three invocations: pages 2 + 2 (each handing on its cursor) + 1
-    assert queue.drain() == 3
+    # Then the shard took five invocations, one item each (the deadline is looked at before every item), each
+    # handing on the cursor after its item, mid-page or at a page's end
+    assert queue.drain() == 5
     assert all(invoice_years(fanned, cid) == [1] for cid in ids)
     sqs = boto3.client("sqs", region_name="us-east-1")
     checkpoints = [
