@@ -434,6 +434,8 @@ def figure5(lat: dict[str, Any] | None) -> list[str]:
     if not lat or "error" in lat:
         return ["Not measured (see errors)."]
     ok = lat["p50_ratio"] <= lat["target_p50_ratio"]
+    # A busy machine can inflate the baseline's p95 alone (one preempted put): the p95 passes only in wall and CPU time.
+    ok95 = max(lat["p95_ratio"], lat.get("cpu_p95_ratio", 0.0)) <= lat["target_p50_ratio"]
     lines = [
         "| | p50 ms | p95 ms | DynamoDB requests |",
         "|---|---|---|---|",
@@ -456,31 +458,41 @@ def figure5(lat: dict[str, Any] | None) -> list[str]:
             else []
         ),
         "",
-        f"**Target** (p50 ≤ {lat['target_p50_ratio']:g}×): {_mark(ok)}. A signing makes "
+        "Both timed calls run with the bench meter paused (its handlers read and size every written item in moto, "
+        "which costs far more for a signing's transaction than for one put); the request counts and the share "
+        "below come from an untimed counting pass over "
+        f"{lat.get('counted_signings', 0)} more signings with the meter on. Both sides use the same DynamoDB "
+        "client (chalicelib.adapters.aws) on the same table. Half the signings are a first signature, half the one "
+        "that makes the contract effective, so the p50 sits at the slowest first signature and the p95 is the "
+        "effective kind.",
+        "",
+        f"**Target** (p50 ≤ {lat['target_p50_ratio']:g}×): {_mark(ok)}; issue 20 asks the p95 to meet it too "
+        f"(judged on the larger of the wall-time and CPU-time p95 ratios): {_mark(ok95)}. A signing makes "
         f"{lat['sign_ddb_requests_median']:g} sequential DynamoDB requests where the baseline makes one: GetItem of "
         "the contract (the link carries the contract id, and the contract item holds each link's token hash, "
         "expiry, one-time code hash and wrong tries, so the link and its code are checked on it), and one "
-        "TransactWriteItems of 3–5 items (contract, one or two audit entries and outbox events; the token item is "
-        "no longer written: the contract's signature retires the link). Each signing carries a one-time code, "
-        "asked for beforehand and outside the timed call. "
+        "TransactWriteItems of 3 items for a first signature (contract, audit entry, the outbox item holding the "
+        "commit's events) and 5 for the one that makes the contract effective (a second audit entry, and the "
+        "obligations schedule entry). Each signing carries a one-time code, asked for beforehand and outside the "
+        "timed call. "
         f"{lat['sign_time_in_dynamodb_calls_share']:.0%} of a signing's time is spent in those calls (botocore + "
-        "moto), the rest in Chalice, the domain and PynamoDB's serialization. The ratio is sensitive to the "
-        "machine's load: a signing runs several times longer than the baseline's one small put, so it is "
-        "preempted more often on a busy machine (the p50 of the baseline barely moves). "
+        "moto), the rest in Chalice, the domain and PynamoDB's serialization. "
         + (
             ""
-            if ok
-            else "What remains is mostly moto's own work per item (it re-checks an item's size as each attribute is "
-            "set, so a 14-attribute contract item costs far more than the baseline's 3-attribute one) and the second "
-            "request's fixed cost. What would lower it further: fewer attributes on the contract item (the "
-            "listing and index keys), or the audit entry and outbox event as one item. "
+            if ok and ok95
+            else "What remains is mostly moto's own work per item written (it re-checks an item's size as each "
+            "attribute is set, so the 14-attribute contract item and 12-attribute audit entries cost far more than "
+            "the baseline's 3-attribute item) and the second request's fixed cost. What would lower it further: "
+            "fewer attributes on the contract item (its listing and index keys), and the obligations schedule "
+            "entry as an index key on the contract item (no item of its own when a contract takes effect). "
         ),
         "",
         f"**A fresh process's first signing** took {lat['first_signing_ms']:.0f} ms, of which "
         f"{lat['first_signing_client_creation_ms']:.0f} ms went into creating "
         f"{len(lat['first_signing_clients_created'])} botocore DynamoDB clients: PynamoDB gives every Model class "
-        "its own connection, so the repository builds one client on first use and hands it to every record class "
-        "(`DynamoRepository._conn` in chalicelib/adapters/dynamo.py): a cold start pays for one client, not three.",
+        "its own connection, so the repository hands the process's one DynamoDB client (chalicelib.adapters.aws, "
+        "which the staff keys and idempotency use too) to every record class (`DynamoRepository._conn` in "
+        "chalicelib/adapters/dynamo.py): a cold start pays for one client, not three.",
     ]
     return lines
 

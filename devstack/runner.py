@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 
+from chalicelib.adapters.outbox_codec import events_from_image, plain_image
 from devstack.lambda_shim import LocalContext, stream_event
 
 logger = logging.getLogger("devstack.runner")
@@ -104,7 +105,9 @@ class StreamRunner:
                         "endSequenceNumber": pending[-1]["dynamodb"]["SequenceNumber"],
                         "batchSize": len(pending),
                     },
-                    "event_ids": [r["dynamodb"]["NewImage"]["event_id"]["S"] for r in pending],
+                    "event_ids": [
+                        ev.event_id for r in pending for ev in events_from_image(plain_image(r["dynamodb"]["NewImage"]))
+                    ],
                 }
             ),
         )

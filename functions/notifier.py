@@ -1,10 +1,10 @@
-"""Notifier Lambda: consumes the table's stream (outbox inserts), sends each event's emails and finance
-alerts once per event id, and reports partial batch failures so only failed records are retried. Its
-dependencies come from chalicelib.bootstrap, like the API's and the other workers'."""
+"""Notifier Lambda: consumes the table's stream (outbox inserts: the events of one commit each), sends each
+event's emails and finance alerts once per event id, and reports partial batch failures so only failed records
+are retried (a retried record's events already sent are skipped by that idempotency). Its dependencies come from
+chalicelib.bootstrap, like the API's and the other workers'."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -30,30 +30,28 @@ def _deps() -> NotifierDeps:
     return get_notifier_deps(_message_sent)
 
 
-def _outbox_event(record: DynamoDBRecord) -> OutboxEvent | None:
-    """The outbox event a stream record inserted; None for any other record."""
-    from chalicelib.services.ports import OutboxEvent
+def _outbox_events(record: DynamoDBRecord) -> list[OutboxEvent]:
+    """The outbox events a stream record inserted, in order; none for any other record."""
+    from chalicelib.adapters.outbox_codec import events_from_image
 
     image = record.dynamodb.new_image if record.dynamodb else None
     if record.event_name is None or record.event_name.name != "INSERT" or not image or image.get("kind") != "outbox":
-        return None
-    return OutboxEvent(
-        event_id=str(image["event_id"]),
-        type=str(image["type"]),
-        contract_id=str(image["contract_id"]),
-        at=str(image["at"]),
-        actor=str(image["actor"]),
-        payload=json.loads(str(image["payload"])),
-    )
+        return []
+    return events_from_image(image)
 
 
 def record_handler(record: DynamoDBRecord) -> None:
-    from chalicelib.adapters.mail import DeliveryFailed
-
-    event = _outbox_event(record)
-    if event is None:
+    events = _outbox_events(record)
+    if not events:
         return  # the deployed mapping filters these out; the guard keeps replays of other records harmless
     deps = _deps()
+    for event in events:
+        _deliver(deps, event, record)
+
+
+def _deliver(deps: NotifierDeps, event: OutboxEvent, record: DynamoDBRecord) -> None:
+    from chalicelib.adapters.mail import DeliveryFailed
+
     try:
         sent = deps.delivery.deliver(event)
     except DeliveryFailed as exc:

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from chalicelib.adapters import outbox_codec
 from chalicelib.adapters.codec import contract_from_dict, contract_listing, contract_to_dict
 from chalicelib.adapters.ledger_codec import (
     designations_from_list,
@@ -27,6 +28,7 @@ from chalicelib.adapters.ledger_codec import (
     invoice_from_dict,
     invoice_to_dict,
 )
+from chalicelib.adapters.outbox_codec import event_dict, events_from_image
 from chalicelib.adapters.packing import pack, unpack
 from chalicelib.adapters.shards import rekeyed, shard_key
 from chalicelib.domain.audit import AuditEntry, canonical_json
@@ -143,7 +145,7 @@ class FakeRepository:
     @property
     def outbox(self) -> list[OutboxEvent]:
         """Every outbox event in commit order (what the table's stream delivers to the notifier)."""
-        return [self._outbox_event(json.loads(canonical_json(_event_dict(ev)))) for ev in self._stream]
+        return [self._outbox_event(json.loads(canonical_json(event_dict(ev)))) for ev in self._stream]
 
     def events(self, type_: str | None = None, contract_id: str | None = None) -> list[OutboxEvent]:
         return [
@@ -503,9 +505,11 @@ class FakeRepository:
                 audit["s2sk"] = f"{entry.at}#{c.id}#{entry.seq:06d}"
             key = (contract_pk(c.id), f"AUDIT#{entry.seq:06d}")
             ops.append(_Op(key, audit, _absent, "audit", f"{c.id}#{entry.seq}", "version"))
-        for ev in changes.outbox:
-            out = {"kind": "outbox", **json.loads(canonical_json(_event_dict(ev)))}
-            ops.append(_Op((f"OUTBOX#{ev.event_id}", "EVENT"), out, _absent, "event", ev.event_id, "version"))
+        for first, events in outbox_codec.pack(
+            changes.outbox
+        ):  # one item per commit, like adapters/items.outbox_writes
+            out = {"kind": "outbox", "contract_id": first.contract_id, "events": events}
+            ops.append(_Op((f"OUTBOX#{first.event_id}", "EVENT"), out, _absent, "event", first.event_id, "version"))
         for doc in changes.documents:
             d = {"kind": "document", "doc_key": doc.key, "html_z": pack(doc.html), "sha256": doc.sha256}
             key = (contract_pk(doc.contract_id), f"DOC#{doc.key}")
@@ -594,7 +598,8 @@ class FakeRepository:
         for op in ops:
             self._items[op.key] = copy.deepcopy(op.item)
             self.writes[op.entity] += 1
-        self._stream.extend(self._outbox_event(json.loads(canonical_json(_event_dict(ev)))) for ev in changes.outbox)
+            if op.entity == "event":  # what the stream delivers: the events read back from the item written
+                self._stream.extend(events_from_image(op.item))
         self.writes["commit"] += 1
 
     @staticmethod
@@ -697,17 +702,6 @@ def _payment_from(i: Item, contract_id: str) -> PaymentRecord:
         seq=int(i.get("seq") or 0),
         applies_to=designations_from_list(json.loads(i["applies_to"]) if i.get("applies_to") else None),
     )
-
-
-def _event_dict(ev: OutboxEvent) -> dict[str, Any]:
-    return {
-        "event_id": ev.event_id,
-        "type": ev.type,
-        "contract_id": ev.contract_id,
-        "at": ev.at,
-        "actor": ev.actor,
-        "payload": ev.payload,
-    }
 
 
 def _contract_item(c: Contract, shards: int) -> Item:

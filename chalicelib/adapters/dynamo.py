@@ -16,9 +16,10 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters import migration_reads, shard_reads, shards
+from chalicelib.adapters import contract_reads, migration_reads, shard_reads, shards
 from chalicelib.adapters.api_keys import DynamoKeyStore
 from chalicelib.adapters.aws import client
+from chalicelib.adapters.contract_reads import THROTTLING_CODES
 from chalicelib.adapters.items import (
     PendingWrite,
     alert_writes,
@@ -71,9 +72,6 @@ from chalicelib.services.ports import (
 )
 from chalicelib.settings import Settings
 
-THROTTLING_CODES = frozenset(
-    {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "ThrottlingError"}
-)
 # The order of a commit's items: the contract first, so a lost version race is the failure reported.
 WRITES = (
     contract_writes,
@@ -115,9 +113,10 @@ class DynamoRepository:
     def _conn(self) -> Connection:
         if self._connection is None:
             connection = Connection(region=self._settings.region, host=self._settings.aws_endpoint_url)
-            # One botocore client for every record class: PynamoDB gives each model its own, and each costs
-            # ~100 ms to build on a cold start.
-            shared = connection.client
+            # One botocore client for every record class and the process's other DynamoDB callers (staff keys,
+            # idempotency): PynamoDB gives each model its own, and each costs ~100 ms to build on a cold start.
+            shared = client("dynamodb", self._settings)
+            connection._client = shared
             for record in ALL_RECORDS:
                 record._get_connection().connection._client = shared
             self._connection = connection
@@ -125,15 +124,10 @@ class DynamoRepository:
 
     # ---- reads ----------------------------------------------------------------------------------------
     def get_contract(self, contract_id: str) -> Contract:
-        self._conn()
-        try:
-            # Only what the aggregate is made of: the index and listing attributes are derived from it.
-            rec = ContractRecord.get(
-                contract_pk(contract_id), "META", consistent_read=True, attributes_to_get=["body_z", "body", "version"]
-            )
-        except DoesNotExist:
-            raise NotFound("contract", contract_id) from None
-        return contract_from(rec)
+        found = contract_reads.contract_item(self._conn().client, self._settings.table_name, contract_pk(contract_id))
+        if found is None:
+            raise NotFound("contract", contract_id)
+        return contract_from(ContractRecord.from_raw_data(found))
 
     def find_contract_id_by_no(self, contract_no: str) -> str | None:
         self._conn()

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from chalicelib.adapters import outbox_codec
 from chalicelib.adapters.codec import contract_from_dict, contract_listing, contract_to_dict
 from chalicelib.adapters.ledger_codec import invoice_from_dict, invoice_to_dict
 from chalicelib.adapters.packing import pack, unpack
@@ -193,21 +194,18 @@ def audit_writes(changes: Changes) -> Iterator[PendingWrite]:
 
 
 def outbox_writes(changes: Changes) -> Iterator[PendingWrite]:
+    """The commit's events in one outbox item (adapters/outbox_codec.py), keyed by the first event's id."""
     expires = int(time.time()) + OUTBOX_TTL_SECONDS
-    for ev in changes.outbox:
+    for first, events in outbox_codec.pack(changes.outbox):
         out = OutboxRecord(
-            f"OUTBOX#{ev.event_id}",
+            f"OUTBOX#{first.event_id}",
             "EVENT",
             kind="outbox",
-            event_id=ev.event_id,
-            type=ev.type,
-            contract_id=ev.contract_id,
-            at=ev.at,
-            actor=ev.actor,
-            payload=canonical_json(ev.payload),
+            contract_id=first.contract_id,
+            events=events,
             ttl=expires,
         )
-        yield PendingWrite(out, OutboxRecord.pk.does_not_exist(), "event", ev.event_id, "version")
+        yield PendingWrite(out, OutboxRecord.pk.does_not_exist(), "event", first.event_id, "version")
 
 
 def document_writes(changes: Changes) -> Iterator[PendingWrite]:

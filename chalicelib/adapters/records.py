@@ -181,17 +181,14 @@ class AuditRecord(BaseRecord):
 
 
 class OutboxRecord(BaseRecord):
-    """pk OUTBOX#<event id>, sk EVENT; the stream delivers its INSERT to the notifier. Expires via TTL."""
+    """pk OUTBOX#<first event id>, sk EVENT: the events of one commit as a JSON list (adapters/outbox_codec.py);
+    the stream delivers its INSERT to the notifier. Expires via TTL."""
 
     class Meta(_Meta):
         pass
 
-    event_id = UnicodeAttribute()
-    type = UnicodeAttribute()
     contract_id = UnicodeAttribute()
-    at = UnicodeAttribute()
-    actor = UnicodeAttribute()
-    payload = UnicodeAttribute()
+    events = UnicodeAttribute()
     ttl = NumberAttribute()
 
 

@@ -1,6 +1,7 @@
 """Typed values to the JSON-ready shape events are stored in, and back, driven by the dataclasses' type hints:
 Decimal money as a two-place string, dates ISO, tuples as lists, nested dataclasses as objects, Terms in its
-own wire shape."""
+own wire shape. Every contract read and write goes through here, so how each type hint is read back is worked
+out once per hint, not per value."""
 
 from __future__ import annotations
 
@@ -18,24 +19,35 @@ from chalicelib.domain.terms import Terms
 T = TypeVar("T")
 
 
+_PLAIN = (str, int, bool, float, type(None))  # JSON-ready as they are: most of a body's leaves
+
+
 def encode(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Decimal):
         return money_str(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Terms):
         return value.to_dict()
-    if is_dataclass(value) and not isinstance(value, type):
-        return encode_fields(value)
     if isinstance(value, (list, tuple)):
         return [encode(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return encode_fields(value)
     if isinstance(value, Mapping):
         return {k: encode(v) for k, v in value.items()}
     return value
 
 
 def encode_fields(obj: Any) -> dict[str, Any]:
-    return {f.name: encode(getattr(obj, f.name)) for f in fields(obj)}
+    kind: Any = type(obj)
+    return {name: encode(getattr(obj, name)) for name in _field_names(kind)}
+
+
+@cache
+def _field_names(cls: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 @cache
@@ -55,35 +67,55 @@ _SCALARS: dict[Any, Callable[[Any], Any]] = {
 
 
 def decode(tp: Any, value: Any) -> Any:
+    return _decoder(tp)(value)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+@cache
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """How a value of type hint `tp` is read back, worked out once per hint (None stays None for every type)."""
     origin, args = get_origin(tp), get_args(tp)
     if origin in (Union, types.UnionType):
-        return None if value is None else decode(next(a for a in args if a is not type(None)), value)
-    if tp is Any or value is None:
-        return value
-    scalar = _SCALARS.get(tp)
-    if scalar is not None:
-        return scalar(value)
-    if origin is not None:
-        return _decode_container(origin, args, value)
-    if isinstance(tp, type) and is_dataclass(tp):
-        return decode_fields(tp, value)
-    return value
+        return _decoder(next(a for a in args if a is not type(None)))
+    if tp is Any:
+        return _as_is
+    read = _SCALARS.get(tp) or _container(origin, args)
+    if read is None and isinstance(tp, type) and is_dataclass(tp):
+        cls = tp
+        read = lambda v: decode_fields(cls, v)  # noqa: E731
+    if read is None:
+        return _as_is
+    leaf = read
+    return lambda v: None if v is None else leaf(v)
 
 
-def _decode_container(origin: Any, args: tuple[Any, ...], value: Any) -> Any:
+def _container(origin: Any, args: tuple[Any, ...]) -> Callable[[Any], Any] | None:
+    if origin is None:
+        return None
     if origin is tuple:
-        return tuple(decode(args[0], v) for v in value)
+        item = _decoder(args[0])
+        return lambda v: tuple(item(x) for x in v)
     if origin is list:
-        return [decode(args[0], v) for v in value]
+        item = _decoder(args[0])
+        return lambda v: [item(x) for x in v]
     if origin in (dict, Mapping):
-        return {k: decode(args[1], v) for k, v in value.items()}
-    return value
+        value = _decoder(args[1])
+        return lambda v: {k: value(x) for k, x in v.items()}
+    return _as_is
+
+
+@cache
+def _field_decoders(cls: Any) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    hints = _hints(cls)
+    return tuple((f.name, _decoder(hints[f.name])) for f in fields(cls))
 
 
 def decode_fields(cls: type[T], data: Mapping[str, Any]) -> T:
     """An instance of dataclass `cls` from `data`; keys `cls` has no field for are ignored, a missing key takes
     the field's default (or fails as the constructor does)."""
     spec: Any = cls
-    hints = _hints(spec)
-    kwargs = {f.name: decode(hints[f.name], data[f.name]) for f in fields(spec) if f.name in data}
+    kwargs = {name: read(data[name]) for name, read in _field_decoders(spec) if name in data}
     return cls(**kwargs)

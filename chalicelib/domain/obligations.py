@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.calendar import add_days
@@ -108,7 +109,14 @@ def _calendar(kind: str, first: date, last: date) -> Iterator[tuple[str, date, d
 
 def periods(ob: Obligation, first: date, last: date) -> list[Period]:
     """The obligation's periods between the term's first and last day (both included; partial ones too)."""
-    return [Period(pid, s, e, add_days(e, ob.due_days_after)) for pid, s, e in _calendar(ob.period, first, last)]
+    return list(_periods(ob.period, ob.due_days_after, first, last))
+
+
+@lru_cache(maxsize=512)
+def _periods(kind: str, due_days_after: int, first: date, last: date) -> tuple[Period, ...]:
+    """Pure calendar arithmetic, asked again on every commit of a contract in force (its next check day): kept per
+    (period kind, due days, term) — a handful per portfolio, since terms start on few days."""
+    return tuple(Period(pid, s, e, add_days(e, due_days_after)) for pid, s, e in _calendar(kind, first, last))
 
 
 def check_period_id(value: str, field: str) -> str:
@@ -138,22 +146,27 @@ class Scheduled:
     period: Period
 
 
-def schedule(c: Contract) -> list[Scheduled]:
-    """Every (obligation, period) of the contract, in obligation order then period order."""
+def _in_force(c: Contract) -> Iterator[tuple[Obligation, Terms, Iterator[Period]]]:
+    """Per terms version and obligation: the periods (in order) that start while that version is in force."""
     window = term_window(c)
     if window is None:
-        return []
+        return
     first, last = window
-    out: dict[str, list[Scheduled]] = {}
     versions = c.terms_versions
     for i, version in enumerate(versions):
         start = max(first, version.effective_from or first)
         nxt = next((v.effective_from for v in versions[i + 1 :] if v.effective_from is not None), None)
         stop = last if nxt is None else min(last, add_days(nxt, -1))
         for ob in obligations_of(c.template, version.terms):
-            for p in periods(ob, first, last):
-                if start <= p.start <= stop:
-                    out.setdefault(ob.key, []).append(Scheduled(ob, version.terms, p))
+            ps = _periods(ob.period, ob.due_days_after, first, last)
+            yield ob, version.terms, (p for p in ps if start <= p.start <= stop)
+
+
+def schedule(c: Contract) -> list[Scheduled]:
+    """Every (obligation, period) of the contract, in obligation order then period order."""
+    out: dict[str, list[Scheduled]] = {}
+    for ob, terms, ps in _in_force(c):
+        out.setdefault(ob.key, []).extend(Scheduled(ob, terms, p) for p in ps)
     return [s for items in out.values() for s in items]
 
 
@@ -176,11 +189,21 @@ def find_scheduled(c: Contract, key: str, period_id: str) -> Scheduled:
 
 def next_check_on(c: Contract) -> date | None:
     """The next day the daily job must look at this contract: a reminder day or the day after a due date, after
-    the last day it ran for."""
+    the last day it ran for.
+
+    Asked on every commit, so it does not build the schedule: an obligation's periods come in order with rising
+    reminder days, so its walk stops at the first reminder day not before the best day found so far."""
     after = c.obligations_checked_on
-    days = [d for s in schedule(c) for d in (s.period.reminder_on, add_days(s.period.due_on, 1))]
-    later = [d for d in days if after is None or d > after]
-    return min(later) if later else None
+    best: date | None = None
+    for _, _, ps in _in_force(c):
+        for p in ps:
+            remind, day_after_due = p.reminder_on, add_days(p.due_on, 1)
+            if best is not None and remind >= best:
+                break
+            for d in (remind, day_after_due):
+                if (after is None or d > after) and (best is None or d < best):
+                    best = d
+    return best
 
 
 # ---- deliveries and status -------------------------------------------------------------------------------

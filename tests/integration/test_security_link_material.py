@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib.adapters.outbox_codec import events_from_image
 from chalicelib.domain.links import signing_token
 from chalicelib.settings import SettingsError, load_settings
 from tests.support import finance_messages, signing_link, token_of
@@ -73,8 +74,8 @@ def test_the_link_secret_is_read_from_secrets_manager_not_the_environment(world:
     world.ok("POST", f"/contracts/{cid}/send")
     world.deliver()
     token = token_of(signing_link("client@example.com"))
-    outbox = [i for i in _table_items(world.aws) if i.get("kind") == "outbox" and i["type"] == "ContractSent"]
-    [sent] = [json.loads(str(i["payload"])) for i in outbox]
+    outbox = [ev for i in _table_items(world.aws) if i.get("kind") == "outbox" for ev in events_from_image(i)]
+    [sent] = [ev.payload for ev in outbox if ev.type == "ContractSent"]
     # (the link carries the contract id before that HMAC: domain/links.signing_token)
     assert token == signing_token(secret, cid, sent["links"]["client"]["token_id"])
 
