@@ -265,6 +265,6 @@ def test_two_corrections_racing_on_the_table(world: Any, monkeypatch: pytest.Mon
         "POST", _path(cid, "call_results", "2026-11"), {"reason": "日期", "delivered_on": "2026-12-04"}, status=201
     )
     # The rival landed first; ours ran again on top of it
-    assert [(c["no"], c["actor"]) for c in reply["corrections"]][0] == (1, "staff:other")
+    assert (reply["corrections"][0]["no"], reply["corrections"][0]["actor"]) == (1, "staff:other")
     assert (reply["delivered_on"], reply["note"], len(reply["corrections"])) == ("2026-12-04", "邮件回执", 2)
     assert [e["type"] for e in _audit(world, cid)].count("DeliveryCorrected") == 2
