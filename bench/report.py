@@ -362,8 +362,9 @@ def figure3(life: dict[str, Any] | None) -> list[str]:
         f"**Target** (under $0.001 per contract-year, judged at 1,000 contracts): {_mark(ok)} — "
         f"{_usd(by_n['1000'])}. SES is {ses_share:.0%} of the contract's own cost ({q['ses_emails']} emails at "
         f"$0.0001 each), DynamoDB {ddb_share:.0%} (write units above all: every state change rewrites the "
-        "~3.6 KB contract item, doubled by the transaction and copied whole into the `schedule` index; the "
-        "26 KB contract document and the amendment's document are written once each)."
+        "~2.7 KB contract item — its body zlib-compressed to ~40 % — doubled by the transaction and copied whole "
+        "into the `schedule` index; the contract document and the amendment's (19–28 KB of HTML, stored "
+        'compressed to ~30 %) are written once each; docs/data-model.md, "Compressed attributes").'
         + (
             ""
             if ok

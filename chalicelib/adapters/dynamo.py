@@ -19,12 +19,12 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters import migration_reads, shard_reads, shards
 from chalicelib.adapters.api_keys import DynamoKeyStore
 from chalicelib.adapters.aws import client
-from chalicelib.adapters.codec import contract_from_dict
 from chalicelib.adapters.items import (
     PendingWrite,
     alert_writes,
     audit_from,
     audit_writes,
+    contract_from,
     contract_pk,
     contract_writes,
     document_writes,
@@ -35,6 +35,7 @@ from chalicelib.adapters.items import (
     token_writes,
 )
 from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_from, payment_writes
+from chalicelib.adapters.packing import unpack
 from chalicelib.adapters.plain_items import plain_from, plain_writes
 from chalicelib.adapters.records import (
     ALL_RECORDS,
@@ -128,14 +129,11 @@ class DynamoRepository:
         try:
             # Only what the aggregate is made of: the index and listing attributes are derived from it.
             rec = ContractRecord.get(
-                contract_pk(contract_id), "META", consistent_read=True, attributes_to_get=["body", "version"]
+                contract_pk(contract_id), "META", consistent_read=True, attributes_to_get=["body_z", "body", "version"]
             )
         except DoesNotExist:
             raise NotFound("contract", contract_id) from None
-        contract = contract_from_dict(json.loads(rec.body))
-        # The indexed attributes are the source of truth for optimistic locking.
-        contract.version = int(rec.version)
-        return contract
+        return contract_from(rec)
 
     def find_contract_id_by_no(self, contract_no: str) -> str | None:
         self._conn()
@@ -173,7 +171,8 @@ class DynamoRepository:
             rec = DocumentRecord.get(contract_pk(contract_id), f"DOC#{key}", consistent_read=True)
         except DoesNotExist:
             raise NotFound("document", f"{contract_id}/{key}") from None
-        return StoredDocument(contract_id, rec.doc_key, rec.html, rec.sha256)
+        html = unpack(rec.html_z, rec.html, f"document {contract_id}/{key}")
+        return StoredDocument(contract_id, rec.doc_key, html, rec.sha256)
 
     def get_audit(self, contract_id: str) -> list[AuditEntry]:
         self._conn()

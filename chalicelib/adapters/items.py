@@ -9,8 +9,9 @@ import time
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from chalicelib.adapters.codec import contract_listing, contract_to_dict
+from chalicelib.adapters.codec import contract_from_dict, contract_listing, contract_to_dict
 from chalicelib.adapters.ledger_codec import invoice_from_dict, invoice_to_dict
+from chalicelib.adapters.packing import pack, unpack
 from chalicelib.adapters.records import (
     AUDITED,
     LIFECYCLE_DUE,
@@ -54,12 +55,8 @@ def contract_pk(contract_id: str) -> str:
 def contract_record(c: Contract) -> ContractRecord:
     rec = ContractRecord(contract_pk(c.id), "META")
     rec.kind = "contract"
-    rec.contract_id = c.id
-    rec.contract_no = c.contract_no
-    rec.status = c.status
     rec.version = c.version
-    rec.created_at = c.created_at
-    rec.body = canonical_json(contract_to_dict(c))
+    rec.body_z = pack(canonical_json(contract_to_dict(c)))
     rec.listing = canonical_json(contract_listing(c))
     rec.gsi1pk = f"STATUS#{c.status}"
     rec.gsi1sk = f"{c.created_at}#{c.id}"
@@ -74,6 +71,14 @@ def contract_record(c: Contract) -> ContractRecord:
     rec.r1pk = shard_key(RECEIVABLE, c.id) if c.receivable_until else None
     rec.r1sk = c.receivable_until.isoformat() if c.receivable_until else None
     return rec
+
+
+def contract_from(rec: ContractRecord) -> Contract:
+    """The aggregate of a stored contract item (compressed body, or the plain one of an item written before)."""
+    contract = contract_from_dict(json.loads(unpack(rec.body_z, rec.body, f"contract {rec.pk}")))
+    # The indexed attribute is the source of truth for optimistic locking.
+    contract.version = int(rec.version)
+    return contract
 
 
 def invoice_record(inv: Invoice) -> InvoiceRecord:
@@ -166,8 +171,10 @@ def contract_writes(changes: Changes) -> Iterator[PendingWrite]:
 
 
 def audit_writes(changes: Changes) -> Iterator[PendingWrite]:
+    """Each entry once; the lifecycle index lists only a chain's first entry of a day (ports.Changes.audit_listed)."""
     c = changes.contract
     for entry in changes.audit:
+        listed = entry.seq in changes.audit_listed
         audit = AuditRecord(
             contract_pk(c.id),
             f"AUDIT#{entry.seq:06d}",
@@ -179,8 +186,8 @@ def audit_writes(changes: Changes) -> Iterator[PendingWrite]:
             data=canonical_json(entry.data),
             prev_hash=entry.prev_hash,
             hash=entry.hash,
-            s2pk=shard_key(AUDITED, c.id),
-            s2sk=f"{entry.at}#{c.id}#{entry.seq:06d}",
+            s2pk=shard_key(AUDITED, c.id) if listed else None,
+            s2sk=f"{entry.at}#{c.id}#{entry.seq:06d}" if listed else None,
         )
         yield PendingWrite(audit, AuditRecord.pk.does_not_exist(), "audit", f"{c.id}#{entry.seq}", "version")
 
@@ -210,7 +217,7 @@ def document_writes(changes: Changes) -> Iterator[PendingWrite]:
             f"DOC#{doc.key}",
             kind="document",
             doc_key=doc.key,
-            html=doc.html,
+            html_z=pack(doc.html),
             sha256=doc.sha256,
         )
         key = f"{doc.contract_id}/{doc.key}"

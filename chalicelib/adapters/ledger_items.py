@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from chalicelib.adapters.codec import contract_from_dict
-from chalicelib.adapters.items import PendingWrite, contract_pk, invoice_from
+from chalicelib.adapters.items import PendingWrite, contract_from, contract_pk, invoice_from
 from chalicelib.adapters.ledger_codec import (
     designations_from_list,
     designations_to_list,
@@ -66,9 +65,7 @@ class LedgerReader:
     def add(self, raw: dict[str, Any]) -> None:
         sk = raw["sk"]["S"]
         if sk == "META":
-            rec = ContractRecord.from_raw_data(raw)
-            self.contract = contract_from_dict(json.loads(rec.body))
-            self.contract.version = int(rec.version)
+            self.contract = contract_from(ContractRecord.from_raw_data(raw))
         elif sk.startswith("INVOICE#"):
             inv = invoice_from(InvoiceRecord.from_raw_data(raw))
             self.invoices[inv.year] = inv

@@ -27,9 +27,9 @@ from chalicelib.services.ports import ReceivableMark
 
 def scan_contract_ids() -> Iterator[str]:
     """Every contract's id: a Scan filtered on kind = contract, page by page (PynamoDB follows LastEvaluatedKey)."""
-    for rec in ContractRecord.scan(ContractRecord.kind == "contract", attributes_to_get=["pk", "sk", "contract_id"]):
+    for rec in ContractRecord.scan(ContractRecord.kind == "contract", attributes_to_get=["pk", "sk"]):
         if rec.sk == "META":
-            yield rec.contract_id
+            yield rec.pk.removeprefix("CONTRACT#")
 
 
 def receivable_mark(contract_id: str) -> ReceivableMark | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -82,17 +82,17 @@ class ReceivablesIndex(GlobalSecondaryIndex["ContractRecord"]):
 
 
 class ContractRecord(BaseRecord):
-    """pk CONTRACT#<id>, sk META; the aggregate body as canonical JSON plus the attributes indexes need."""
+    """pk CONTRACT#<id>, sk META; the aggregate body (canonical JSON, zlib-compressed: adapters/packing.py) plus
+    only what a condition, an index key or a projection needs. Items written before compression have `body`
+    instead of `body_z` (and `contract_id`, `contract_no`, `status`, `created_at`, which nothing reads); their next
+    write stores the new shape."""
 
     class Meta(_Meta):
         pass
 
-    contract_id = UnicodeAttribute()
-    contract_no = UnicodeAttribute()
-    status = UnicodeAttribute()
     version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    body = UnicodeAttribute()
+    body_z = BinaryAttribute(legacy_encoding=False, null=True)
+    body = UnicodeAttribute(null=True)  # items written before compression
     listing = UnicodeAttribute()  # the row GET /contracts shows, projected into by_status
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
@@ -162,8 +162,8 @@ class AuditLifecycleIndex(GlobalSecondaryIndex["AuditRecord"]):
 
 
 class AuditRecord(BaseRecord):
-    """pk CONTRACT#<id>, sk AUDIT#<seq:06d>; s2pk AUDITED, s2sk <at>#<id>#<seq>: which chains grew since a time
-    (the anchor function's daily question; entries written before anchoring have none)."""
+    """pk CONTRACT#<id>, sk AUDIT#<seq:06d>; a chain's first entry of each UTC day has s2pk AUDITED#<n>, s2sk
+    <at>#<id>#<seq>: which chains grew since a day began (the anchor function's daily question)."""
 
     class Meta(_Meta):
         pass
@@ -196,13 +196,14 @@ class OutboxRecord(BaseRecord):
 
 
 class DocumentRecord(BaseRecord):
-    """pk CONTRACT#<id>, sk DOC#<contract | amendment:N | notice:N>: the rendered HTML as sent."""
+    """pk CONTRACT#<id>, sk DOC#<contract | amendment:N | notice:N>: the rendered HTML as sent, compressed."""
 
     class Meta(_Meta):
         pass
 
     doc_key = UnicodeAttribute()
-    html = UnicodeAttribute()
+    html_z = BinaryAttribute(legacy_encoding=False, null=True)  # zlib-compressed (adapters/packing.py)
+    html = UnicodeAttribute(null=True)  # documents stored before compression
     sha256 = UnicodeAttribute()
 
 

@@ -14,8 +14,7 @@ from typing import Any, TypeVar
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.adapters import shards
-from chalicelib.adapters.codec import contract_from_dict
-from chalicelib.adapters.items import invoice_from
+from chalicelib.adapters.items import contract_from, invoice_from
 from chalicelib.adapters.plain_items import plain_from
 from chalicelib.adapters.records import (
     AUDITED,
@@ -106,7 +105,7 @@ def obligations_page(as_of: date, shard: int, cursor: str | None, limit: int) ->
 
 
 def _contract(rec: ContractRecord) -> Contract:
-    return contract_from_dict(json.loads(rec.body))
+    return contract_from(rec)
 
 
 def _contract_id(rec: ContractRecord) -> str:

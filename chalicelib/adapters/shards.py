@@ -12,7 +12,7 @@ import re
 import zlib
 
 # Partition bases of the sharded indexes (docs/data-model.md): schedule (NEXT_INVOICE on contracts, OPEN_INVOICE on
-# invoices), lifecycle (LIFECYCLE_DUE on contracts, AUDITED on audit entries: every state change writes one),
+# invoices), lifecycle (LIFECYCLE_DUE on contracts, AUDITED on a chain's first audit entry of each day),
 # receivables (RECEIVABLE on the receivables mark), and the obligations schedule (OBLIGATION_DUE on the contract's
 # DUTIES item).
 SHARDED_BASES = ("NEXT_INVOICE", "OPEN_INVOICE", "LIFECYCLE_DUE", "RECEIVABLE", "AUDITED", "OBLIGATION_DUE")

@@ -78,6 +78,7 @@ class Contract:
     closed_reason: str | None = None
     audit_seq: int = 0
     audit_head: str = "0" * 64
+    audit_listed_on: date | None = None  # UTC day of the newest entry listed in AUDITED#<n> (each day's first)
     # The ledger's credit balance (预收) after its last write: a cache that tells invoicing to read the ledger.
     ledger_credit: Decimal = Decimal("0.00")
     # The receivables index's mark: listed in a receivables report for every day before this one (9999-12-31:

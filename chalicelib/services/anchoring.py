@@ -17,7 +17,12 @@ from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.services.base import Deps
 
 logger = logging.getLogger(__name__)
-LOOKBACK_DAYS = 31  # a run also anchors chains that grew on days a failed or missed run left behind
+# A run reads the chains whose listed audit entries are at or after the start of (as_of − LOOKBACK_DAYS). Only a
+# chain's first entry of each UTC day is listed (services/base.stage_events), so a chain that grew after the
+# previous run on that run's day is found through the entry listed earlier that day: the window must begin no
+# later than the start of the previous run's day, which it does for runs up to 30 days apart (the schedule is
+# daily; `--all` covers a longer gap). The rest of the window also anchors chains a failed or missed run left.
+LOOKBACK_DAYS = 31
 STATUSES_PAGE = 100
 
 

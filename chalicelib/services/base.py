@@ -71,6 +71,10 @@ def stage_events(changes: Changes, events: Sequence[Event], actor: str, at: str)
         entry = AuditEntry.make(c.id, seq, at, actor, ev.type, without_link_material(data), c.audit_head)
         c.audit_seq, c.audit_head = seq, entry.hash
         changes.audit.append(entry)
+        day = date.fromisoformat(at[:10])
+        if c.audit_listed_on != day:  # the chain's first entry of the (UTC) day: anchoring finds the chain by it
+            changes.audit_listed.add(seq)
+            c.audit_listed_on = day
         changes.outbox.append(
             OutboxEvent(
                 event_id=event_id(c.id, seq),

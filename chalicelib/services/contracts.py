@@ -11,7 +11,7 @@ from chalicelib.domain.actors import describe_actor
 from chalicelib.domain.audit import AuditEntry, sha256_hex, verify_chain
 from chalicelib.domain.contract import CONTRACT_TRANSITIONS, Contract, Signature
 from chalicelib.domain.documents import document_sha256, render_contract_document
-from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.errors import NotFound, ValidationError
 from chalicelib.services.anchoring import Anchoring, anchor_report
 from chalicelib.services.base import Deps
 from chalicelib.services.commands import DraftContract
@@ -132,8 +132,11 @@ def _document_problems(deps: Deps, contract_id: str, frozen: dict[str, str]) -> 
     for key, sha in frozen.items():
         try:
             doc = deps.repo.get_document(contract_id, key)
-        except Exception:  # noqa: BLE001 - a missing document is itself a finding
+        except NotFound:
             problems.append(_problem(f"document {key}", "document is missing"))
+            continue
+        except Exception:  # noqa: BLE001 - a stored document that cannot be read (corrupted) is itself a finding
+            problems.append(_problem(f"document {key}", "stored document cannot be read"))
             continue
         if sha256_hex(doc.html) != sha or doc.sha256 != sha:
             problems.append(

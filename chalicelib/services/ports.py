@@ -158,6 +158,7 @@ class Changes:
     contract: Contract
     expected_version: int | None
     audit: list[AuditEntry] = field(default_factory=list)
+    audit_listed: set[int] = field(default_factory=set)  # seqs of the entries the AUDITED index lists
     outbox: list[OutboxEvent] = field(default_factory=list)
     documents: list[StoredDocument] = field(default_factory=list)
     new_invoices: list[Invoice] = field(default_factory=list)

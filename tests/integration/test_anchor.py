@@ -14,6 +14,7 @@ import pytest
 
 from chalicelib.domain.audit import AuditEntry, canonical_json
 from tests.integration.test_ledger_stories import pay
+from tests.stored_items import store_body, stored_body
 
 pytestmark = pytest.mark.integration
 REGION = "us-east-1"
@@ -68,9 +69,9 @@ def _rewrite_payment_through_the_table(cid: str, old: str, new: str) -> int:
         prev = item["hash"]["S"]
         ddb.put_item(TableName=MAIN, Item=item)
     contract = ddb.get_item(TableName=MAIN, Key={"pk": {"S": f"CONTRACT#{cid}"}, "sk": {"S": "META"}})["Item"]
-    body = json.loads(contract["body"]["S"])
+    body = stored_body(contract)
     body["audit_head"] = prev
-    contract["body"] = {"S": canonical_json(body)}
+    store_body(contract, body)
     ddb.put_item(TableName=MAIN, Item=contract)
     return changed
 

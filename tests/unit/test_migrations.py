@@ -3,7 +3,6 @@ ledger: invoices holding their own allocations, assessments and void status, pay
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -18,6 +17,7 @@ from chalicelib.services.base import stage_events
 from chalicelib.services.migrations import migrate_ledger
 from chalicelib.services.ports import Changes
 from tests.fakes import _invoice_item, raw_event
+from tests.stored_items import store_body, stored_body
 from tests.unit.conftest import Office, shanghai
 
 EFFECTIVE = date(2026, 11, 22)  # years due 2026-12-22, 2027-12-22; 120000.00 a year, 0.05 %/day
@@ -83,10 +83,10 @@ def before_the_ledger(office: Office, cid: str) -> None:
     office.repo.put_raw_item(f"CONTRACT#{cid}", "RECEIVABLE", None)
     meta = office.repo.raw_item(f"CONTRACT#{cid}", "META")
     meta["r1pk"] = meta["r1sk"] = None
-    body = json.loads(meta["body"])
+    body = stored_body(meta)
     body.pop("ledger_credit", None)
     body.pop("receivable_until", None)
-    meta["body"] = canonical_json(body)
+    store_body(meta, body, plain=True)  # and the plain body the old code wrote
 
 
 def old_portfolio(office: Office) -> dict[str, Any]:

@@ -4,12 +4,11 @@ mark stored the old way (sk RECEIVABLE) onto the contract and deletes the old it
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from chalicelib.adapters.shards import shard_key
-from chalicelib.domain.audit import canonical_json
 from chalicelib.services.migrations import migrate_ledger
+from tests.stored_items import store_body, stored_body
 from tests.unit.conftest import Office, shanghai
 
 EFFECTIVE = date(2026, 11, 22)
@@ -41,10 +40,10 @@ def test_a_mark_stored_the_old_way_moves_onto_the_contract_once(office: Office) 
     office.run_invoicing(EFFECTIVE)
     office.pay(cid, "1000.00", date(2026, 12, 3))
     item = meta(office, cid)
-    body = json.loads(str(item["body"]))
+    body = stored_body(item)
     body.pop("receivable_until")
     office.repo.put_raw_item(
-        f"CONTRACT#{cid}", "META", {**item, "r1pk": None, "r1sk": None, "body": canonical_json(body)}
+        f"CONTRACT#{cid}", "META", store_body({**item, "r1pk": None, "r1sk": None}, body, plain=True)
     )
     office.repo.put_raw_item(
         f"CONTRACT#{cid}",
