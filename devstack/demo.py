@@ -6,10 +6,12 @@ ports and stops it afterwards. It drives only the public interface: the HTTP API
 signers (who sign through the links in their emails, read from moto), the workers as
 `python -m functions.<name> --as-of DATE`, and the local clock file the API reads "today" from. The story:
 
-    drafted → sent → signed by both parties → year 1 invoiced → paid in part → overdue (finance alerted at each
-    level, late penalty assessed) → paid → supplementary agreement raising the fee, signed by both → year 2
-    invoiced at the new fee → termination notice served → year 2 paid → the notice takes effect → no year-3
-    invoice → the audit chain verified.
+    drafted → sent → signed by both parties → year 1 invoiced → the first month's obligations (the client's
+    target list on time; the vendor's call results found late by the obligations job, 逾期履行通知书; a KPI sheet
+    below standard, 整改通知书; the results' date corrected: devstack/demo_obligations.py) → paid in part →
+    overdue (finance alerted at each level, late penalty assessed) → paid → supplementary agreement raising the
+    fee, signed by both → year 2 invoiced at the new fee → termination notice served → year 2 paid → the notice
+    takes effect → no year-3 invoice → the audit chain verified.
 
 Every step checks what the story expects (amounts and their 大写, dates, statuses, who was emailed, which finance
 alerts went out) and the demo exits non-zero naming the first step that did not, so it doubles as a test.
@@ -547,6 +549,8 @@ class Story:
 
     # the steps
     def run(self) -> None:
+        from devstack import demo_obligations
+
         t = self.timeline
         client, vendor, finance = CLIENT["email"], VENDOR["email"], str(self.stack.info["finance_email"])
         d = story_dates()
@@ -631,6 +635,8 @@ class Story:
             )
             self.deliveries([(client, "付款通知书")], ["InvoiceIssued"])
 
+        demo_obligations.first_month(self)  # 履约: the target list, the job finds the call results late
+
         part_day = d.part_payment
         with self.at(part_day, "部分付款 part payment"):
             voucher = f"YH{part_day:%Y%m%d}-{self.contract_no[-8:]}-1"
@@ -652,6 +658,8 @@ class Story:
             )
             t.more(f"尚欠 still outstanding {money(paid['outstanding_after'])} (same Idempotency-Key replayed: once)")
             self.deliveries([(client, "收款确认")], ["PaymentReceived"])
+
+        demo_obligations.reports(self)  # the results late, a KPI sheet below standard, a correction
 
         for days, new_level in OVERDUE_RUNS:
             day = add_days(due1, days)

@@ -6,9 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api import obligation_requests as oq
+from chalicelib.api.obligation_correction_requests import CorrectDeliveryRequest
 from chalicelib.api.operations import AS_OF, ID, IDEMPOTENCY_KEY, TOKEN, err, obj, ok, op, staff_change
 
 KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}}
+PERIOD_PARAM = {
+    "name": "period",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^(?:[0-9]{4}-[0-9]{2}|[0-9]{4}-Q[1-4]|[0-9]{4}|once)$"},
+}
 INCIDENT_NO = {"name": "no", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9]{1,4}$"}}
 LINK_ERRORS = {"404": err("unknown link"), "410": err("the link has expired")}
 PERIOD = obj("period", "start", "end", "due_on", "status", "days_late", "penalty")
@@ -34,6 +41,18 @@ OBLIGATION_PATHS: dict[str, Any] = {
             created=True,
             params=(ID, IDEMPOTENCY_KEY, KEY),
             body=oq.RecordDeliveryRequest,
+        )
+    },
+    "/contracts/{contract_id}/obligations/{key}/deliveries/{period}/corrections": {
+        "post": staff_change(
+            "Correct a recorded delivery (delivered_on, note, kpis) or withdraw it, with a reason; kept beside the "
+            "delivery, never overwriting it. 404 names `key` or `period`; 409 naming `period` when there is no "
+            "delivery to correct",
+            "operator",
+            ok("the period as it now stands, with its corrections", obj(*PERIOD["required"], "corrections")),
+            created=True,
+            params=(ID, IDEMPOTENCY_KEY, KEY, PERIOD_PARAM),
+            body=CorrectDeliveryRequest,
         )
     },
     "/submit/{token}": {

@@ -38,6 +38,7 @@ from chalicelib.domain.money_events import (
     SetOffRecorded,
 )
 from chalicelib.domain.obligation_events import (
+    DeliveryCorrected,
     IncidentReported,
     IncidentUpdated,
     ObligationDelivered,
@@ -61,6 +62,7 @@ __all__ = [  # re-exported from event_base and money_events, so every event type
     "FINANCE_EVENTS",
     "AllocationLine",
     "CreditApplied",
+    "DeliveryCorrected",
     "Event",
     "IncidentReported",
     "IncidentUpdated",

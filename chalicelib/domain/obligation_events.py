@@ -97,3 +97,55 @@ class IncidentUpdated(Event):
     at: str
     note: str
     status: str
+
+
+@dataclass(frozen=True)
+class DeliveryFacts:
+    """What a recorded delivery says (before or after a correction)."""
+
+    delivered_on: date
+    note: str
+    kpis: Kpis | None
+    breaches: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeliveryCorrected(Event):
+    """A recorded delivery corrected (`after`) or withdrawn (`after` None), for `reason`; kept beside the delivery
+    as revision `no`, never overwriting it. The period's figures before and after are as of `as_of`, the day it
+    was recorded; `grounds_*` are the termination grounds this obligation gives then."""
+
+    key: str
+    title: str
+    party: str
+    clause: str
+    period: str
+    due_on: date
+    no: int
+    action: str  # corrected | withdrawn
+    reason: str
+    before: DeliveryFacts
+    after: DeliveryFacts | None
+    as_of: date
+    status_before: str
+    status_after: str
+    days_late_before: int
+    days_late_after: int
+    penalty_before: Decimal
+    penalty_after: Decimal
+    set_off: Decimal  # set-offs that claimed this period's penalty, up to as_of
+    over_set_off: Decimal  # of which beyond the corrected penalty: owed back to the vendor
+    grounds_before: tuple[str, ...]
+    grounds_after: tuple[str, ...]
+
+    @property
+    def consequences_changed(self) -> bool:
+        """Whether it changes what the other party has a stake in: lateness, the penalty, breaches, grounds."""
+        breaches_after = () if self.after is None else self.after.breaches
+        return (
+            self.status_before != self.status_after
+            or self.days_late_before != self.days_late_after
+            or self.penalty_before != self.penalty_after
+            or self.before.breaches != breaches_after
+            or self.grounds_before != self.grounds_after
+        )

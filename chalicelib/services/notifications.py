@@ -337,6 +337,7 @@ class Delivery:
 # BUILDERS sees them): the in-force emails (ContractActivated, AmendmentEffective) carry the signed original
 # (original_mail, replacing the two entries above); the signing events' (signing_messages).
 from chalicelib.services import (  # noqa: E402
+    correction_notifications,  # noqa: F401 - corrected deliveries (履约)
     obligation_notifications,  # noqa: F401 - 履约
     original_mail,  # noqa: F401
 )

@@ -17,6 +17,17 @@ class RecordDelivery:
 
 
 @dataclass(frozen=True)
+class CorrectDelivery:
+    """Correct a recorded delivery (the values given; the others stay) or withdraw it, for `reason`."""
+
+    reason: str
+    withdrawn: bool = False
+    delivered_on: date | None = None
+    note: str | None = None  # "" clears the note
+    kpis: Kpis | None = None
+
+
+@dataclass(frozen=True)
 class ReportIncident:
     occurred_at: str
     reported_at: str

@@ -84,7 +84,8 @@ def check_contract(deps: Deps, contract_id: str, as_of: date) -> dict[str, int]:
         if contract.obligations_checked_on is not None and contract.obligations_checked_on >= as_of:
             return False  # a rerun or an older date: already looked at
         records = store.load(deps.repo, contract_id)
-        todo = [(st, w) for st in states(contract, records.deliveries, as_of) if (w := _todo(st, records.marks, as_of))]
+        known = records.deliveries_on(as_of)  # corrections recorded after as_of not yet known
+        todo = [(st, w) for st in states(contract, known, as_of) if (w := _todo(st, records.marks, as_of))]
         at = deps.now_iso()
         counts = {"reminders": 0, "overdue": 0}
         for st, what in todo[:BATCH]:

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.domain.contract import Contract
+from chalicelib.domain.delivery_history import DeliveryHistory, DeliveryRevision, deliveries_known_on
 from chalicelib.domain.event_codec import decode_fields, encode_fields
 from chalicelib.domain.incidents import Incident
 from chalicelib.domain.obligations import Delivery, next_check_on
@@ -26,25 +27,44 @@ def pk(contract_id: str) -> str:
 
 @dataclass
 class ObligationRecords:
-    """What a contract's obligations have recorded: deliveries by (key, period) and marks (key, period, what)."""
+    """What a contract's obligations have recorded: deliveries by (key, period) as they now stand (withdrawn ones
+    left out), each period's history (its first delivery and the revisions since), and marks (key, period, what)."""
 
     deliveries: dict[tuple[str, str], Delivery] = field(default_factory=dict)
     marks: set[tuple[str, str, str]] = field(default_factory=set)
+    histories: dict[tuple[str, str], DeliveryHistory] = field(default_factory=dict)
+
+    def deliveries_on(self, as_of: date) -> dict[tuple[str, str], Delivery]:
+        """The deliveries as the records stood at the end of `as_of` (revisions recorded later not yet known)."""
+        return deliveries_known_on(self.histories, as_of)
 
 
 def load(repo: Repository, contract_id: str) -> ObligationRecords:
     records = ObligationRecords()
+    revisions: list[DeliveryRevision] = []
     for item in repo.query_items(pk(contract_id), DUTY):
         if item.kind == "delivery":
             d = decode_fields(Delivery, item.body)
-            records.deliveries[(d.key, d.period)] = d
+            records.histories[(d.key, d.period)] = DeliveryHistory(d)
+        elif item.kind == "delivery_revision":
+            revisions.append(decode_fields(DeliveryRevision, item.body))
         elif item.kind == "duty_mark":
             records.marks.add((item.body["key"], item.body["period"], item.body["what"]))
+    for rev in sorted(revisions, key=lambda r: r.no):
+        k = (rev.key, rev.period)
+        records.histories[k] = records.histories[k].with_revision(rev)
+    records.deliveries = deliveries_known_on(records.histories, None)
     return records
 
 
 def delivery_item(contract_id: str, d: Delivery) -> PlainItem:
     return PlainItem(pk(contract_id), f"{DUTY}D#{d.key}#{d.period}", "delivery", encode_fields(d), create=True)
+
+
+def revision_item(contract_id: str, rev: DeliveryRevision) -> PlainItem:
+    """A revision beside the delivery it changes (written only if absent: two writers cannot both be revision n)."""
+    sk = f"{DUTY}C#{rev.key}#{rev.period}#{rev.no:04d}"
+    return PlainItem(pk(contract_id), sk, "delivery_revision", encode_fields(rev), create=True)
 
 
 def mark_item(contract_id: str, key: str, period: str, what: str, at: str) -> PlainItem:

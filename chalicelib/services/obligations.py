@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.contract import Contract
+from chalicelib.domain.delivery_history import REDELIVERED, DeliveryRevision, check_delivered_on, check_kpis
 from chalicelib.domain.errors import Conflict, NotFound, ValidationError
 from chalicelib.domain.kpis import breaches
 from chalicelib.domain.ledger_facts import SetOff
@@ -29,6 +30,7 @@ from chalicelib.domain.obligations import (
 )
 from chalicelib.services import obligation_store as store
 from chalicelib.services.base import Deps
+from chalicelib.services.correction_views import corrections_view
 from chalicelib.services.obligation_commands import RecordDelivery
 from chalicelib.services.obligation_documents import rectification_notice
 from chalicelib.services.unit_of_work import UnitOfWork, run
@@ -47,14 +49,8 @@ def _scheduled(contract: Contract, key: str, period: str) -> Scheduled:
 
 
 def _check(s: Scheduled, cmd: RecordDelivery, today: date) -> None:
-    if cmd.delivered_on < s.period.start:
-        raise ValidationError("delivered_on", f"must not be before the period starts ({s.period.start.isoformat()})")
-    if cmd.delivered_on > today:
-        raise ValidationError("delivered_on", f"must not be after today ({today.isoformat()})")
-    if s.obligation.kind == "kpi" and cmd.kpis is None:
-        raise ValidationError("kpis", f"is required: {s.obligation.key!r} is a KPI report")
-    if s.obligation.kind != "kpi" and cmd.kpis is not None:
-        raise ValidationError("kpis", f"only a KPI report carries kpis; {s.obligation.key!r} is a {s.obligation.kind}")
+    check_delivered_on(s, cmd.delivered_on, today)
+    check_kpis(s, cmd.kpis, required=True)
 
 
 def _same(d: Delivery, cmd: RecordDelivery) -> bool:
@@ -64,12 +60,14 @@ def _same(d: Delivery, cmd: RecordDelivery) -> bool:
 def record_delivery(
     deps: Deps, contract_id: str, key: str, cmd: RecordDelivery, actor: str, via: str = "operator"
 ) -> dict[str, Any]:
-    """201 reply of a delivery; an identical retry gets the same reply, another one for a delivered period a 409."""
+    """201 reply of a delivery; an identical retry gets the same reply, another one for a delivered period a 409.
+    A period whose delivery was withdrawn can be delivered again: kept as a revision beside the withdrawn one."""
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
         contract = uow.contract(contract_id)
         s = _scheduled(contract, key, cmd.period)
         records = store.load(deps.repo, contract_id)
+        history = records.histories.get((key, cmd.period))
         existing = records.deliveries.get((key, cmd.period))
         if existing is not None:
             if _same(existing, cmd):
@@ -95,16 +93,34 @@ def record_delivery(
                 via=via,
             )
         )
-        if found:
-            _breached(uow, contract, records.deliveries, st, deps.today())
-        uow.staged.items.append(store.delivery_item(contract_id, delivery))
+        if found and (history is None or not rectification_issued(deps, contract_id, key, cmd.period)):
+            stage_breach(uow, contract, records.deliveries, st, deps.today())
+        if history is None:
+            uow.staged.items.append(store.delivery_item(contract_id, delivery))
+        else:  # delivered again after a withdrawal
+            no = len(history.revisions) + 1
+            again = DeliveryRevision(key, cmd.period, no, delivery.recorded_at, actor, REDELIVERED, "", delivery)
+            uow.staged.items.append(store.revision_item(contract_id, again))
         uow.commit()
         return delivery_response(contract, st)
 
     return run(deps, actor, attempt)
 
 
-def _breached(
+def rectification_issued(deps: Deps, contract_id: str, key: str, period: str) -> bool:
+    """Whether the period's 整改通知书 exists: it is issued once per period, whatever is recorded after it."""
+    try:
+        deps.repo.get_document(contract_id, rectification_key(key, period))
+    except NotFound:
+        return False
+    return True
+
+
+def rectification_key(key: str, period: str) -> str:
+    return f"rectification:{key}:{period}"
+
+
+def stage_breach(
     uow: UnitOfWork, contract: Contract, deliveries: dict[tuple[str, str], Delivery], st: PeriodState, today: date
 ) -> None:
     """整改通知书 and ServiceStandardBreached, with how many periods in a row are now below standard."""
@@ -115,7 +131,7 @@ def _breached(
     consecutive = len(breach_streak(items, index))
     standards = standards_of(st.scheduled.terms)
     html, sha = rectification_notice(contract, st, st.delivery.kpis, standards, consecutive, today)
-    doc = f"rectification:{st.key}:{st.period.id}"
+    doc = rectification_key(st.key, st.period.id)
     uow.add_document(doc, html, sha)
     from chalicelib.domain.kpis import BREACHES_FOR_TERMINATION
 
@@ -160,12 +176,14 @@ def period_response(st: PeriodState) -> dict[str, Any]:
             "set_off": money_str(settled),
             "outstanding": money_str(quantize(st.penalty - settled)),
             "settled": st.penalty > 0 and settled >= st.penalty,
+            # set off beyond the penalty (a correction lowered it after the client deducted it): owed back
+            "over_set_off": money_str(quantize(st.set_off - settled)),
             "claim": f"obligation:{st.key}:{p.id}",
         },
     }
 
 
-def _set_offs(deps: Deps, contract_id: str, as_of: date) -> dict[str, Decimal]:
+def set_offs_by_claim(deps: Deps, contract_id: str, as_of: date) -> dict[str, Decimal]:
     """Set-offs that name an obligation's penalty (claim obligation:<key>:<period>), dated on or before `as_of`."""
     out: dict[str, Decimal] = {}
     for fact in deps.repo.load_ledger(contract_id).facts:
@@ -174,15 +192,18 @@ def _set_offs(deps: Deps, contract_id: str, as_of: date) -> dict[str, Decimal]:
     return out
 
 
-def _load_states(deps: Deps, contract: Contract, as_of: date, *, money: bool) -> list[PeriodState]:
+def _load_states(
+    deps: Deps, contract: Contract, as_of: date, *, money: bool
+) -> tuple[list[PeriodState], store.ObligationRecords]:
+    """The periods as of `as_of`, as the records stood at the end of that day (later corrections not yet known)."""
     records = store.load(deps.repo, contract.id)
-    set_offs = _set_offs(deps, contract.id, as_of) if money else None
-    return states(contract, records.deliveries, as_of, set_offs)
+    set_offs = set_offs_by_claim(deps, contract.id, as_of) if money else None
+    return states(contract, records.deliveries_on(as_of), as_of, set_offs), records
 
 
 def obligations_response(deps: Deps, contract_id: str, as_of: date) -> dict[str, Any]:
     contract = deps.repo.get_contract(contract_id)
-    period_states = _load_states(deps, contract, as_of, money=True)
+    period_states, records = _load_states(deps, contract, as_of, money=True)
     by_key: dict[str, list[PeriodState]] = {}
     for st in period_states:
         by_key.setdefault(st.key, []).append(st)
@@ -199,7 +220,7 @@ def obligations_response(deps: Deps, contract_id: str, as_of: date) -> dict[str,
             {
                 **ob.to_dict(),
                 "penalty_total": money_str(penalty),
-                "periods": [period_response(st) for st in items],
+                "periods": [{**period_response(st), **corrections_view(records.histories, st, as_of)} for st in items],
             }
         )
     return {
@@ -218,7 +239,7 @@ def contract_grounds(deps: Deps, contract: Contract, as_of: date) -> list[dict[s
     """termination_grounds for the contract view (GET /contracts/{id})."""
     if term_window(contract) is None:
         return []
-    return termination_grounds(_load_states(deps, contract, as_of, money=False))
+    return termination_grounds(_load_states(deps, contract, as_of, money=False)[0])
 
 
 # ---- set-offs that name a vendor penalty ----------------------------------------------------------------------

@@ -32,6 +32,12 @@ def test_demo_walks_the_contract_through_its_life(stack: Any) -> None:
     assert lines_with(timeline, dates.signed.isoformat(), "合同生效", f"effective {dates.signed}")
     assert lines_with(timeline, dates.signed.isoformat(), "第1年度付款通知书", "¥120,000.00", "人民币壹拾贰万元整")
     assert lines_with(timeline, dates.part_payment.isoformat(), "部分付款", "人民币贰万元整")
+    # 履约 in the first month: the job finds the call results late, a KPI sheet below standard, a correction
+    assert lines_with(timeline, "2024-04-06", "逾期履行通知书", "1 day late")
+    assert lines_with(timeline, "emailed", "逾期履行通知书") and lines_with(timeline, "emailed", "整改通知书")
+    assert lines_with(timeline, "逾期违约金 late penalty", "¥540.00（人民币伍佰肆拾元整）", "× 3 天")
+    assert lines_with(timeline, "2024-04-09", "更正报送记录", "2024-04-08 → 2024-04-07")
+    assert lines_with(timeline, "逾期2天", "¥360.00（人民币叁佰陆拾元整）")
     assert lines_with(timeline, "逾期违约金", "¥50.00（人民币伍拾元整）")
     assert lines_with(timeline, "逾期违约金定额", "¥2,000.00（人民币贰仟元整）")
     assert lines_with(timeline, "alerted", "InvoiceOverdue (level 30)", "PenaltyAssessed (¥1,500.00)")

@@ -155,6 +155,7 @@ def test_six_months_of_obligations(world: Any) -> None:
         "set_off": "108.00",
         "outstanding": "0.00",
         "settled": True,
+        "over_set_off": "0.00",
         "claim": "obligation:call_results:2026-12",
     }
     # And every delivery and notice is in the verified audit chain

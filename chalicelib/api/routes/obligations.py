@@ -10,10 +10,12 @@ from chalice.app import Response
 from chalicelib import http, submit_pages
 from chalicelib.api import obligation_requests as oq
 from chalicelib.api.body import Body, parse
+from chalicelib.api.obligation_correction_requests import CorrectDeliveryRequest
 from chalicelib.api.routing import OPERATOR, STAFF, actor, as_of, once, raw_body, request, route, staff, wants_json
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.errors import DomainError, NotFound
-from chalicelib.services import incidents, obligations, submissions
+from chalicelib.domain.obligations import check_period_id
+from chalicelib.services import delivery_corrections, incidents, obligations, submissions
 
 
 def named(path_field: str, entity: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -42,6 +44,27 @@ def record_delivery(contract_id: str, key: str, body: Body[oq.RecordDeliveryRequ
         lambda: named(
             "key", "obligation", lambda: obligations.record_delivery(get_deps(), contract_id, key, command, actor(role))
         ),
+    )
+    return http.json_response(reply, 201)
+
+
+@route(
+    "/contracts/{contract_id}/obligations/{key}/deliveries/{period}/corrections",
+    methods=["POST"],
+    body=CorrectDeliveryRequest,
+)
+def correct_delivery(contract_id: str, key: str, period: str, body: Body[CorrectDeliveryRequest]) -> Response:
+    role = staff(OPERATOR)
+    period = check_period_id(period, "period")
+    command = body.parse().command()
+
+    def compute() -> dict[str, Any]:
+        return delivery_corrections.correct_delivery(get_deps(), contract_id, key, period, command, actor(role))
+
+    reply = once(
+        f"delivery-correction:{contract_id}:{key}:{period}",
+        body.json,
+        lambda: named("key", "obligation", lambda: named("period", "period", compute)),
     )
     return http.json_response(reply, 201)
 
