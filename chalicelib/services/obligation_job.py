@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.domain.calendar import add_days
 from chalicelib.domain.obligation_events import ObligationOverdue, ObligationReminder
 from chalicelib.domain.obligations import PeriodState, states, term_window
 from chalicelib.services import obligation_store as store
@@ -22,11 +23,18 @@ ACTOR = "worker:obligations"
 BATCH = 12
 
 
-def _todo(st: PeriodState, marks: set[tuple[str, str, str]], as_of: date) -> str | None:
-    key, pid = st.key, st.period.id
-    if st.status == "missed" and (key, pid, "overdue") not in marks:
+def _todo(st: PeriodState, marks: set[tuple[str, str, str]], as_of: date, after: date | None) -> str | None:
+    """What the job owes this period on `as_of`. Only action days after `after` (the last day the job covered,
+    `obligations_checked_on`) count: what fell on or before it was done then, or — for a contract the migration
+    put on the schedule — predates the schedule and is shown, not notified years late."""
+    key, pid, p = st.key, st.period.id, st.period
+
+    def pending(day: date, what: str) -> bool:
+        return (after is None or day > after) and (key, pid, what) not in marks
+
+    if st.status == "missed" and pending(add_days(p.due_on, 1), "overdue"):
         return "overdue"
-    if st.status in ("upcoming", "due") and as_of >= st.period.reminder_on and (key, pid, "reminder") not in marks:
+    if st.status in ("upcoming", "due") and as_of >= p.reminder_on and pending(p.reminder_on, "reminder"):
         return "reminder"
     return None
 
@@ -85,7 +93,8 @@ def check_contract(deps: Deps, contract_id: str, as_of: date) -> dict[str, int]:
             return False  # a rerun or an older date: already looked at
         records = store.load(deps.repo, contract_id)
         known = records.deliveries_on(as_of)  # corrections recorded after as_of not yet known
-        todo = [(st, w) for st in states(contract, known, as_of) if (w := _todo(st, records.marks, as_of))]
+        after = contract.obligations_checked_on
+        todo = [(st, w) for st in states(contract, known, as_of) if (w := _todo(st, records.marks, as_of, after))]
         at = deps.now_iso()
         counts = {"reminders": 0, "overdue": 0}
         for st, what in todo[:BATCH]:
