@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.domain.calendar import add_days
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.delivery_history import CORRECTED, WITHDRAWN, DeliveryHistory, DeliveryRevision, corrected
-from chalicelib.domain.errors import Conflict, NotFound, ValidationError
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.money import quantize
 from chalicelib.domain.obligation_events import DeliveryCorrected, DeliveryFacts
 from chalicelib.domain.obligations import (
@@ -21,10 +21,8 @@ from chalicelib.domain.obligations import (
     PeriodState,
     Scheduled,
     claim_of,
-    find_scheduled,
     period_state,
     states,
-    term_window,
     termination_grounds,
 )
 from chalicelib.services import obligation_store as store
@@ -34,22 +32,13 @@ from chalicelib.services.obligation_commands import CorrectDelivery
 from chalicelib.services.obligations import (
     period_response,
     rectification_issued,
+    scheduled_period,
     set_offs_by_claim,
     stage_breach,
 )
 from chalicelib.services.unit_of_work import UnitOfWork, run
 
 Deliveries = dict[tuple[str, str], Delivery]
-
-
-def _scheduled(contract: Contract, key: str, period: str) -> Scheduled:
-    """The period to correct; an unknown obligation or period is a 404 (NotFound naming which)."""
-    if term_window(contract) is None:
-        raise Conflict(f"contract {contract.contract_no} is not in force (status {contract.status})")
-    try:
-        return find_scheduled(contract, key, period)
-    except ValidationError as exc:
-        raise NotFound("obligation" if exc.field == "key" else "period", f"{key} {period}") from None
 
 
 def _change(s: Scheduled, current: Delivery, cmd: CorrectDelivery, today: date) -> Delivery | None:
@@ -73,7 +62,7 @@ def correct_delivery(
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
         contract = uow.contract(contract_id)
-        s = _scheduled(contract, key, period)
+        s = scheduled_period(contract, key, period, unknown_period="not_found")
         records = store.load(deps.repo, contract_id)
         history = records.histories.get((key, period))
         current = None if history is None else history.current

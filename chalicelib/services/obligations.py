@@ -37,7 +37,10 @@ from chalicelib.services.unit_of_work import UnitOfWork, run
 
 
 # ---- recording a delivery -----------------------------------------------------------------------------------
-def _scheduled(contract: Contract, key: str, period: str) -> Scheduled:
+def scheduled_period(contract: Contract, key: str, period: str, *, unknown_period: str = "invalid") -> Scheduled:
+    """The obligation's period of a contract in force (else 409). An unknown obligation is a 404; a period outside
+    the term a 400 naming `period` — or, with `unknown_period="not_found"` (correcting a delivery that cannot
+    exist), a 404 naming the period."""
     if term_window(contract) is None:
         raise Conflict(f"contract {contract.contract_no} is not in force (status {contract.status})")
     try:
@@ -45,6 +48,8 @@ def _scheduled(contract: Contract, key: str, period: str) -> Scheduled:
     except ValidationError as exc:
         if exc.field == "key":
             raise NotFound("obligation", key) from None
+        if unknown_period == "not_found":
+            raise NotFound("period", f"{key} {period}") from None
         raise
 
 
@@ -65,7 +70,7 @@ def record_delivery(
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
         contract = uow.contract(contract_id)
-        s = _scheduled(contract, key, cmd.period)
+        s = scheduled_period(contract, key, cmd.period)
         records = store.load(deps.repo, contract_id)
         history = records.histories.get((key, cmd.period))
         existing = records.deliveries.get((key, cmd.period))
