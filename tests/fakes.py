@@ -908,13 +908,16 @@ class StandIn:
     type: str
     n: int
     in_words: ClassVar[tuple[str, ...]] = ()
+    audit_only: ClassVar[bool] = False  # whatever its name, it enters the outbox too
 
 
 def raw_event(type_: str, data: dict[str, Any]) -> Any:
     """An event of any type whose stored payload is exactly `data` (audit entries in an older shape, for tests)."""
     from dataclasses import make_dataclass
 
-    cls = make_dataclass(type_, [(k, Any) for k in data], frozen=True, namespace={"type": type_, "in_words": ()})
+    cls = make_dataclass(
+        type_, [(k, Any) for k in data], frozen=True, namespace={"type": type_, "in_words": (), "audit_only": False}
+    )
     return cls(**data)
 
 

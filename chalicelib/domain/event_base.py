@@ -18,16 +18,24 @@ class UnknownEvent(KeyError):
 
 
 class Event:
-    """Base of every typed event. Subclass with `finance=True` for events finance gets on the SNS topic."""
+    """Base of every typed event. Subclass with `finance=True` for events finance gets on the SNS topic, and with
+    `audit_only=True` for events nobody is told of: they enter the contract's audit chain but not the outbox, so
+    their commit writes no outbox item for the notifier to read and drop (services/base.stage_events).
+    tests/unit/test_audit_only_events.py holds this to the notifier's BUILDERS: audit-only ⇔ no builder and not
+    finance. Neither flag is inherited: each event class says it for itself."""
 
     type: ClassVar[str]
     finance: ClassVar[bool] = False
+    audit_only: ClassVar[bool] = False
     in_words: ClassVar[tuple[str, ...]] = ()
 
-    def __init_subclass__(cls, *, finance: bool = False, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, finance: bool = False, audit_only: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if finance and audit_only:
+            raise TypeError(f"{cls.__name__}: a finance event goes to the SNS topic, so it cannot be audit-only")
         cls.type = cls.__name__
         cls.finance = finance
+        cls.audit_only = audit_only
         EVENT_TYPES[cls.__name__] = cls
 
 

@@ -119,7 +119,9 @@ class LinkSent:
 
 # ---- contract and signing ------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class ContractDrafted(Event):
+class ContractDrafted(Event, audit_only=True):
+    """Nobody is told: there is nothing to tell anyone until the contract is sent (ContractSent)."""
+
     document_sha256: str
     terms: Terms
     template: str
@@ -142,8 +144,9 @@ class SigningLinkReissued(Event):
 
 
 @dataclass(frozen=True)
-class SignatureRecorded(Event):
-    """The evidence of one signature, flat: `subject` plus every field of `Signature`."""
+class SignatureRecorded(Event, audit_only=True):
+    """The evidence of one signature, flat: `subject` plus every field of `Signature`. Nobody is told: the signer
+    has the receipt page, and both parties hear when the document takes effect."""
 
     subject: str
     party: str
@@ -207,7 +210,9 @@ class SigningVoided(Event):
 
 # ---- supplementary agreements (补充协议) -----------------------------------------------------------------
 @dataclass(frozen=True)
-class AmendmentProposed(Event):
+class AmendmentProposed(Event, audit_only=True):
+    """Nobody is told: AmendmentSent, raised in the same transaction, invites the parties."""
+
     amendment_no: int
     changes: dict[str, Any]
     reason: str

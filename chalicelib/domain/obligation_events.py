@@ -12,7 +12,9 @@ from chalicelib.domain.kpis import Kpis
 
 
 @dataclass(frozen=True)
-class ObligationDelivered(Event):
+class ObligationDelivered(Event, audit_only=True):
+    """Nobody is told: the parties see it on the next view; the audit keeps it."""
+
     key: str
     title: str
     party: str

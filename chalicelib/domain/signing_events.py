@@ -10,8 +10,9 @@ from chalicelib.domain.event_base import Event
 
 
 @dataclass(frozen=True)
-class SigningCodeRequested(Event):
-    """A one-time code went to the signer (the API sends it itself: the code is never stored or queued)."""
+class SigningCodeRequested(Event, audit_only=True):
+    """A one-time code went to the signer (the API sends it itself: the code is never stored or queued, and the
+    event, audit only, gives the notifier nothing to do)."""
 
     subject: str
     party: str
@@ -21,7 +22,9 @@ class SigningCodeRequested(Event):
 
 
 @dataclass(frozen=True)
-class SigningCodeRejected(Event):
+class SigningCodeRejected(Event, audit_only=True):
+    """Nobody is told: the signer sees the tries left on the page; SigningLinkLocked tells the operator."""
+
     subject: str
     party: str
     failures: int

@@ -60,9 +60,11 @@ def event_id(contract_id: str, seq: int) -> str:
 
 
 def stage_events(changes: Changes, events: Sequence[Event], actor: str, at: str) -> None:
-    """Append each event to the contract's hash chain and to the outbox of the same transaction. The outbox
-    payload keeps the signing links' token ids (the notifier derives each party's link from them); the audit
-    entry, which both staff roles read, never holds link material."""
+    """Append each event to the contract's hash chain and, unless nobody is told of it (`Event.audit_only`), to
+    the outbox of the same transaction: a commit whose events are all audit-only writes no outbox item, so no
+    stream record or notifier invocation is spent on it. The outbox payload keeps the signing links' token ids
+    (the notifier derives each party's link from them); the audit entry, which both staff roles read, never
+    holds link material."""
     c: Contract = changes.contract
     summary = encode_fields(c.summary())
     for ev in events:
@@ -75,6 +77,8 @@ def stage_events(changes: Changes, events: Sequence[Event], actor: str, at: str)
         if c.audit_listed_on != day:  # the chain's first entry of the (UTC) day: anchoring finds the chain by it
             changes.audit_listed.add(seq)
             c.audit_listed_on = day
+        if ev.audit_only:
+            continue
         changes.outbox.append(
             OutboxEvent(
                 event_id=event_id(c.id, seq),

@@ -168,7 +168,16 @@ class Office:
         return sorted(self.repo.get_invoices(contract_id), key=lambda i: i.year)
 
     def event_types(self, contract_id: str) -> list[str]:
+        """Every event the contract raised, in order: its audit chain (audit-only events included)."""
+        return [e.type for e in self.repo.get_audit(contract_id)]
+
+    def told_types(self, contract_id: str) -> list[str]:
+        """The events that entered the outbox, in order: what the notifier is given."""
         return [e.type for e in self.repo.events(contract_id=contract_id)]
+
+    def audit_data(self, contract_id: str, type_: str) -> list[dict[str, Any]]:
+        """The audit entries' data of one event type (for audit-only events, which the outbox never holds)."""
+        return [e.data for e in self.repo.get_audit(contract_id) if e.type == type_]
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ def test_a_contract_is_in_force_from_the_shanghai_date_of_the_second_signature(o
         "SignatureRecorded",
         "ContractActivated",
     ]
+    assert office.told_types(cid) == ["ContractSent", "ContractActivated"]  # the rest are audit-only
     activated = office.repo.events("ContractActivated", cid)[0].payload
     assert (activated["effective_date"], activated["contract_amount"]) == ("2026-11-22", "360000.00")
     assert activated["contract_amount_in_words"] == "人民币叁拾陆万元整"
