@@ -481,11 +481,14 @@ def figure5(lat: dict[str, Any] | None) -> list[str]:
         + (
             ""
             if ok and ok95
-            else "What remains is mostly moto's own work per item written (it re-checks an item's size as each "
-            "attribute is set, so the 14-attribute contract item and 12-attribute audit entries cost far more than "
-            "the baseline's 3-attribute item) and the second request's fixed cost. What would lower it further: "
-            "fewer attributes on the contract item (its listing and index keys), and the obligations schedule "
-            "entry as an index key on the contract item (no item of its own when a contract takes effect). "
+            else "What remains is the second request's fixed cost (in process, one botocore request through moto "
+            "costs about as much as the whole baseline: signing, serializing, moto's dispatch and parsing) and "
+            "moto's work per item written (a 10–12-attribute contract item with a 2.5 KB compressed body and "
+            "10-attribute audit entries against the baseline's 3 attributes; `python -m bench.latency_breakdown` "
+            "shows it per kind of signing). Even a first signature, at 2 items, is above 3× here. What would "
+            "lower it further: the obligations schedule entry as an index key on the contract item (no item of "
+            "its own when a contract takes effect); below that, only fewer requests — which the rules do not "
+            "allow: the link, its code and the version must be read before the transaction can be conditioned. "
         ),
         "",
         f"**A fresh process's first signing** took {lat['first_signing_ms']:.0f} ms, of which "
