@@ -122,7 +122,25 @@ def get_notifier_deps(on_sent: Callable[[], None] = _nothing) -> NotifierDeps:
         SnsPublisher(settings),
         once,
     )
-    return NotifierDeps(delivery=delivery, idempotency=config, park=_dead_letters(settings))
+    dead_letter = _dead_letters(settings)
+
+    @idempotent_function(data_keyword_argument="parked", persistence_store=persistence, config=config)  # type: ignore[untyped-decorator]
+    def park_once(parked: dict[str, Any]) -> dict[str, str]:
+        dead_letter(parked["event_id"], parked["reason"], parked["sequence_number"])
+        return {"key": parked["key"]}
+
+    def park(event_id: str, reason: str, sequence_number: str | None) -> None:
+        """Parked once per event: a record retried for another of its events does not park this one again."""
+        park_once(
+            parked={
+                "key": f"{event_id}#dead-letter",
+                "event_id": event_id,
+                "reason": reason,
+                "sequence_number": sequence_number,
+            }
+        )
+
+    return NotifierDeps(delivery=delivery, idempotency=config, park=park)
 
 
 def _signed_original(contract_id: str, part: str) -> Attachment:

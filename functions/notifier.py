@@ -40,16 +40,24 @@ def _outbox_events(record: DynamoDBRecord) -> list[OutboxEvent]:
     return events_from_image(image)
 
 
+class RetryRecord(Exception):
+    """Some events of the record failed transiently: the record is retried (its events already sent are skipped)."""
+
+
 def record_handler(record: DynamoDBRecord) -> None:
+    """Every event of the record is tried, whatever happened to the one before it: one event that keeps failing
+    must not keep the commit's other events from their recipients."""
     events = _outbox_events(record)
     if not events:
         return  # the deployed mapping filters these out; the guard keeps replays of other records harmless
     deps = _deps()
-    for event in events:
-        _deliver(deps, event, record)
+    failed = [event.event_id for event in events if not _deliver(deps, event, record)]
+    if failed:
+        raise RetryRecord(f"transient delivery failure of {', '.join(failed)}; the record will be retried")
 
 
-def _deliver(deps: NotifierDeps, event: OutboxEvent, record: DynamoDBRecord) -> None:
+def _deliver(deps: NotifierDeps, event: OutboxEvent, record: DynamoDBRecord) -> bool:
+    """True when the event is done with (delivered, or parked for good); False when it should be tried again."""
     from chalicelib.adapters.mail import DeliveryFailed
 
     try:
@@ -59,13 +67,15 @@ def _deliver(deps: NotifierDeps, event: OutboxEvent, record: DynamoDBRecord) -> 
             logger.warning(
                 "transient delivery failure; the record will be retried", event_id=event.event_id, error=str(exc)
             )
-            raise
-        # Retrying cannot help (e.g. a rejected address): park it with its reason, keep the batch moving.
+            return False
+        # Retrying cannot help (e.g. a rejected address): park it with its reason (once per event, however often
+        # the record comes back for another event), keep the batch moving.
         logger.error("permanent delivery failure; sent to the DLQ", event_id=event.event_id, error=str(exc))
         deps.park(event.event_id, str(exc), record.dynamodb.sequence_number if record.dynamodb else None)
         metrics.add_metric(name="EventsDeadLettered", unit="Count", value=1)
-        return
+        return True
     logger.info("event delivered", event_id=event.event_id, event_type=event.type, messages=sent)
+    return True
 
 
 @metrics.log_metrics

@@ -124,6 +124,47 @@ def test_a_permanent_failure_parks_only_its_event(aws: dict[str, Any]) -> None:
     assert [json.loads(m["Body"])["event_id"] for m in parked] == [second.event_id]
 
 
+def test_an_event_that_keeps_failing_does_not_hold_back_the_events_after_it(aws: dict[str, Any]) -> None:
+    from functions import notifier
+
+    event = _batch()
+    # Given SES throttles the FIRST event's email on every try
+    for _ in range(3):
+        with (
+            ses_refusing("TooManyRequestsException", 429, lambda body: YEAR_2 not in body),
+            pytest.raises(BatchProcessingError),
+        ):
+            notifier.handler(event, LocalContext("hetong-notifier"))
+    # Then the second event went out on the first try, and only once however often the record came back
+    assert (len(_notices(year_2=False)), len(_notices(year_2=True))) == (0, 1)
+    # And once SES recovers, the first event goes out too
+    assert notifier.handler(event, LocalContext("hetong-notifier")) == {"batchItemFailures": []}
+    assert (len(_notices(year_2=False)), len(_notices(year_2=True))) == (1, 1)
+
+
+def test_a_parked_event_is_parked_once_while_its_record_is_retried_for_another(aws: dict[str, Any]) -> None:
+    from functions import notifier
+
+    event = _batch()
+    first = events_from_image(plain_image(event["Records"][0]["dynamodb"]["NewImage"]))[0]
+
+    def refused(body: str) -> bool:
+        return YEAR_2 not in body
+
+    # Given the first event's email is rejected for good and the second's throttled, three tries in a row
+    for _ in range(3):
+        with (
+            ses_refusing("MessageRejected", 400, refused),
+            ses_refusing("TooManyRequestsException", 429, lambda body: YEAR_2 in body),
+            pytest.raises(BatchProcessingError),
+        ):
+            notifier.handler(event, LocalContext("hetong-notifier"))
+    # Then the first event sits on the notifier DLQ once
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    parked = sqs.receive_message(QueueUrl=aws["queues"]["NotifierDLQ"]["url"], MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"])["event_id"] for m in parked] == [first.event_id]
+
+
 def test_an_item_written_one_event_each_is_still_delivered(aws: dict[str, Any]) -> None:
     from functions import notifier
 
