@@ -85,9 +85,11 @@ class Contract:
     # something is owed or credited now); None: never receivable. Kept by the ledger's writes (ports.Changes).
     receivable_until: date | None = None
     # 履约 (domain/obligations.py): the last day the obligations job ran for, the next-check day last written to
-    # its index, and how many incidents were reported (the next one's number).
+    # its index, the day a contract stored before obligations existed was put on the schedule (nothing due before
+    # it is notified, however far obligations_checked_on is moved back), and how many incidents were reported.
     obligations_checked_on: date | None = None
     obligations_indexed_on: date | None = None
+    obligations_scheduled_from: date | None = None
     incident_count: int = 0
 
     # ---- construction -------------------------------------------------------------------------------

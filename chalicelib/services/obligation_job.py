@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.domain.calendar import add_days
+from chalicelib.domain.contract import Contract
 from chalicelib.domain.obligation_events import ObligationOverdue, ObligationReminder
 from chalicelib.domain.obligations import PeriodState, states, term_window
 from chalicelib.services import obligation_store as store
@@ -37,6 +38,17 @@ def _todo(st: PeriodState, marks: set[tuple[str, str, str]], as_of: date, after:
     if st.status in ("upcoming", "due") and as_of >= p.reminder_on and pending(p.reminder_on, "reminder"):
         return "reminder"
     return None
+
+
+def _covered(contract: Contract) -> date | None:
+    """The last day whose actions are done with: the last day the job ran for, and never before the day a
+    migrated contract joined the schedule (a withdrawal may move the first back, not the second)."""
+    after = contract.obligations_checked_on
+    start = contract.obligations_scheduled_from
+    if start is None:
+        return after
+    floor = start - timedelta(days=1)
+    return floor if after is None or after < floor else after
 
 
 def _period_fields(st: PeriodState) -> dict[str, Any]:
@@ -93,7 +105,7 @@ def check_contract(deps: Deps, contract_id: str, as_of: date) -> dict[str, int]:
             return False  # a rerun or an older date: already looked at
         records = store.load(deps.repo, contract_id)
         known = records.deliveries_on(as_of)  # corrections recorded after as_of not yet known
-        after = contract.obligations_checked_on
+        after = _covered(contract)
         todo = [(st, w) for st in states(contract, known, as_of) if (w := _todo(st, records.marks, as_of, after))]
         at = deps.now_iso()
         counts = {"reminders": 0, "overdue": 0}
@@ -138,6 +150,7 @@ def index_obligations(deps: Deps, contract_id: str, today: date) -> bool:
         if term_window(contract) is None:
             return False
         contract.obligations_checked_on = today - timedelta(days=1)
+        contract.obligations_scheduled_from = today
         uow.commit()
         return True
 

@@ -138,3 +138,19 @@ def test_a_migrated_contract_is_not_notified_of_periods_missed_before_the_migrat
     ]
     assert overdue == len(newly)
     assert newly  # the April run did find something to notify (the test would pass vacuously otherwise)
+    # And a delivery recorded late for a period before the migration, then withdrawn, does not reopen the rest
+    key, period = next(kp for kp in missed if kp[0] == "call_results")
+    world.travel(date(2027, 5, 2))
+    body = {"period": period, "delivered_on": "2027-05-02"}
+    world.ok("POST", f"/contracts/{cid}/obligations/{key}/deliveries", body, status=201)
+    path = f"/contracts/{cid}/obligations/{key}/deliveries/{period}/corrections"
+    world.ok("POST", path, {"reason": "recorded against the wrong month", "withdrawn": True}, status=201)
+    later = sum(world.run("obligations", date(2027, 5, day))["overdue"] for day in range(2, 6))
+    view = world.ok("GET", f"/contracts/{cid}/obligations?as_of=2027-05-05")
+    due_since = [  # overdue for the first time on 05-01 .. 05-05: notified by these runs, nothing older
+        p["period"]
+        for o in view["obligations"]
+        for p in o["periods"]
+        if p["status"] == "missed" and date(2027, 4, 30) <= date.fromisoformat(p["due_on"]) <= date(2027, 5, 4)
+    ]
+    assert later == len(due_since)
