@@ -219,7 +219,7 @@ def _overdue(mb: MessageBuilder, env: Envelope, ev: Any) -> list[Outgoing]:
     ]
 
 
-# Every event type has an entry (tests/unit/test_notifications.py checks it); None sends no email on purpose.
+# Every event type has an entry (tests/unit/test_events.py checks it); None sends no email on purpose.
 # Finance events (Event.finance) also go to the SNS topic, whatever their entry says. A None entry for any other
 # event means nobody is told of it: its class says `audit_only=True`, so it stays out of the outbox and never
 # reaches here (tests/unit/test_audit_only_events.py holds the two to each other).
