@@ -122,25 +122,7 @@ def get_notifier_deps(on_sent: Callable[[], None] = _nothing) -> NotifierDeps:
         SnsPublisher(settings),
         once,
     )
-    dead_letter = _dead_letters(settings)
-
-    @idempotent_function(data_keyword_argument="parked", persistence_store=persistence, config=config)  # type: ignore[untyped-decorator]
-    def park_once(parked: dict[str, Any]) -> dict[str, str]:
-        dead_letter(parked["event_id"], parked["reason"], parked["sequence_number"])
-        return {"key": parked["key"]}
-
-    def park(event_id: str, reason: str, sequence_number: str | None) -> None:
-        """Parked once per event: a record retried for another of its events does not park this one again."""
-        park_once(
-            parked={
-                "key": f"{event_id}#dead-letter",
-                "event_id": event_id,
-                "reason": reason,
-                "sequence_number": sequence_number,
-            }
-        )
-
-    return NotifierDeps(delivery=delivery, idempotency=config, park=park)
+    return NotifierDeps(delivery=delivery, idempotency=config, park=_park_once(settings, persistence, config))
 
 
 def _signed_original(contract_id: str, part: str) -> Attachment:
@@ -149,6 +131,24 @@ def _signed_original(contract_id: str, part: str) -> Attachment:
 
     deps = get_deps()
     return sealing.original_attachment(deps, contract_id, part, originals.signed_original_renderer(deps))
+
+
+def _park_once(settings: Settings, persistence: Any, config: Any) -> Callable[[str, str, str | None], None]:
+    """Parks an event once: a record retried for another of its events does not park this one again."""
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+    dead_letter = _dead_letters(settings)
+
+    @idempotent_function(data_keyword_argument="parked", persistence_store=persistence, config=config)  # type: ignore[untyped-decorator]
+    def park_once(parked: dict[str, Any]) -> dict[str, str]:
+        dead_letter(parked["event_id"], parked["reason"], parked["sequence_number"])
+        return {"key": parked["key"]}
+
+    def park(event_id: str, reason: str, sequence_number: str | None) -> None:
+        key = f"{event_id}#dead-letter"
+        park_once(parked={"key": key, "event_id": event_id, "reason": reason, "sequence_number": sequence_number})
+
+    return park
 
 
 def _dead_letters(settings: Settings) -> Callable[[str, str, str | None], None]:

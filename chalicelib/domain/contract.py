@@ -79,14 +79,12 @@ class Contract:
     audit_seq: int = 0
     audit_head: str = "0" * 64
     audit_listed_on: date | None = None  # UTC day of the newest entry listed in AUDITED#<n> (each day's first)
-    # The ledger's credit balance (预收) after its last write: a cache that tells invoicing to read the ledger.
-    ledger_credit: Decimal = Decimal("0.00")
+    ledger_credit: Decimal = Decimal("0.00")  # 预收 after the ledger's last write: tells invoicing to read it
     # The receivables index's mark: listed in a receivables report for every day before this one (9999-12-31:
     # something is owed or credited now); None: never receivable. Kept by the ledger's writes (ports.Changes).
     receivable_until: date | None = None
-    # 履约 (domain/obligations.py): the last day the obligations job ran for, the next-check day last written to
-    # its index, the day a contract stored before obligations existed was put on the schedule (nothing due before
-    # it is notified, however far obligations_checked_on is moved back), and how many incidents were reported.
+    # 履约 (domain/obligations.py): the job's last day, the next-check day in its index, the day a migrated contract
+    # joined the schedule (nothing due before it is notified), and how many incidents were reported.
     obligations_checked_on: date | None = None
     obligations_indexed_on: date | None = None
     obligations_scheduled_from: date | None = None
