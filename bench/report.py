@@ -646,8 +646,11 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
                 "5",
                 f"Sign latency / minimal conditional put_item, p50 (p95) over {lat['signings']} signings",
                 f"{lat['p50_ratio']:.2f}× ({lat['p95_ratio']:.2f}×)",
-                "p50 ≤ 3×",
-                _mark(lat["p50_ratio"] <= lat["target_p50_ratio"]),
+                "p50 and p95 ≤ 3×",
+                _mark(
+                    lat["p50_ratio"] <= lat["target_p50_ratio"]
+                    and max(lat["p95_ratio"], lat.get("cpu_p95_ratio", 0.0)) <= lat["target_p50_ratio"]
+                ),
             )
         )
         if "cpu_p50_ratio" in lat:
