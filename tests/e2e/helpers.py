@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from devstack.client import LINK as LINK
@@ -21,3 +22,16 @@ def newest_link(stack: LocalStack, address: str, contract_no: str, after: int = 
     )
     assert len(msgs) > after, f"no signing email for {address} ({contract_no})"
     return LINK.findall(msgs[-1]["body"])[-1]
+
+
+def signed_contract(stack: LocalStack, body: dict[str, Any]) -> tuple[str, str, date]:
+    """A contract drafted from `body`, sent, and signed by both parties through their emailed links on the stack's
+    clock: (id, contract number, effective date)."""
+    _, created, _ = stack.request("POST", "/contracts", body)
+    cid, no = created["id"], created["contract_no"]
+    stack.request("POST", f"/contracts/{cid}/send")
+    for who in ("client", "vendor"):
+        token = newest_link(stack, f"{who}@example.com", no).rsplit("/", 1)[1]
+        assert stack.request("POST", f"/sign/{token}", {"signer_name": who, "consent": True}, role=None)[0] == 201
+    _, contract, _ = stack.request("GET", f"/contracts/{cid}")
+    return cid, no, date.fromisoformat(contract["effective_date"])

@@ -9,13 +9,12 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import ROOT
-from tests.e2e.helpers import newest_link
+from tests.e2e.helpers import signed_contract
 from tests.factories import contract_body
 
 pytestmark = pytest.mark.e2e
@@ -30,14 +29,7 @@ print(json.dumps(invoicing.handler({"as_of": sys.argv[1]}, LocalContext("hetong-
 
 def test_a_scheduled_run_is_fanned_out_through_the_stacks_queue(stack: Any) -> None:
     # Given a contract signed today on the stack's clock: its first contract year starts today
-    _, created, _ = stack.request("POST", "/contracts", contract_body())
-    cid, no = created["id"], created["contract_no"]
-    stack.request("POST", f"/contracts/{cid}/send")
-    for who in ("client", "vendor"):
-        token = newest_link(stack, f"{who}@example.com", no).rsplit("/", 1)[1]
-        assert stack.request("POST", f"/sign/{token}", {"signer_name": who, "consent": True}, role=None)[0] == 201
-    _, contract, _ = stack.request("GET", f"/contracts/{cid}")
-    effective = date.fromisoformat(contract["effective_date"])
+    cid, no, effective = signed_contract(stack, contract_body())
 
     # When the invoicing worker is invoked as the schedule invokes it
     env = {**os.environ, **stack.env, "PYTHONPATH": str(ROOT)}

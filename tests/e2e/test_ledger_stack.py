@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from devstack.clock import clock_path, set_today
-from tests.e2e.helpers import newest_link
+from tests.e2e.helpers import signed_contract
 from tests.factories import contract_body
 
 pytestmark = pytest.mark.e2e
@@ -29,13 +29,7 @@ def invoices(stack: Any, cid: str, as_of: date | None = None) -> dict[int, dict[
 
 def test_a_late_slip_recorded_after_a_later_payment_goes_to_year_1(stack: Any) -> None:
     # Given a 120000.00 fee, 30 days to pay, 0.05 %/day, signed today on the stack's clock
-    _, created, _ = stack.request("POST", "/contracts", contract_body())
-    cid, no = created["id"], created["contract_no"]
-    stack.request("POST", f"/contracts/{cid}/send")
-    for who in ("client", "vendor"):
-        token = newest_link(stack, f"{who}@example.com", no).rsplit("/", 1)[1]
-        assert stack.request("POST", f"/sign/{token}", {"signer_name": who, "consent": True}, role=None)[0] == 201
-    effective = date.fromisoformat(stack.request("GET", f"/contracts/{cid}")[1]["effective_date"])
+    cid, no, effective = signed_contract(stack, contract_body())
     start2 = effective.replace(year=effective.year + 1)
     stack.worker("invoicing", start2.isoformat())
     due1 = date.fromisoformat(invoices(stack, cid)[1]["due_date"])

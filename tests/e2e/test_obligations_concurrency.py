@@ -4,12 +4,12 @@ serialized stack: each period's reminder and overdue notice goes out once."""
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import newest_link, to
+from tests.e2e.helpers import signed_contract, to
 from tests.e2e.test_worker_concurrency import run_concurrently, settle
 from tests.factories import contract_body
 
@@ -32,13 +32,7 @@ def wait_until_quiet(stack: Any, quiet: float = 4.0, limit: float = 180.0) -> No
 
 def test_ten_concurrent_runs_notify_each_period_once(stack: Any) -> None:
     # Given an outbound-call contract signed today, with the template's obligations
-    _, created, _ = stack.request("POST", "/contracts", contract_body())
-    cid, no = created["id"], created["contract_no"]
-    stack.request("POST", f"/contracts/{cid}/send")
-    for who in ("client", "vendor"):
-        token = newest_link(stack, f"{who}@example.com", no).rsplit("/", 1)[1]
-        assert stack.request("POST", f"/sign/{token}", {"signer_name": who, "consent": True}, role=None)[0] == 201
-    effective = date.fromisoformat(stack.request("GET", f"/contracts/{cid}")[1]["effective_date"])
+    cid, no, effective = signed_contract(stack, contract_body())
     # When ten runs start at once, late: the first month's four monthly duties are all past due
     next_month = (effective.replace(day=1) + timedelta(days=32)).replace(day=1)
     as_of = next_month + timedelta(days=11)  # after the 10-day KPI sheet's due date

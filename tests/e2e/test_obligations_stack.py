@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from devstack.clock import clock_path, set_today
-from tests.e2e.helpers import newest_link, to
+from tests.e2e.helpers import signed_contract, to
 from tests.e2e.test_obligations_concurrency import wait_until_quiet
 from tests.factories import contract_body
 
@@ -33,13 +33,7 @@ def test_a_kpi_sheet_through_the_emailed_link(stack: Any) -> None:
     from playwright.sync_api import sync_playwright
 
     # Given an outbound-call contract signed today on the stack's clock, with the template's obligations
-    _, created, _ = stack.request("POST", "/contracts", contract_body())
-    cid, no = created["id"], created["contract_no"]
-    stack.request("POST", f"/contracts/{cid}/send")
-    for who in ("client", "vendor"):
-        token = newest_link(stack, f"{who}@example.com", no).rsplit("/", 1)[1]
-        assert stack.request("POST", f"/sign/{token}", {"signer_name": who, "consent": True}, role=None)[0] == 201
-    effective = date.fromisoformat(stack.request("GET", f"/contracts/{cid}")[1]["effective_date"])
+    cid, no, effective = signed_contract(stack, contract_body())
     first = effective.strftime("%Y-%m")
     kpi_due = _month_after(effective) + timedelta(days=9)  # the KPI sheet: 10 days after the month ends
     clock = clock_path(stack.state_dir)

@@ -16,7 +16,7 @@ import pytest
 
 from devstack.clock import clock_path, set_today
 from tests.e2e.conftest import ROOT
-from tests.e2e.helpers import newest_link, to
+from tests.e2e.helpers import signed_contract, to
 from tests.factories import contract_body
 
 pytestmark = pytest.mark.e2e
@@ -49,14 +49,7 @@ def settle(stack: Any, predicate: Any, expected: int) -> list[dict[str, Any]]:
 
 def test_ten_concurrent_runs_of_each_worker(stack: Any) -> None:
     # Given an active contract (signed today on the stack's clock)
-    status, created, _ = stack.request("POST", "/contracts", contract_body(notice_period_days=30))
-    cid, no = created["id"], created["contract_no"]
-    stack.request("POST", f"/contracts/{cid}/send")
-    for who in ("client", "vendor"):
-        token = newest_link(stack, f"{who}@example.com", no).rsplit("/", 1)[1]
-        assert stack.request("POST", f"/sign/{token}", {"signer_name": who, "consent": True}, role=None)[0] == 201
-    _, contract, _ = stack.request("GET", f"/contracts/{cid}")
-    effective = date.fromisoformat(contract["effective_date"])
+    cid, no, effective = signed_contract(stack, contract_body(notice_period_days=30))
 
     # Invoicing: ten runs at once, two years late → years 1 and 2 issued once each
     as_of = effective.replace(year=effective.year + 1)
