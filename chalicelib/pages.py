@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import secrets
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from chalice.app import Response
 
 from chalicelib.domain.errors import DomainError, TokenRejected
 from chalicelib.domain.money import amount_in_figures
+from chalicelib.html_templates import html_templates
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "signing"
 
@@ -40,13 +40,8 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(18)
 
 
-@lru_cache(maxsize=1)
 def _env() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined
-    )
+    return html_templates(TEMPLATES)
 
 
 def signing_page(view: dict[str, Any], token: str, nonce: str) -> str:

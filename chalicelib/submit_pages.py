@@ -3,7 +3,6 @@ script at all, so its CSP forbids every script; the same resource answers JSON w
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -11,6 +10,8 @@ from urllib.parse import parse_qs
 from chalice.app import Response
 
 from chalicelib.domain.errors import DomainError, TokenRejected
+from chalicelib.domain.signing import PARTY_LABELS
+from chalicelib.html_templates import html_templates
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS: dict[str, str | list[str]] = {
@@ -21,7 +22,6 @@ SECURITY_HEADERS: dict[str, str | list[str]] = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-LABELS = {"client": "甲方", "vendor": "乙方"}
 BREACH_LABELS = {
     "connect_rate": "电话接通率 / connect rate",
     "satisfaction": "客户满意度 / satisfaction",
@@ -36,19 +36,14 @@ STATUS_LABELS = {
 }
 
 
-@lru_cache(maxsize=1)
 def _env() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined
-    )
+    return html_templates(TEMPLATES)
 
 
 def page(view: dict[str, Any], *, problem: str | None = None, receipt: bool = False, status: int = 200) -> Response:
     ctx = {
         **view,
-        "party_label": LABELS[view["party"]],
+        "party_label": PARTY_LABELS[view["party"]],
         "status_label": STATUS_LABELS[view["status"]],
         "problem": problem,
         "receipt": receipt,

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.signing import PARTY_LABELS
+from chalicelib.html_templates import html_templates
+
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "verify"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADERS: dict[str, str | list[str]] = {
@@ -31,16 +34,10 @@ STATUS_LABELS = {
     "expired": "已到期",
     "effective": "已生效",
 }
-PARTY_LABELS = {"client": "甲方", "vendor": "乙方"}
 
 
-@lru_cache(maxsize=1)
 def _env() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined
-    )
+    return html_templates(TEMPLATES)
 
 
 def local_time(iso: str) -> str:

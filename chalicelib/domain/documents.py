@@ -127,7 +127,7 @@ def render_supplementary_agreement(context: Mapping[str, Any]) -> str:
     if not isinstance(fee_change_rule, bool):
         raise DocumentContextError("fee_change_rule", fee_change_rule)
     template = _environment().get_template("documents/supplementary-agreement.html")
-    return template.render(values, cn_date=_cn_date)
+    return template.render(values, cn_date=cn_date)
 
 
 def render_termination_notice(context: Mapping[str, Any]) -> str:
@@ -144,7 +144,7 @@ def render_termination_notice(context: Mapping[str, Any]) -> str:
     _check_notice_period(values)
     _check_outstanding(values)
     template = _environment().get_template("documents/termination-notice.html")
-    return template.render(values, cn_date=_cn_date, yuan_words=_yuan_words)
+    return template.render(values, cn_date=cn_date, yuan_words=_yuan_words)
 
 
 def _check_notice_period(values: Mapping[str, Any]) -> None:
@@ -203,7 +203,7 @@ def _parse_date(field: str, value: object) -> date:
     raise DocumentContextError(field, value)
 
 
-def _cn_date(value: object) -> str:
+def cn_date(value: object) -> str:
     """``"2027-03-01"`` (or a ``date``) → ``"2027年3月1日"``, as dates are written in Chinese documents."""
     day = _parse_date("date", value)
     return f"{day.year}年{day.month}月{day.day}日"

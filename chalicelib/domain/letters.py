@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.domain.documents import _cn_date, _environment
+from chalicelib.domain.documents import _environment, cn_date
 
 LETTERS = {"invoice": "documents/payment-notice.html", "overdue-letter": "documents/overdue-letter.html"}
 
 
 def render_letter(kind: str, context: Mapping[str, Any]) -> str:
     """The HTML of letter `kind` (invoice | overdue-letter). Deterministic for the same context."""
-    return _environment().get_template(LETTERS[kind]).render(dict(context), cn_date=_cn_date)
+    return _environment().get_template(LETTERS[kind]).render(dict(context), cn_date=cn_date)

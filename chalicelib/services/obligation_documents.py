@@ -5,33 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from chalicelib.domain.contract import Contract
-from chalicelib.domain.documents import document_sha256
+from chalicelib.domain.documents import cn_date, document_sha256
 from chalicelib.domain.kpis import Kpis
 from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.domain.obligations import PeriodState
+from chalicelib.domain.signing import PARTY_LABELS
 from chalicelib.domain.terms import LatePenalty, ServiceStandards, Terms, pct_str
+from chalicelib.html_templates import html_templates
 from chalicelib.services.documents import TITLES
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "obligations"
-ROLES = {"client": "甲方", "vendor": "乙方"}
 
 
-@lru_cache(maxsize=1)
 def _env() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined
-    )
-
-
-def _cn(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+    return html_templates(TEMPLATES)
 
 
 def penalty_rule(clause: LatePenalty) -> str:
@@ -57,12 +48,12 @@ def _base(c: Contract, st: PeriodState, kind: str, issued_on: date) -> dict[str,
         "period_start": p.start.isoformat(),
         "period_end": p.end.isoformat(),
         "due_on": p.due_on.isoformat(),
-        "due_on_cn": _cn(p.due_on),
+        "due_on_cn": cn_date(p.due_on),
         "addressee": c.party(ob.party).to_dict(),
-        "addressee_role": ROLES[ob.party],
+        "addressee_role": PARTY_LABELS[ob.party],
         "sender": c.party(sender).to_dict(),
-        "sender_role": ROLES[sender],
-        "issued_on_cn": _cn(issued_on),
+        "sender_role": PARTY_LABELS[sender],
+        "issued_on_cn": cn_date(issued_on),
     }
 
 
@@ -70,7 +61,7 @@ def overdue_notice(c: Contract, st: PeriodState, as_of: date) -> tuple[str, str]
     """(html, sha256) of the 逾期履行通知书 of a missed period as of `as_of`."""
     ctx = _base(c, st, "overdue", as_of) | {
         "as_of": as_of.isoformat(),
-        "as_of_cn": _cn(as_of),
+        "as_of_cn": cn_date(as_of),
         "days_late": st.days_late,
         "penalty": money_str(st.penalty) if st.penalty > 0 else None,
         "penalty_in_words": amount_in_words(st.penalty),
@@ -122,7 +113,7 @@ def _obligations_wording(terms: Terms) -> str:
     if terms.obligations is None:
         return "按合同模板约定"
     rows = [
-        f"{o.title}（{ROLES[o.party]}，第{o.clause}条，{_PERIODS[o.period]}，期满后{o.due_days_after}日内）"
+        f"{o.title}（{PARTY_LABELS[o.party]}，第{o.clause}条，{_PERIODS[o.period]}，期满后{o.due_days_after}日内）"
         for o in terms.obligations
     ]
     return "；".join(rows) or "无"
