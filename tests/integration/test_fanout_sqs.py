@@ -22,16 +22,21 @@ from devstack.queue_runner import QueueRunner
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def fanned(world: Any, aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The world with a shard queue and three index shards (set before any contract is written)."""
+def queued_world(world: Any, aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, shards: int) -> Any:
+    """The world with the shard queue and `shards` index shards (set before any contract is written), unpaced."""
     monkeypatch.setenv("HETONG_SHARD_QUEUE_URL", aws["queues"]["ShardQueue"]["url"])
-    monkeypatch.setenv("HETONG_INDEX_SHARDS", "3")
+    monkeypatch.setenv("HETONG_INDEX_SHARDS", str(shards))
     monkeypatch.setenv("HETONG_SHARD_ITEMS_PER_SECOND", "10000")
     reset_settings()
     reset()
     get_deps().clock = world.clock
     return world
+
+
+@pytest.fixture
+def fanned(world: Any, aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The world with a shard queue and three index shards."""
+    return queued_world(world, aws, monkeypatch, 3)
 
 
 def runner(aws: dict[str, Any], retry_seconds: int = 5) -> QueueRunner:

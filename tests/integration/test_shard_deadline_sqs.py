@@ -14,14 +14,13 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.bootstrap import get_deps, reset
+from chalicelib.bootstrap import get_deps
 from chalicelib.services import fanout, shard_jobs  # noqa: F401 - shard_jobs registers the jobs
 from chalicelib.services.fanout import Budget, ShardTask, run_shard
 from chalicelib.services.ports import Page
-from chalicelib.settings import reset_settings
 from devstack import queue_runner
 from devstack.lambda_shim import LocalContext
-from tests.integration.test_fanout_sqs import runner, scheduled
+from tests.integration.test_fanout_sqs import queued_world, runner, scheduled
 
 pytestmark = pytest.mark.integration
 FAR = date(2030, 1, 1)
@@ -29,13 +28,7 @@ FAR = date(2030, 1, 1)
 
 @pytest.fixture
 def one_shard(world: Any, aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("HETONG_SHARD_QUEUE_URL", aws["queues"]["ShardQueue"]["url"])
-    monkeypatch.setenv("HETONG_INDEX_SHARDS", "1")
-    monkeypatch.setenv("HETONG_SHARD_ITEMS_PER_SECOND", "10000")
-    reset_settings()
-    reset()
-    get_deps().clock = world.clock
-    return world
+    return queued_world(world, aws, monkeypatch, 1)
 
 
 def _name(item: Any) -> str:
