@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.domain.errors import Conflict, NotFound, ValidationError
 from chalicelib.domain.incidents import Incident, parse_instant
 from chalicelib.domain.obligation_events import IncidentReported, IncidentUpdated
@@ -51,7 +52,8 @@ def report_incident(deps: Deps, contract_id: str, cmd: ReportIncident, actor: st
             reported_at=reported.isoformat(),
             severity=cmd.severity,
             summary=cmd.summary,
-            report_hours_allowed=contract.current_terms.incident_report_hours,
+            # the duty to report arose when it occurred: the terms in force on that Shanghai day govern it
+            report_hours_allowed=contract.terms_on(occurred.astimezone(SHANGHAI).date()).incident_report_hours,
             recorded_by=actor,
         )
         uow.raise_event(
