@@ -62,6 +62,12 @@ def test_standards_of_90_and_80_5_judge_exactly_at_and_just_below(world: Any) ->
     assert quality["party"] == "client" and quality["obligation"] == "sla"
     assert [e["period"] for e in quality["evidence"]] == ["2026-12", "2027-01", "2027-02"]
     assert quality["evidence"][0]["kpis"]["connect_rate_pct"] == "89.99"
+    # and the contract shows the same as of those days (GET /contracts/{id}?as_of=)
+    assert world.ok("GET", f"/contracts/{cid}?as_of=2027-03-07")["termination_grounds"] == []
+    shown = world.ok("GET", f"/contracts/{cid}?as_of=2027-03-08")["termination_grounds"]
+    assert [(g["party"], g["code"]) for g in shown] == [("client", "quality_below_standard")]
+    bad = world.call("GET", f"/contracts/{cid}?as_of=2027-02-30")
+    assert bad.status_code == 400 and bad.json_body["error"]["field"] == "as_of"
     # the ground stays once earned (the longest run is the evidence), a later single breach does not replace it
     assert [e["period"] for e in grounds(world, cid)["quality_below_standard"]["evidence"]] == [
         "2026-12",

@@ -11,6 +11,7 @@ from chalicelib.api.routing import (
     OPERATOR,
     STAFF,
     actor,
+    as_of,
     int_query,
     once,
     query,
@@ -50,7 +51,7 @@ def get_contract(contract_id: str) -> Response:
     staff(STAFF)
     deps = get_deps()
     contract = contract_service.get_contract(deps, contract_id)
-    grounds = obligation_service.contract_grounds(deps, contract, deps.today())
+    grounds = obligation_service.contract_grounds(deps, contract, as_of())  # ?as_of=: the grounds as of that day
     return http.json_response({**contract_response(contract), "termination_grounds": grounds})
 
 
