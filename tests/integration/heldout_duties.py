@@ -54,7 +54,9 @@ def at(world: Any, cid: str, key: str, period: str, as_of: date) -> dict[str, An
 
 def grounds(world: Any, cid: str, as_of: date | None = None) -> dict[str, dict[str, Any]]:
     """termination_grounds by code: from the obligations view as of a day, else from GET /contracts/{id}."""
-    items = world.contract(cid)["termination_grounds"] if as_of is None else view(world, cid, as_of)["termination_grounds"]
+    items = (
+        world.contract(cid)["termination_grounds"] if as_of is None else view(world, cid, as_of)["termination_grounds"]
+    )
     return {g["code"]: g for g in items}
 
 

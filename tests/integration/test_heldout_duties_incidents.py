@@ -59,7 +59,12 @@ def test_an_incident_is_held_to_the_report_hours_in_force_when_it_occurred(world
     # Given 3 hours, and a supplementary agreement in force on 2026-12-05 cutting it to 1 hour
     cid = world.active_contract(incident_report_hours=3)
     world.travel(date(2026, 12, 5))
-    world.ok("POST", f"/contracts/{cid}/amendments", {"changes": {"incident_report_hours": 1}, "reason": "缩短时限"}, status=201)
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/amendments",
+        {"changes": {"incident_report_hours": 1}, "reason": "缩短时限"},
+        status=201,
+    )
     sign_amendment(world, 1)
     world.travel(date(2026, 12, 6))
     path = f"/contracts/{cid}/incidents"
@@ -83,17 +88,66 @@ def test_bad_delivery_input_names_the_field_and_writes_nothing(world: Any) -> No
     good = kpis("96", "88")
     before_view, before_audit = view(world, cid), audit_types(world, cid)
     cases: list[tuple[str, dict[str, Any], int, str]] = [
-        (sla, {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "connect_rate_pct": "95.005"}}, 400, "kpis.connect_rate_pct"),
-        (sla, {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "connect_rate_pct": "abc"}}, 400, "kpis.connect_rate_pct"),
-        (sla, {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "connect_rate_pct": "NaN"}}, 400, "kpis.connect_rate_pct"),
-        (sla, {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "connect_rate_pct": True}}, 400, "kpis.connect_rate_pct"),
-        (sla, {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "satisfaction_pct": "100.01"}}, 400, "kpis.satisfaction_pct"),
-        (sla, {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "satisfaction_pct": "-0.01"}}, 400, "kpis.satisfaction_pct"),
-        (sla, {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "call_quality_ok": "yes"}}, 400, "kpis.call_quality_ok"),
-        (sla, {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {"connect_rate_pct": "96", "satisfaction_pct": "88"}}, 400, "kpis.call_quality_ok"),
+        (
+            sla,
+            {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "connect_rate_pct": "95.005"}},
+            400,
+            "kpis.connect_rate_pct",
+        ),
+        (
+            sla,
+            {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "connect_rate_pct": "abc"}},
+            400,
+            "kpis.connect_rate_pct",
+        ),
+        (
+            sla,
+            {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "connect_rate_pct": "NaN"}},
+            400,
+            "kpis.connect_rate_pct",
+        ),
+        (
+            sla,
+            {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "connect_rate_pct": True}},
+            400,
+            "kpis.connect_rate_pct",
+        ),
+        (
+            sla,
+            {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "satisfaction_pct": "100.01"}},
+            400,
+            "kpis.satisfaction_pct",
+        ),
+        (
+            sla,
+            {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "satisfaction_pct": "-0.01"}},
+            400,
+            "kpis.satisfaction_pct",
+        ),
+        (
+            sla,
+            {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "call_quality_ok": "yes"}},
+            400,
+            "kpis.call_quality_ok",
+        ),
+        (
+            sla,
+            {
+                "period": "2026-11",
+                "delivered_on": "2026-12-01",
+                "kpis": {"connect_rate_pct": "96", "satisfaction_pct": "88"},
+            },
+            400,
+            "kpis.call_quality_ok",
+        ),
         (sla, {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": {**good, "score": "9"}}, 400, "kpis.score"),
         (sla, {"period": "2026-11", "delivered_on": "2026-12-01"}, 400, "kpis"),
-        (f"/contracts/{cid}/obligations/rpt/deliveries", {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": good}, 400, "kpis"),
+        (
+            f"/contracts/{cid}/obligations/rpt/deliveries",
+            {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": good},
+            400,
+            "kpis",
+        ),
         (sla, {"period": "2026-10", "delivered_on": "2026-12-01", "kpis": good}, 400, "period"),  # before the term
         (sla, {"period": "2029-12", "delivered_on": "2026-12-01", "kpis": good}, 400, "period"),  # after the term
         (sla, {"period": "2026-13", "delivered_on": "2026-12-01", "kpis": good}, 400, "period"),
@@ -102,9 +156,24 @@ def test_bad_delivery_input_names_the_field_and_writes_nothing(world: Any) -> No
         (sla, {"period": "2026-11", "delivered_on": "2026-02-30", "kpis": good}, 400, "delivered_on"),
         (sla, {"period": "2026-11", "delivered_on": "2026-11-21", "kpis": good}, 400, "delivered_on"),  # before 11-22
         (sla, {"period": "2026-11", "delivered_on": "2026-12-21", "kpis": good}, 400, "delivered_on"),  # after today
-        (sla, {"period": "2029-11", "delivered_on": "2026-12-01", "kpis": good}, 400, "delivered_on"),  # the last, partial month: a period, but not started
-        (f"/contracts/{cid}/obligations/nope/deliveries", {"period": "2026-11", "delivered_on": "2026-12-01"}, 404, "key"),
-        (f"/contracts/{cid}/obligations/SLA/deliveries", {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": good}, 404, "key"),
+        (
+            sla,
+            {"period": "2029-11", "delivered_on": "2026-12-01", "kpis": good},
+            400,
+            "delivered_on",
+        ),  # the last, partial month: a period, but not started
+        (
+            f"/contracts/{cid}/obligations/nope/deliveries",
+            {"period": "2026-11", "delivered_on": "2026-12-01"},
+            404,
+            "key",
+        ),
+        (
+            f"/contracts/{cid}/obligations/SLA/deliveries",
+            {"period": "2026-11", "delivered_on": "2026-12-01", "kpis": good},
+            404,
+            "key",
+        ),
     ]
     for path, body, status, field in cases:
         resp = world.call("POST", path, body)
@@ -120,8 +189,44 @@ def test_bad_delivery_input_names_the_field_and_writes_nothing(world: Any) -> No
 
 def test_deliveries_and_incidents_need_a_contract_in_force(world: Any) -> None:
     cid = world.draft(obligations=[ob("rpt", due=5)])
-    resp = world.call("POST", f"/contracts/{cid}/obligations/rpt/deliveries", {"period": "2026-11", "delivered_on": "2026-11-22"})
+    resp = world.call(
+        "POST", f"/contracts/{cid}/obligations/rpt/deliveries", {"period": "2026-11", "delivered_on": "2026-11-22"}
+    )
     assert resp.status_code == 409
-    resp = world.call("POST", f"/contracts/{cid}/incidents", _incident("2026-11-22T09:00:00+08:00", "2026-11-22T10:00:00+08:00"))
+    resp = world.call(
+        "POST", f"/contracts/{cid}/incidents", _incident("2026-11-22T09:00:00+08:00", "2026-11-22T10:00:00+08:00")
+    )
     assert resp.status_code == 409
     assert world.ok("GET", f"/contracts/{cid}/incidents")["items"] == []
+
+
+def test_a_retried_incident_or_update_is_recorded_and_sent_once(world: Any) -> None:
+    cid = world.active_contract()
+    world.travel(date(2026, 12, 2))
+    path = f"/contracts/{cid}/incidents"
+    body = _incident("2026-12-01T23:50:00+08:00", "2026-12-02T00:20:00+08:00", "critical")
+    first = world.ok("POST", path, body, status=201)
+    # the same report again (a lost reply, no Idempotency-Key): the same incident, not a second one
+    assert world.ok("POST", path, body, status=201) == first
+    # the same instants written in UTC are the same report too
+    same = {**body, "occurred_at": "2026-12-01T15:50:00Z", "reported_at": "2026-12-01T16:20:00Z"}
+    assert world.ok("POST", path, same, status=201) == first
+    assert (first["no"], first["report_delay_hours"], first["reported_late"]) == (1, "0.50", False)
+    # a different summary is another incident
+    other = world.ok("POST", path, {**body, "summary": "另一起故障"}, status=201)
+    assert other["no"] == 2
+    # an update retried is recorded once; one earlier than the last entry (in another zone) is refused
+    up = f"{path}/1/updates"
+    plan = {"stage": "plan", "at": "2026-12-02T01:00:00+08:00", "note": "启动应急预案"}
+    done = world.ok("POST", up, plan, status=201)
+    assert world.ok("POST", up, plan, status=201) == done
+    early = world.call("POST", up, {"stage": "progress", "at": "2026-12-01T16:59:00Z", "note": "x"})  # 00:59 +08
+    assert early.status_code == 400 and early.json_body["error"]["field"] == "at"
+    future = world.call("POST", up, {"stage": "progress", "at": "2026-12-02T12:01:00+08:00", "note": "x"})
+    assert future.status_code == 400 and future.json_body["error"]["field"] == "at"
+    world.deliver()
+    items = world.ok("GET", path)["items"]
+    assert [(i["no"], i["status"], len(i["updates"])) for i in items] == [(1, "plan", 1), (2, "reported", 0)]
+    assert len(mails("client@example.com", "危机事件报告")) == 2
+    types = audit_types(world, cid)
+    assert types.count("IncidentReported") == 2 and types.count("IncidentUpdated") == 1

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.heldout_duties import at, audit_types, deliver, mails, ob, view
+from tests.integration.heldout_duties import at, audit_types, deliver, mails, ob
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,11 @@ def test_a_delivery_through_the_link_and_its_retries_by_link_and_by_the_operator
     vendor_token = _token("vendor@example.com", "履约报送提醒")
     client_token = _token("client@example.com", "履约报送提醒")
     # When the vendor submits 89.99 % through its link on 12-05 (0.01 below 90: a breach), and the same again
-    body = {"period": "2026-11", "delivered_on": "2026-12-05", "kpis": {"connect_rate_pct": "89.99", "satisfaction_pct": "80", "call_quality_ok": True}}
+    body = {
+        "period": "2026-11",
+        "delivered_on": "2026-12-05",
+        "kpis": {"connect_rate_pct": "89.99", "satisfaction_pct": "80", "call_quality_ok": True},
+    }
     first = world.ok("POST", f"/submit/{vendor_token}", body, role=None, status=201)
     again = world.ok("POST", f"/submit/{vendor_token}", body, role=None, status=201)
     # Then both get the same reply: delivered on time, by the link, below the connect-rate standard
@@ -90,7 +94,12 @@ def test_a_delivery_through_the_link_and_its_retries_by_link_and_by_the_operator
     assert (data["status"], data["days_late"], data["recorded_by"]) == ("late", 2, "link:client")
     assert data["penalty"]["amount"] == "0.00"
     # And the vendor's link cannot deliver the client's period (another obligation: its own period only)
-    wrong = world.call("POST", f"/submit/{vendor_token}", {"period": "2026-12", "delivered_on": "2026-12-05", "kpis": body["kpis"]}, role=None)
+    wrong = world.call(
+        "POST",
+        f"/submit/{vendor_token}",
+        {"period": "2026-12", "delivered_on": "2026-12-05", "kpis": body["kpis"]},
+        role=None,
+    )
     assert wrong.status_code == 400 and wrong.json_body["error"]["field"] == "period"
     # and the operator's delivery of another period shows who recorded it
     op = deliver(world, cid, "sla", "2026-12", date(2027, 1, 8), body["kpis"])
@@ -106,7 +115,12 @@ def test_set_offs_of_a_vendor_penalty_are_bounded_by_it_on_their_date(world: Any
     path = f"/contracts/{cid}/set-offs"
 
     def set_off(amount: str, on: date, **extra: Any) -> Any:
-        return world.call("POST", path, {"year": 1, "amount": amount, "reason": "逾期违约金抵扣", "on": on.isoformat(), "claim": claim, **extra}, role="finance")
+        return world.call(
+            "POST",
+            path,
+            {"year": 1, "amount": amount, "reason": "逾期违约金抵扣", "on": on.isoformat(), "claim": claim, **extra},
+            role="finance",
+        )
 
     world.travel(date(2026, 12, 15))
     # On the due date nothing is owed yet: 400 naming the claim
@@ -144,7 +158,12 @@ def test_set_offs_of_a_vendor_penalty_are_bounded_by_it_on_their_date(world: Any
     # And the delivery on 12-20 fixes the penalty at 15 × 36.00 = 540.00: settled from then on
     deliver(world, cid, "rpt", "2026-11", date(2026, 12, 20))
     later = at(world, cid, "rpt", "2026-11", date(2027, 3, 1))["penalty"]
-    assert (later["amount"], later["set_off"], later["outstanding"], later["settled"]) == ("540.00", "540.00", "0.00", True)
+    assert (later["amount"], later["set_off"], later["outstanding"], later["settled"]) == (
+        "540.00",
+        "540.00",
+        "0.00",
+        True,
+    )
     # And the ledger: the 540.00 deducted settles year 1's fee first: 120000.00 − 540.00 = 119460.00 still owed
     ledger = world.ok("GET", f"/contracts/{cid}/ledger?as_of=2026-12-20", role="finance")
     assert ledger["balances"]["fees_outstanding"] == "119460.00"

@@ -98,7 +98,9 @@ def test_a_run_broken_by_a_good_and_by_a_missing_period_then_closed_by_a_late_sh
     # Then no run reaches 3: the good 2027-01 ends the first, the missed 2027-04 (due 2027-05-10) the second
     assert grounds(world, cid, date(2027, 6, 8)) == {}
     assert at(world, cid, "sla", "2027-04", date(2027, 6, 8))["status"] == "missed"
-    breached = [e for e in world.ok("GET", f"/contracts/{cid}/audit")["entries"] if e["type"] == "ServiceStandardBreached"]
+    breached = [
+        e for e in world.ok("GET", f"/contracts/{cid}/audit")["entries"] if e["type"] == "ServiceStandardBreached"
+    ]
     assert [(e["data"]["period"], e["data"]["consecutive"]) for e in breached] == [
         ("2026-11", 1),
         ("2026-12", 2),
@@ -113,7 +115,12 @@ def test_a_run_broken_by_a_good_and_by_a_missing_period_then_closed_by_a_late_sh
     assert grounds(world, cid, date(2027, 6, 19)) == {}
     quality = grounds(world, cid, date(2027, 6, 20))["quality_below_standard"]
     evidence = [(e["period"], e["status"], e["days_late"]) for e in quality["evidence"]]
-    assert evidence == [("2027-02", "delivered", 0), ("2027-03", "delivered", 0), ("2027-04", "late", 41), ("2027-05", "delivered", 0)]
+    assert evidence == [
+        ("2027-02", "delivered", 0),
+        ("2027-03", "delivered", 0),
+        ("2027-04", "late", 41),
+        ("2027-05", "delivered", 0),
+    ]
     # and its notice counts the run ending at it: 2027-02, 2027-03, 2027-04 = the 3rd in a row
     last = [e for e in world.ok("GET", f"/contracts/{cid}/audit")["entries"] if e["type"] == "ServiceStandardBreached"]
     assert (last[-1]["data"]["period"], last[-1]["data"]["consecutive"]) == ("2027-04", 3)

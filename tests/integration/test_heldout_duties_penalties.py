@@ -79,7 +79,12 @@ def test_contract_pct_is_once_per_period_capped_and_follows_the_clause_of_the_pe
     # and a supplementary agreement in force on 2027-01-15 drops the cap (1.5 %, uncapped = 5400.00)
     world.travel(date(2027, 1, 15))
     clause = {"mode": "contract_pct", "rate_pct": "1.5", "cap_pct": None}
-    world.ok("POST", f"/contracts/{cid}/amendments", {"changes": {"vendor_late_penalty": clause}, "reason": "调整"}, status=201)
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/amendments",
+        {"changes": {"vendor_late_penalty": clause}, "reason": "调整"},
+        status=201,
+    )
     sign_amendment(world, 1)
     deliver(world, cid, "rpt", "2027-01", date(2027, 2, 14))  # started 01-01 under the old clause: 3600.00
     deliver(world, cid, "rpt", "2027-02", date(2027, 3, 7))  # starts 02-01 under the new one: 5400.00
@@ -114,7 +119,9 @@ def test_contract_amount_is_taken_as_it_stood_the_day_after_the_due_date(world: 
         vendor_late_penalty={"mode": "daily_pct", "rate_pct": "0.02", "cap_pct": "0.5"},
     )
     world.travel(date(2027, 1, 15))
-    world.ok("POST", f"/contracts/{cid}/amendments", {"changes": {"annual_fee": "150000.00"}, "reason": "调价"}, status=201)
+    world.ok(
+        "POST", f"/contracts/{cid}/amendments", {"changes": {"annual_fee": "150000.00"}, "reason": "调价"}, status=201
+    )
     sign_amendment(world, 1)
     # When both 2026-12 reports come in on 2027-01-21
     deliver(world, cid, "r13", "2026-12", date(2027, 1, 21))
