@@ -169,3 +169,68 @@ def test_set_offs_of_a_vendor_penalty_are_bounded_by_it_on_their_date(world: Any
     assert ledger["balances"]["fees_outstanding"] == "119460.00"
     before = world.ok("GET", f"/contracts/{cid}/ledger?as_of=2026-12-14", role="finance")
     assert before["balances"]["fees_outstanding"] == "120000.00"
+
+
+def test_the_late_partys_link_shows_the_period_as_of_today_until_due_plus_60(world: Any) -> None:
+    from datetime import UTC, datetime
+
+    # Given the vendor's November report due 2026-12-05 (36.00 a day), first seen overdue by the job on 12-06
+    cid = world.active_contract(obligations=[ob("rpt", due=5)], vendor_late_penalty=DAILY)
+    world.run("obligations", date(2026, 12, 6))
+    token = _token("vendor@example.com", "逾期履行通知书")
+    # When the vendor opens its link on 12-09: missed 4 days, 4 × 36.00 = 144.00
+    world.travel(date(2026, 12, 9))
+    page = world.ok("GET", f"/submit/{token}", role=None, headers={"Accept": "application/json"})
+    assert (page["period"], page["status"], page["days_late"], page["penalty"]["amount"]) == (
+        "2026-11",
+        "missed",
+        4,
+        "144.00",
+    )
+    assert page["valid_through"] == "2027-02-03"  # 2026-12-05 + 60 days
+    # Then it works through the last second of 2027-02-03 in Shanghai (15:59:59 UTC) and is gone at midnight
+    world.clock.set(datetime(2027, 2, 3, 15, 59, 59, tzinfo=UTC))
+    late = world.ok("GET", f"/submit/{token}", role=None, headers={"Accept": "application/json"})
+    assert (late["status"], late["days_late"]) == ("missed", 60)
+    world.clock.set(datetime(2027, 2, 3, 16, 0, 0, tzinfo=UTC))
+    gone = world.call("GET", f"/submit/{token}", role=None, headers={"Accept": "application/json"})
+    assert gone.status_code == 410
+    posted = world.call("POST", f"/submit/{token}", {"period": "2026-11", "delivered_on": "2027-02-04"}, role=None)
+    assert posted.status_code == 410
+    assert at(world, cid, "rpt", "2026-11", date(2027, 2, 4))["status"] == "missed"
+
+
+def test_a_period_delivered_early_gets_no_reminder_and_no_overdue_notice(world: Any) -> None:
+    # Given two vendor reports due 5 days after the month (2026-11: reminder 11-30, due 12-05)
+    cid = world.active_contract(obligations=[ob("a", due=5), ob("b", due=5)])
+    # When report a is delivered on 11-29, before its reminder day, and b on its due date 12-05
+    deliver(world, cid, "a", "2026-11", date(2026, 11, 29))
+    days = [date(2026, 11, 29), date(2026, 11, 30), date(2026, 12, 5), date(2026, 12, 6), date(2026, 12, 7)]
+    counts = []
+    for day in days:
+        if day == date(2026, 12, 5):
+            deliver(world, cid, "b", "2026-11", day)
+        result = world.run("obligations", day)
+        counts.append((result["reminders"], result["overdue"]))
+    # Then only b is reminded (11-30) and nothing is ever overdue
+    assert counts == [(0, 0), (1, 0), (0, 0), (0, 0), (0, 0)]
+    reminders = mails("vendor@example.com", "履约报送提醒")
+    assert len(reminders) == 1 and "b 报送" in reminders[0]["body"]
+    assert mails("client@example.com", "逾期履行通知书") == []
+
+
+def test_a_client_late_with_its_data_is_notified_with_its_link_and_no_penalty(world: Any) -> None:
+    # Given the client's monthly data due 3 days after the month: 2026-11 due 2026-12-03, overdue on 12-04
+    cid = world.active_contract(obligations=[ob("data", party="client", due=3, kind="data")], vendor_late_penalty=DAILY)
+    assert world.run("obligations", date(2026, 12, 4))["overdue"] == 1
+    # Then the vendor (the other party), the client (late, with its link) and the operator each get it once
+    for who in ("vendor@example.com", "client@example.com", OPERATOR):
+        assert len(mails(who, "逾期履行通知书")) == 1, who
+    assert SUBMIT.findall(mails("client@example.com", "逾期履行通知书")[0]["body"])
+    assert not SUBMIT.findall(mails("vendor@example.com", "逾期履行通知书")[0]["body"])
+    # and the client owes no late penalty for it (the vendor's remedy is its ground)
+    assert (
+        "违约金" not in world.call("GET", f"/contracts/{cid}/document?part=overdue-notice:data:2026-11").body.decode()
+    )
+    p = at(world, cid, "data", "2026-11", date(2026, 12, 4))
+    assert (p["status"], p["days_late"], p["penalty"]["amount"]) == ("missed", 1, "0.00")

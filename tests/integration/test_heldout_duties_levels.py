@@ -111,6 +111,8 @@ def test_a_run_broken_by_a_good_and_by_a_missing_period_then_closed_by_a_late_sh
     # When the missing 2027-04 sheet comes in late (2027-06-20, 41 days after 2027-05-10), also below standard
     deliver(world, cid, "sla", "2027-04", date(2027, 6, 20), low)
     world.deliver()
+    # (no vendor clause: the seeds' late-payment clause, 0.05 % of 360000.00 a day = 180.00, × 41 = 7380.00)
+    assert at(world, cid, "sla", "2027-04", date(2027, 6, 20))["penalty"]["amount"] == "7380.00"
     # Then 2027-02 .. 2027-05 are four breached periods in a row: the ground, from 2027-06-20 on
     assert grounds(world, cid, date(2027, 6, 19)) == {}
     quality = grounds(world, cid, date(2027, 6, 20))["quality_below_standard"]

@@ -13,6 +13,8 @@ import pytest
 from tests.integration.heldout_duties import at, deliver, grounds, ob, period_of, view
 from tests.integration.test_notices_and_amendments import sign_amendment
 
+DAILY = {"mode": "daily_pct", "rate_pct": "0.01"}
+
 pytestmark = pytest.mark.integration
 
 
@@ -172,3 +174,54 @@ def test_a_client_period_owes_no_penalty_but_gives_the_vendor_its_ground(world: 
     world.run("invoicing", date(2027, 1, 10))
     bad = world.call("POST", f"/contracts/{cid}/set-offs", body, role="finance")
     assert bad.status_code == 400 and bad.json_body["error"]["field"] == "claim"
+
+
+def test_an_extension_raises_a_from_the_day_it_takes_effect(world: Any) -> None:
+    # Given 0.01 % a day and an agreement in force on 2027-01-15 adding a 4th year:
+    #   A = 3 × 120000.00 = 360000.00 (36.00 a day) before; 4 × 120000.00 = 480000.00 (48.00 a day) from 01-15
+    cid = world.active_contract(obligations=[ob("r13", due=13), ob("r14", due=14)], vendor_late_penalty=DAILY)
+    world.travel(date(2027, 1, 15))
+    world.ok("POST", f"/contracts/{cid}/amendments", {"changes": {"extend_years": 1}, "reason": "续期"}, status=201)
+    sign_amendment(world, 1)
+    deliver(world, cid, "r13", "2026-12", date(2027, 1, 16))  # due 01-13, 3 days, A on 01-14: 3 × 36.00
+    deliver(world, cid, "r14", "2026-12", date(2027, 1, 16))  # due 01-14, 2 days, A on 01-15: 2 × 48.00
+    assert at(world, cid, "r13", "2026-12", date(2027, 1, 16))["penalty"]["amount"] == "108.00"
+    assert at(world, cid, "r14", "2026-12", date(2027, 1, 16))["penalty"]["amount"] == "96.00"
+
+
+def test_penalty_and_standard_terms_out_of_range_name_their_field(world: Any) -> None:
+    from tests.factories import contract_body
+
+    cases = [
+        ({"vendor_late_penalty": {"mode": "daily_pct", "rate_pct": "1.0001"}}, "terms.vendor_late_penalty.rate_pct"),
+        ({"vendor_late_penalty": {"mode": "daily_pct", "rate_pct": "0"}}, "terms.vendor_late_penalty.rate_pct"),
+        (
+            {"vendor_late_penalty": {"mode": "contract_pct", "rate_pct": "5", "cap_pct": "0"}},
+            "terms.vendor_late_penalty.cap_pct",
+        ),
+        ({"vendor_late_penalty": {"mode": "weekly_pct", "rate_pct": "1"}}, "terms.vendor_late_penalty.mode"),
+        (
+            {"service_standards": {"connect_rate_min_pct": "100.01", "satisfaction_min_pct": "80"}},
+            "terms.service_standards.connect_rate_min_pct",
+        ),
+        (
+            {"service_standards": {"connect_rate_min_pct": "90", "satisfaction_min_pct": "80.00001"}},
+            "terms.service_standards.satisfaction_min_pct",
+        ),
+        ({"service_standards": {"connect_rate_min_pct": "90"}}, "terms.service_standards.satisfaction_min_pct"),
+        ({"incident_report_hours": 721}, "terms.incident_report_hours"),
+        ({"obligations": [ob("x", due=-1)]}, "terms.obligations[0].due_days_after"),
+        ({"obligations": [ob("x", party="vendor", kind="data")]}, "terms.obligations[0].kind"),
+    ]
+    for change, field in cases:
+        resp = world.call("POST", "/contracts", contract_body(**change))
+        assert resp.status_code == 400 and resp.json_body["error"]["field"] == field, (change, resp.json_body)
+    assert world.ok("GET", "/contracts")["items"] == []
+    # the limits themselves are taken: 1 % a day, 720 hours, a standard of 100 %
+    cid = world.draft(
+        vendor_late_penalty={"mode": "daily_pct", "rate_pct": "1", "cap_pct": "100"},
+        incident_report_hours=720,
+        service_standards={"connect_rate_min_pct": "100", "satisfaction_min_pct": "0"},
+    )
+    terms = world.contract(cid)["terms"]
+    assert terms["incident_report_hours"] == 720 and terms["vendor_late_penalty"]["rate_pct"] == "1"
