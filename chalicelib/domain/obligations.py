@@ -315,6 +315,17 @@ def breach_streak(items: list[PeriodState], upto: int) -> list[PeriodState]:
     return run
 
 
+def breach_run(items: list[PeriodState], at: int) -> list[PeriodState]:
+    """The whole run of consecutive breached KPI periods that index `at` belongs to: the streak ending there and
+    the breached periods right after it (already delivered when an earlier period comes in late)."""
+    run = breach_streak(items, at)
+    for st in items[at + 1 :]:
+        if not run or st.delivery is None or not st.delivery.breaches:
+            break
+        run.append(st)
+    return run
+
+
 def _evidence(st: PeriodState) -> dict[str, object]:
     d = st.delivery
     return {

@@ -19,7 +19,7 @@ from chalicelib.domain.obligations import (
     Delivery,
     PeriodState,
     Scheduled,
-    breach_streak,
+    breach_run,
     find_scheduled,
     obligations_of,
     period_state,
@@ -133,7 +133,7 @@ def stage_breach(
     as_of = max(today, st.delivery.delivered_on)
     items = [x for x in states(contract, deliveries, as_of) if x.key == st.key]
     index = next(i for i, x in enumerate(items) if x.period.id == st.period.id)
-    consecutive = len(breach_streak(items, index))
+    consecutive = len(breach_run(items, index))  # the run it is part of, later periods delivered earlier included
     standards = standards_of(st.scheduled.terms)
     html, sha = rectification_notice(contract, st, st.delivery.kpis, standards, consecutive, today)
     doc = rectification_key(st.key, st.period.id)

@@ -123,9 +123,9 @@ def test_a_run_broken_by_a_good_and_by_a_missing_period_then_closed_by_a_late_sh
         ("2027-04", "late", 41),
         ("2027-05", "delivered", 0),
     ]
-    # and its notice counts the run ending at it: 2027-02, 2027-03, 2027-04 = the 3rd in a row
+    # and its notice counts the run it closed: 2027-02 .. 2027-05 = 4 breached periods in a row
     last = [e for e in world.ok("GET", f"/contracts/{cid}/audit")["entries"] if e["type"] == "ServiceStandardBreached"]
-    assert (last[-1]["data"]["period"], last[-1]["data"]["consecutive"]) == ("2027-04", 3)
+    assert (last[-1]["data"]["period"], last[-1]["data"]["consecutive"]) == ("2027-04", 4)
     assert last[-1]["data"]["termination_ground"] is True
     assert "quality_below_standard" in grounds(world, cid)
 
@@ -171,3 +171,59 @@ def test_a_retried_breached_sheet_is_noticed_once(world: Any) -> None:
     assert len(mails("vendor@example.com", "整改通知书")) == 1
     types = audit_types(world, cid)
     assert types.count("ServiceStandardBreached") == 1 and types.count("ObligationDelivered") == 1
+
+
+def test_a_sheet_corrected_up_to_the_standard_ends_the_run_from_that_day(world: Any) -> None:
+    # Given 90 / 80.5 and three sheets below it (2026-11, 2026-12, 2027-01, delivered on the 8th): the ground
+    # from 2027-02-08
+    cid = world.active_contract(
+        obligations=[KPI], service_standards={"connect_rate_min_pct": "90", "satisfaction_min_pct": "80.5"}
+    )
+    for i in range(3):
+        period, on = _month(i)
+        deliver(world, cid, "sla", period, on, kpis("89.99", "95"))
+    assert "quality_below_standard" in grounds(world, cid, date(2027, 2, 8))
+    # When on 2027-02-20 December's sheet is corrected to exactly the standard (90.00 / 80.50)
+    world.travel(date(2027, 2, 20))
+    path = f"/contracts/{cid}/obligations/sla/deliveries/2026-12/corrections"
+    world.ok("POST", path, {"reason": "录入错误", "kpis": kpis("90", "80.5")}, status=201)
+    # Then the run is broken from that day; the view as of the day before still shows the ground
+    assert grounds(world, cid, date(2027, 2, 20)) == {}
+    assert "quality_below_standard" in grounds(world, cid, date(2027, 2, 19))
+    assert at(world, cid, "sla", "2026-12", date(2027, 2, 20))["breaches"] == []
+    # When on 02-25 it is corrected back to 0.01 below: breached again, the ground again, but no second notice
+    world.travel(date(2027, 2, 25))
+    world.ok("POST", path, {"reason": "复核后更正", "kpis": kpis("89.99", "80.5")}, status=201)
+    assert [e["period"] for e in grounds(world, cid, date(2027, 2, 25))["quality_below_standard"]["evidence"]] == [
+        "2026-11",
+        "2026-12",
+        "2027-01",
+    ]
+    world.deliver()
+    assert len(mails("vendor@example.com", "整改通知书")) == 3
+    assert audit_types(world, cid).count("ServiceStandardBreached") == 3
+
+
+def test_a_late_sheet_that_closes_a_run_of_three_says_so(world: Any) -> None:
+    # Given the seeds' 95 / 85: November and January below standard, December's sheet not yet in
+    cid = world.active_contract(obligations=[KPI])
+    low = kpis("80", "90")
+    deliver(world, cid, "sla", "2026-11", date(2026, 12, 8), low)
+    deliver(world, cid, "sla", "2027-01", date(2027, 2, 8), low)
+    assert grounds(world, cid, date(2027, 2, 8)) == {}
+    # When December's comes in late on 2027-02-09, below standard too
+    deliver(world, cid, "sla", "2026-12", date(2027, 2, 9), low)
+    # Then three periods in a row are below standard: the client's ground, and December's notice says so
+    assert "quality_below_standard" in grounds(world, cid, date(2027, 2, 9))
+    breached = [
+        e["data"]
+        for e in world.ok("GET", f"/contracts/{cid}/audit")["entries"]
+        if e["type"] == "ServiceStandardBreached"
+    ]
+    assert [(e["period"], e["consecutive"], e["termination_ground"]) for e in breached] == [
+        ("2026-11", 1, False),
+        ("2027-01", 1, False),
+        ("2026-12", 3, True),
+    ]
+    notice = world.call("GET", f"/contracts/{cid}/document?part=rectification:sla:2026-12").body.decode()
+    assert "连续三期未达标的，甲方有权依约解除合同" in notice
