@@ -47,8 +47,9 @@ def _same(i: Incident, occurred: datetime, reported: datetime, cmd: ReportIncide
 
 def report_incident(deps: Deps, contract_id: str, cmd: ReportIncident, actor: str) -> dict[str, Any]:
     now = deps.clock.now()
-    occurred = parse_instant(cmd.occurred_at, "occurred_at", now)
-    reported = parse_instant(cmd.reported_at, "reported_at", now)
+    # kept and shown in Asia/Shanghai, whatever zone they were given in (the same instants)
+    occurred = parse_instant(cmd.occurred_at, "occurred_at", now).astimezone(SHANGHAI)
+    reported = parse_instant(cmd.reported_at, "reported_at", now).astimezone(SHANGHAI)
     if reported < occurred:
         raise ValidationError("reported_at", "must not be before occurred_at")
 
@@ -68,7 +69,7 @@ def report_incident(deps: Deps, contract_id: str, cmd: ReportIncident, actor: st
             severity=cmd.severity,
             summary=cmd.summary,
             # the duty to report arose when it occurred: the terms in force on that Shanghai day govern it
-            report_hours_allowed=contract.terms_on(occurred.astimezone(SHANGHAI).date()).incident_report_hours,
+            report_hours_allowed=contract.terms_on(occurred.date()).incident_report_hours,
             recorded_by=actor,
         )
         uow.raise_event(
@@ -91,7 +92,7 @@ def report_incident(deps: Deps, contract_id: str, cmd: ReportIncident, actor: st
 
 
 def update_incident(deps: Deps, contract_id: str, no: int, cmd: UpdateIncident, actor: str) -> dict[str, Any]:
-    at = parse_instant(cmd.at, "at", deps.clock.now())
+    at = parse_instant(cmd.at, "at", deps.clock.now()).astimezone(SHANGHAI)
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
         uow.contract(contract_id)

@@ -45,8 +45,12 @@ def test_report_hours_of_3_at_the_limit_and_a_minute_late_around_midnight(world:
     # Then three incidents are listed, the refused ones wrote nothing
     listed = world.ok("GET", path)["items"]
     assert [(i["no"], i["reported_late"]) for i in listed] == [(1, False), (2, True), (3, False)]
-    # and the instants read back are the same instants (whatever zone they are shown in)
-    occurred = datetime.fromisoformat(listed[1]["occurred_at"].replace("Z", "+00:00"))
+    # and the instants given in UTC read back as the same instants shown in Asia/Shanghai
+    assert (listed[1]["occurred_at"], listed[1]["reported_at"]) == (
+        "2026-11-30T23:30:00+08:00",
+        "2026-12-01T02:31:00+08:00",
+    )
+    occurred = datetime.fromisoformat(listed[1]["occurred_at"])
     assert occurred == datetime(2026, 11, 30, 15, 30, tzinfo=UTC)
     # And each went to the client and the operator at once, never to the vendor
     world.deliver()
@@ -225,8 +229,10 @@ def test_a_retried_incident_or_update_is_recorded_and_sent_once(world: Any) -> N
     future = world.call("POST", up, {"stage": "progress", "at": "2026-12-02T12:01:00+08:00", "note": "x"})
     assert future.status_code == 400 and future.json_body["error"]["field"] == "at"
     world.deliver()
+    resolved = world.ok("POST", up, {"stage": "resolved", "at": "2026-12-02T03:00:00Z", "note": "已恢复"}, status=201)
+    assert resolved["resolved_at"] == "2026-12-02T11:00:00+08:00"  # 03:00 UTC shown in Shanghai
     items = world.ok("GET", path)["items"]
-    assert [(i["no"], i["status"], len(i["updates"])) for i in items] == [(1, "plan", 1), (2, "reported", 0)]
+    assert [(i["no"], i["status"], len(i["updates"])) for i in items] == [(1, "resolved", 2), (2, "reported", 0)]
     assert len(mails("client@example.com", "危机事件报告")) == 2
     types = audit_types(world, cid)
-    assert types.count("IncidentReported") == 2 and types.count("IncidentUpdated") == 1
+    assert types.count("IncidentReported") == 2 and types.count("IncidentUpdated") == 2

@@ -234,3 +234,32 @@ def test_a_client_late_with_its_data_is_notified_with_its_link_and_no_penalty(wo
     )
     p = at(world, cid, "data", "2026-11", date(2026, 12, 4))
     assert (p["status"], p["days_late"], p["penalty"]["amount"]) == ("missed", 1, "0.00")
+
+
+def test_a_correction_lowering_a_penalty_already_set_off_shows_the_excess(world: Any) -> None:
+    # Given the vendor's November report (due 2026-12-05, 36.00 a day) delivered 12-20: 15 × 36.00 = 540.00,
+    # set off in full against year 1's fee on 12-21
+    cid = world.active_contract(obligations=[ob("rpt", due=5)], vendor_late_penalty=DAILY)
+    world.run("invoicing", date(2026, 11, 22))
+    deliver(world, cid, "rpt", "2026-11", date(2026, 12, 20))
+    world.travel(date(2026, 12, 21))
+    claim = {"year": 1, "amount": "540.00", "reason": "逾期违约金抵扣", "claim": "obligation:rpt:2026-11"}
+    world.ok("POST", f"/contracts/{cid}/set-offs", claim, role="finance", status=201)
+    # When on 12-22 the delivery is corrected to 12-10 (it had arrived then): 5 × 36.00 = 180.00
+    world.travel(date(2026, 12, 22))
+    path = f"/contracts/{cid}/obligations/rpt/deliveries/2026-11/corrections"
+    world.ok("POST", path, {"reason": "实际报送日为12月10日", "delivered_on": "2026-12-10"}, status=201)
+    # Then the penalty shows 180.00 set off and 360.00 over-set-off (deducted beyond what the vendor owes: the client still owes it); before the
+    # correction's day it still reads as it stood
+    p = at(world, cid, "rpt", "2026-11", date(2026, 12, 22))
+    assert (p["days_late"], p["penalty"]["amount"], p["penalty"]["set_off"]) == (5, "180.00", "180.00")
+    assert (p["penalty"]["outstanding"], p["penalty"]["over_set_off"], p["penalty"]["settled"]) == (
+        "0.00",
+        "360.00",
+        True,
+    )
+    before = at(world, cid, "rpt", "2026-11", date(2026, 12, 21))["penalty"]
+    assert (before["amount"], before["set_off"], before["over_set_off"]) == ("540.00", "540.00", "0.00")
+    # and nothing more can be set off against it
+    more = world.call("POST", f"/contracts/{cid}/set-offs", {**claim, "amount": "0.01"}, role="finance")
+    assert more.status_code == 409 and more.json_body["error"]["field"] == "amount"
