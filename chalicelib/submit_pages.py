@@ -79,6 +79,10 @@ def is_form(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
 
 
+def _ticked(value: str | None) -> bool | str:
+    return value in ("true", "on") if value in (None, "true", "on") else value
+
+
 def form_body(raw: bytes | None) -> dict[str, Any]:
     """The form's fields as the JSON body of POST /submit/{token} would carry them."""
     fields = {k: v[-1] for k, v in parse_qs((raw or b"").decode("utf-8", "replace"), keep_blank_values=True).items()}
@@ -89,6 +93,7 @@ def form_body(raw: bytes | None) -> dict[str, Any]:
         body["kpis"] = {
             "connect_rate_pct": fields.get("connect_rate_pct", ""),
             "satisfaction_pct": fields.get("satisfaction_pct", ""),
-            "call_quality_ok": fields.get("call_quality_ok") == "true",
+            # an unticked box is absent (not clear); a value other than the box's is refused, not read as "no"
+            "call_quality_ok": _ticked(fields.get("call_quality_ok")),
         }
     return body

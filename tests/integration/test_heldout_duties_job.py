@@ -263,3 +263,26 @@ def test_a_correction_lowering_a_penalty_already_set_off_shows_the_excess(world:
     # and nothing more can be set off against it
     more = world.call("POST", f"/contracts/{cid}/set-offs", {**claim, "amount": "0.01"}, role="finance")
     assert more.status_code == 409 and more.json_body["error"]["field"] == "amount"
+
+
+def test_the_submit_form_refuses_bad_values_and_reads_an_unticked_box_as_not_clear(world: Any) -> None:
+    # Given the vendor's KPI sheet for 2026-11 (standards 95 / 85), reminded on 12-05 with its link
+    cid = world.active_contract(obligations=[ob("sla", due=10, kind="kpi")])
+    world.run("obligations", date(2026, 12, 5))
+    token = _token("vendor@example.com", "履约报送提醒")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    head = "period=2026-11&delivered_on=2026-12-05"
+    bad = [
+        (f"{head}&connect_rate_pct=abc&satisfaction_pct=90&call_quality_ok=true", "kpis.connect_rate_pct"),
+        (f"{head}&connect_rate_pct=96.001&satisfaction_pct=90&call_quality_ok=true", "kpis.connect_rate_pct"),
+        (f"{head}&connect_rate_pct=96&satisfaction_pct=90&call_quality_ok=maybe", "kpis.call_quality_ok"),
+    ]
+    for body, field in bad:
+        resp = world.api.http.post(f"/submit/{token}", headers=form, body=body)
+        assert resp.status_code == 400 and field in resp.body.decode(), body
+    assert at(world, cid, "sla", "2026-11", date(2026, 12, 5))["status"] == "due"  # nothing recorded
+    # When the box is left unticked: the calls were not clear, a breach of 3.2(2) whatever the rates
+    done = world.api.http.post(f"/submit/{token}", headers=form, body=f"{head}&connect_rate_pct=96&satisfaction_pct=90")
+    assert done.status_code == 201
+    p = at(world, cid, "sla", "2026-11", date(2026, 12, 5))
+    assert (p["status"], p["kpis"]["call_quality_ok"], p["breaches"]) == ("delivered", False, ["call_quality"])
