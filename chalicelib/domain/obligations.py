@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 REMINDER_DAYS_BEFORE = 5
 ZERO = Decimal("0.00")
 IN_FORCE = ("active", "terminating", "terminated", "expired")
-_PERIOD_ID = re.compile(r"^(?:(\d{4})-(\d{2})|(\d{4})-Q([1-4])|(\d{4})|once)$")
+_PERIOD_ID = re.compile(r"^(?:(\d{4})-(0[1-9]|1[0-2])|(\d{4})-Q([1-4])|(\d{4})|once)$")
 
 
 def with_template_defaults(template: str, terms: Terms) -> Terms:

@@ -236,3 +236,38 @@ def test_a_retried_incident_or_update_is_recorded_and_sent_once(world: Any) -> N
     assert len(mails("client@example.com", "危机事件报告")) == 2
     types = audit_types(world, cid)
     assert types.count("IncidentReported") == 2 and types.count("IncidentUpdated") == 2
+
+
+def test_bad_corrections_name_the_key_or_period_and_write_nothing(world: Any) -> None:
+    cid = world.active_contract(obligations=[ob("sla", due=10, kind="kpi")])
+    world.travel(date(2026, 12, 20))
+    base = f"/contracts/{cid}/obligations"
+    fix = {"reason": "更正", "kpis": kpis("96", "88")}
+    before = audit_types(world, cid)
+    cases = [
+        (f"{base}/nope/deliveries/2026-11/corrections", fix, 404, "key"),
+        (f"{base}/sla/deliveries/2026-10/corrections", fix, 404, "period"),  # before the term
+        (f"{base}/sla/deliveries/2030-01/corrections", fix, 404, "period"),  # after it
+        (f"{base}/sla/deliveries/2026-13/corrections", fix, 400, "period"),  # not a period id
+        (f"{base}/sla/deliveries/2026-11/corrections", fix, 409, "period"),  # never delivered
+    ]
+    for path, body, status, field in cases:
+        resp = world.call("POST", path, body)
+        assert (resp.status_code, resp.json_body["error"]["field"]) == (status, field), (path, resp.json_body)
+    world.ok(
+        "POST",
+        f"{base}/sla/deliveries",
+        {"period": "2026-11", "delivered_on": "2026-12-08", "kpis": kpis("96", "88")},
+        status=201,
+    )
+    path = f"{base}/sla/deliveries/2026-11/corrections"
+    for body, status, field in (
+        ({"reason": "更正", "kpis": kpis("96", "88")}, 409, "period"),  # changes nothing
+        ({"reason": "更正", "kpis": kpis("96", "100.5")}, 400, "kpis.satisfaction_pct"),
+        ({"reason": "更正", "delivered_on": "2026-11-21"}, 400, "delivered_on"),  # before the period
+        ({"reason": "", "delivered_on": "2026-12-09"}, 400, "reason"),
+        ({"reason": "更正", "withdrawn": True, "note": "x"}, 400, "note"),  # a withdrawal changes nothing else
+    ):
+        resp = world.call("POST", path, body)
+        assert (resp.status_code, resp.json_body["error"]["field"]) == (status, field), (body, resp.json_body)
+    assert audit_types(world, cid) == [*before, "ObligationDelivered"]
