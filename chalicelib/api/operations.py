@@ -207,10 +207,7 @@ PATHS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "/contracts/{contract_id}": {
         "get": _reads(
-            "A contract with its terms, signatures, amendments and notices; termination_grounds as of as_of (today)",
-            ok("the contract", CONTRACT_REF),
-            ID,
-            AS_OF,
+            "A contract: terms, signatures, amendments, notices, grounds", ok("the contract", CONTRACT_REF), ID, AS_OF
         )
     },
     "/contracts/{contract_id}/document": {
