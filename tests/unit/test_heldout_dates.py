@@ -1,0 +1,382 @@
+"""Held-out-style date scenarios: contract years, invoices, renewal reminders, expiry, termination notices and
+supplementary agreements, on dates the seeds never use (29 Feb, 31 Jan, 30 Apr, 31 Dec), terms of 1, 2 and 5
+years, payment_due_days 0, 1 and 45 and notice periods other than 30 days.
+
+Every expected date and figure is worked out by hand from docs/domain-rules.md in the comment beside it:
+"Dates and contract years", "Invoices", "Overdue invoices and late penalties", "Termination notices",
+"Supplementary agreements". Nothing here is copied from the code's output."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from chalicelib.domain.errors import IllegalTransition, ValidationError
+from tests.unit.conftest import Office, shanghai, utc
+
+D = date.fromisoformat
+FEE = Decimal("120000.00")
+
+
+def rows(office: Office, cid: str) -> list[tuple[int, str, str, str, Decimal]]:
+    """(year, issue date, due date, period end, amount) of each invoice."""
+    return [
+        (i.year, i.issue_on.isoformat(), i.due_on.isoformat(), i.period_end.isoformat(), i.amount)
+        for i in office.invoices(cid)
+    ]
+
+
+def days(first: str, last: str) -> list[date]:
+    start, end = D(first), D(last)
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+# ---- contract years and invoices ----------------------------------------------------------------------------
+def test_leap_day_contract_of_two_years_due_the_same_day(office: Office) -> None:
+    # Given a 2-year contract in force from 2024-02-29 with payment_due_days 0.
+    #   Year 1 starts 2024-02-29; year 2 starts add_years(2024-02-29, 1) = 2025-02-28 (no 29 Feb in 2025).
+    #   Year 1 ends the day before year 2: 2025-02-27. The term ends the day before add_years(.., 2) =
+    #   2026-02-28, i.e. 2026-02-27, which is also year 2's last day. Due = issue + 0 days = the issue date.
+    cid = office.activate(D("2024-02-29"), term_years=2, payment_due_days=0)
+    assert office.contract(cid).end_date == D("2026-02-27")
+    # When the job runs on the day before year 2 and on its first day
+    assert office.run_invoicing(D("2025-02-27"))["invoices_issued"] == 1
+    assert office.run_invoicing(D("2025-02-28"))["invoices_issued"] == 1
+    # Then
+    assert rows(office, cid) == [
+        (1, "2024-02-29", "2024-02-29", "2025-02-27", FEE),
+        (2, "2025-02-28", "2025-02-28", "2026-02-27", FEE),
+    ]
+    # And the contract expires the day after the term: active on 2026-02-27, expired on 2026-02-28
+    office.run_lifecycle(D("2026-02-27"))
+    assert office.contract(cid).status == "active"
+    assert office.run_lifecycle(D("2026-02-28"))["events"] == {"ContractExpired": 1}
+    assert office.contract(cid).closed_on == D("2026-02-28")
+    assert office.run_invoicing(D("2026-02-28"))["invoices_issued"] == 0
+
+
+def test_due_the_same_day_is_overdue_the_next_day(office: Office) -> None:
+    # payment_due_days 0: the invoice of 2024-02-29 is due 2024-02-29. On 2024-02-29 it is not overdue
+    # (D must be after the due date); on 2024-03-01 it is 1 day overdue. daily_pct 0.05 % of 120000.00 for one
+    # day = 60.00.
+    cid = office.activate(D("2024-02-29"), term_years=2, payment_due_days=0)
+    office.run_invoicing(D("2024-02-29"))
+    office.run_overdue(D("2024-02-29"))
+    assert office.repo.events("InvoiceOverdue", cid) == []
+    office.run_overdue(D("2024-03-01"))
+    [overdue] = [e.payload for e in office.repo.events("InvoiceOverdue", cid)]
+    assert (overdue["level"], overdue["days_overdue"], overdue["due_date"]) == (1, 1, "2024-02-29")
+    assert overdue["penalty_accrued"] == "60.00"
+
+
+def test_31_january_one_year_due_next_day_with_reminders_and_expiry(office: Office) -> None:
+    # Given a 1-year contract effective 2025-01-31, payment_due_days 1.
+    #   Term end = add_years(2025-01-31, 1) - 1 day = 2026-01-30. Invoice: issued 2025-01-31, due 2025-02-01.
+    #   Renewal reminders 60 and 30 days before the end: 2026-01-30 - 30 = 2025-12-31;
+    #   2026-01-30 - 60 = 2025-12-01 (Dec 1 + 30 = Dec 31, + 30 = Jan 30). Expiry on 2026-01-31.
+    cid = office.activate(D("2025-01-31"), term_years=1, payment_due_days=1)
+    seen: list[tuple[str, str]] = []
+    # When both daily jobs run every day from the start to a week after the end
+    for day in days("2025-01-31", "2026-02-07"):
+        office.run_invoicing(day)
+        for event, n in office.run_lifecycle(day)["events"].items():
+            seen += [(day.isoformat(), event)] * n
+    # Then one invoice, two reminders on their days, then expiry
+    assert rows(office, cid) == [(1, "2025-01-31", "2025-02-01", "2026-01-30", FEE)]
+    assert seen == [
+        ("2025-12-01", "RenewalReminder"),
+        ("2025-12-31", "RenewalReminder"),
+        ("2026-01-31", "ContractExpired"),
+    ]
+    reminders = [e.payload for e in office.repo.events("RenewalReminder", cid)]
+    assert [(r["days_before_end"], r["end_date"]) for r in reminders] == [(60, "2026-01-30"), (30, "2026-01-30")]
+
+
+def test_30_april_five_years_due_after_45_days_caught_up_on_the_last_day(office: Office) -> None:
+    # Given a 5-year contract effective 2026-04-30, due 45 days after issue: 30 Apr + 31 days = 31 May,
+    # + 14 = 14 Jun. Years start on 30 Apr of 2026..2030; the term ends 2031-04-29; amount 5 x 120000.00.
+    cid = office.activate(D("2026-04-30"), term_years=5, payment_due_days=45)
+    assert office.contract(cid).contract_amount == Decimal("600000.00")
+    # When the job first runs on the last day of the term
+    assert office.run_invoicing(D("2031-04-29"))["invoices_issued"] == 5
+    # Then every year is issued on its own first day and due 45 days later
+    assert rows(office, cid) == [
+        (k, f"{y}-04-30", f"{y}-06-14", f"{y + 1}-04-29", FEE) for k, y in enumerate(range(2026, 2031), start=1)
+    ]
+    assert office.run_invoicing(D("2031-04-30"))["invoices_issued"] == 0
+
+
+def test_45_days_due_across_the_new_year_and_penalty_levels(office: Office) -> None:
+    # Effective 2026-11-17, due 45 days later: Nov 17 + 13 = Nov 30, + 31 = Dec 31, + 1 = 2027-01-01.
+    # On 2027-01-02 it is 1 day overdue (level 1, 0.05 % x 120000.00 x 1 = 60.00); on 2027-01-16 15 days
+    # (level 15, 60.00 x 15 = 900.00).
+    cid = office.activate(D("2026-11-17"), payment_due_days=45)
+    office.run_invoicing(D("2026-11-17"))
+    assert rows(office, cid)[0][:3] == (1, "2026-11-17", "2027-01-01")
+    for day in days("2026-12-30", "2027-01-16"):
+        office.run_overdue(day)
+    alerts = [(e.payload["as_of"], e.payload["level"], e.payload["penalty_accrued"]) for e in office.repo.events(
+        "InvoiceOverdue", cid
+    )]
+    assert alerts == [("2027-01-02", 1, "60.00"), ("2027-01-16", 15, "900.00")]
+
+
+def test_31_december_daily_runs_across_the_year_boundary_issue_each_year_once_on_its_day(office: Office) -> None:
+    # Given a 2-year contract effective 2026-12-31 (due 30 days: 2027-01-30 and 2028-01-30; term end 2028-12-30)
+    cid = office.activate(D("2026-12-31"), term_years=2)
+    issued_on: list[str] = []
+    # When the invoicing job runs every day from the effective date to 2029-01-02
+    for day in days("2026-12-31", "2029-01-02"):
+        issued_on += [day.isoformat()] * office.run_invoicing(day)["invoices_issued"]
+    # Then exactly two invoices, each by the run of its year's first day
+    assert issued_on == ["2026-12-31", "2027-12-31"]
+    assert rows(office, cid) == [
+        (1, "2026-12-31", "2027-01-30", "2027-12-30", FEE),
+        (2, "2027-12-31", "2028-01-30", "2028-12-30", FEE),
+    ]
+    assert len(office.repo.events("InvoiceIssued", cid)) == 2
+
+
+def test_a_skipped_run_on_the_first_day_is_caught_up_the_next_day_dated_on_the_first_day(office: Office) -> None:
+    # The run of 2027-12-31 (year 2's first day) never happens; the run of 2028-01-01 issues year 2 dated
+    # 2027-12-31 and due 30 days after that date (2028-01-30), not after the run's date.
+    cid = office.activate(D("2026-12-31"), term_years=2)
+    office.run_invoicing(D("2026-12-31"))
+    assert office.run_invoicing(D("2027-12-30"))["invoices_issued"] == 0
+    assert office.run_invoicing(D("2028-01-01"))["invoices_issued"] == 1
+    assert rows(office, cid)[-1] == (2, "2027-12-31", "2028-01-30", "2028-12-30", FEE)
+    assert office.run_invoicing(D("2028-01-02"))["invoices_issued"] == 0
+
+
+def test_a_skipped_lifecycle_day_still_expires_and_sends_only_the_nearest_reminder(office: Office) -> None:
+    # Effective 2026-12-31, 2 years: end 2028-12-30. Reminders: 2028-12-30 - 30 = 2028-11-30,
+    # - 60 = 2028-10-31 (Oct 31 + 30 = Nov 30, + 30 = Dec 30). A run first on 2028-12-01 finds both due: it sends
+    # the nearest (30 days) and marks the 60-day one. The 2028-12-31 run (expiry day) is skipped; the
+    # 2029-01-01 run expires the contract, closed as of 2028-12-31 (the day after the term).
+    cid = office.activate(D("2026-12-31"), term_years=2)
+    assert office.run_lifecycle(D("2028-10-30"))["events"] == {}
+    assert office.run_lifecycle(D("2028-12-01"))["events"] == {"RenewalReminder": 1}
+    assert office.repo.events("RenewalReminder", cid)[0].payload["days_before_end"] == 30
+    assert office.run_lifecycle(D("2028-12-30"))["events"] == {}
+    assert office.run_lifecycle(D("2029-01-01"))["events"] == {"ContractExpired": 1}
+    contract = office.contract(cid)
+    assert (contract.status, contract.closed_on) == ("expired", D("2028-12-31"))
+
+
+# ---- signing near midnight: the Shanghai day counts ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("signed_at", "effective", "end"),
+    [
+        # 17:30 UTC on 31 March is 01:30 on 1 April in Shanghai (UTC+8): the contract is in force from 1 April,
+        # and a 1-year term ends 2027-03-31.
+        ("2026-03-31T17:30:00Z", "2026-04-01", "2027-03-31"),
+        # 15:59:59 UTC is 23:59:59 on 31 March in Shanghai: still 31 March; the term ends 2027-03-30.
+        ("2026-03-31T15:59:59Z", "2026-03-31", "2027-03-30"),
+        # 16:00:00 UTC on 28 Feb 2028 is midnight starting 29 Feb in Shanghai; one year ends 2029-02-27.
+        ("2028-02-28T16:00:00Z", "2028-02-29", "2029-02-27"),
+    ],
+)
+def test_the_second_signature_dates_the_contract_in_shanghai(
+    office: Office, signed_at: str, effective: str, end: str
+) -> None:
+    office.at(utc(signed_at) - timedelta(days=2))
+    cid = office.draft(term_years=1)
+    tokens = office.send(cid)
+    office.sign(tokens["client"])
+    office.at(signed_at)
+    assert office.sign(tokens["vendor"], "韩梅梅")["effective_date"] == effective
+    contract = office.contract(cid)
+    assert (contract.effective_date, contract.end_date) == (D(effective), D(end))
+    # The invoice comes with the run of the Shanghai effective date, not the UTC one
+    assert office.run_invoicing(D(effective) - timedelta(days=1))["invoices_issued"] == 0
+    assert office.run_invoicing(D(effective))["invoices_issued"] == 1
+    assert rows(office, cid)[0][1] == effective
+
+
+# ---- termination notices --------------------------------------------------------------------------------------
+def test_notice_served_on_the_last_day_that_spares_the_next_years_invoice(office: Office) -> None:
+    # Effective 2026-01-31, 3 years, 45 days' notice. Year 2 starts 2027-01-31. A notice stops year 2's invoice
+    # when it takes effect on or before that day: notice date + 45 <= 2027-01-31, i.e. served by 2026-12-17
+    # (Dec 17 + 14 = Dec 31, + 31 = Jan 31 = 45 days).
+    cid = office.activate(D("2026-01-31"), notice_period_days=45)
+    office.run_invoicing(D("2026-01-31"))
+    notice = office.serve_notice(cid, D("2026-12-17")).notices[0]
+    assert notice.effective_date == D("2027-01-31")
+    office.run_invoicing(D("2027-01-31"))
+    assert office.run_lifecycle(D("2027-01-31"))["events"] == {"ContractTerminated": 1}
+    office.run_invoicing(D("2029-01-31"))
+    assert [i.year for i in office.invoices(cid)] == [1]
+    assert office.contract(cid).closed_on == D("2027-01-31")
+
+
+def test_notice_served_one_day_too_late_leaves_that_years_invoice_whole(office: Office) -> None:
+    # Served 2026-12-18: takes effect 2027-02-01, a day after year 2 started, so year 2 is invoiced in full
+    # (120000.00, issued 2027-01-31, due 2027-03-02: Jan 31 + 28 = Feb 28, + 2 = Mar 2) and stays payable;
+    # year 3 (2028-01-31) is never invoiced.
+    cid = office.activate(D("2026-01-31"), notice_period_days=45)
+    office.run_invoicing(D("2026-01-31"))
+    assert office.serve_notice(cid, D("2026-12-18")).notices[0].effective_date == D("2027-02-01")
+    assert office.run_invoicing(D("2027-01-31"))["invoices_issued"] == 1
+    assert office.run_lifecycle(D("2027-01-31"))["events"] == {}
+    assert office.run_lifecycle(D("2027-02-01"))["events"] == {"ContractTerminated": 1}
+    office.run_invoicing(D("2029-01-31"))
+    assert rows(office, cid)[1] == (2, "2027-01-31", "2027-03-02", "2028-01-30", FEE)
+    assert [(i.year, i.status) for i in office.invoices(cid)] == [(1, "open"), (2, "open")]
+
+
+def test_notice_taking_effect_on_the_last_day_of_the_term_terminates(office: Office) -> None:
+    # Effective 2026-04-30, 1 year: the term ends 2027-04-29. 90 days' notice served 2027-01-29 takes effect
+    # 2027-04-29 (Jan 29 + 2 = Jan 31, + 28 = Feb 28, + 31 = Mar 31, + 29 = Apr 29): within the term, so the
+    # contract is terminated as of 2027-04-29, not expired.
+    cid = office.activate(D("2026-04-30"), term_years=1, notice_period_days=90)
+    assert office.serve_notice(cid, D("2027-01-29")).notices[0].effective_date == D("2027-04-29")
+    assert office.run_lifecycle(D("2027-04-28"))["events"] == {}
+    assert office.run_lifecycle(D("2027-04-29"))["events"] == {"ContractTerminated": 1}
+    contract = office.contract(cid)
+    assert (contract.status, contract.closed_on, contract.notices[0].status) == (
+        "terminated",
+        D("2027-04-29"),
+        "effective",
+    )
+
+
+def test_notice_taking_effect_a_day_after_the_term_lapses_and_the_contract_expires(office: Office) -> None:
+    # Served 2027-01-30: takes effect 2027-04-30, the day after the term ends. The contract runs to its end and
+    # expires on 2027-04-30; the notice never takes effect.
+    cid = office.activate(D("2026-04-30"), term_years=1, notice_period_days=90)
+    assert office.serve_notice(cid, D("2027-01-30")).notices[0].effective_date == D("2027-04-30")
+    assert office.run_lifecycle(D("2027-04-29"))["events"] == {}
+    assert office.run_lifecycle(D("2027-04-30"))["events"] == {"ContractExpired": 1}
+    contract = office.contract(cid)
+    assert (contract.status, contract.closed_on) == ("expired", D("2027-04-30"))
+    assert contract.notices[0].status != "effective"
+    assert "ContractTerminated" not in office.event_types(cid)
+
+
+def test_a_notice_may_be_dated_on_the_effective_date_but_not_the_day_before(office: Office) -> None:
+    # 7 days' notice dated on the effective date 2024-02-29 takes effect 2024-03-07 (29 Feb + 7, leap year).
+    cid = office.activate(D("2024-02-29"), notice_period_days=7)
+    office.at(D("2024-03-01"))
+    with pytest.raises(ValidationError) as bad:
+        office.serve_notice(cid, D("2024-02-28"))
+    assert bad.value.field == "notice_date"
+    assert office.contract(cid).status == "active"
+    assert office.serve_notice(cid, D("2024-02-29")).notices[0].effective_date == D("2024-03-07")
+
+
+def test_a_notice_cannot_be_dated_tomorrow(office: Office) -> None:
+    cid = office.activate(D("2026-04-30"))
+    office.at(shanghai(D("2026-06-01"), 23, 59))
+    from chalicelib.api import requests as rq
+    from chalicelib.services import lifecycle
+    from tests.factories import command
+    from tests.unit.conftest import OPERATOR
+
+    body = {"by": "vendor", "reason_code": "convenience", "details": "x", "notice_date": "2026-06-02"}
+    with pytest.raises(ValidationError) as bad:
+        lifecycle.serve_notice(office.deps, cid, command(rq.ServeNoticeRequest, body), OPERATOR)
+    assert bad.value.field == "notice_date"
+    assert office.contract(cid).notices == []
+
+
+def test_a_withdrawal_on_the_last_day_before_effect_and_one_day_too_late(office: Office) -> None:
+    # 10 days' notice served 2027-12-25 takes effect 2028-01-04. Withdrawn on 2028-01-03 (the last day before)
+    # it is withdrawn; a second notice served 2028-01-05 takes effect 2028-01-15 and on that day is past
+    # withdrawing.
+    from chalicelib.api import requests as rq
+    from chalicelib.services import lifecycle
+    from tests.factories import command
+    from tests.unit.conftest import OPERATOR
+
+    def withdraw(on: date) -> None:
+        office.at(on)
+        body = {"reason": "协商继续", "agreed_by": ["client", "vendor"], "withdrawn_on": on.isoformat()}
+        lifecycle.withdraw_notice(office.deps, cid, command(rq.WithdrawNoticeRequest, body), OPERATOR)
+
+    cid = office.activate(D("2026-12-31"), notice_period_days=10)
+    assert office.serve_notice(cid, D("2027-12-25")).notices[0].effective_date == D("2028-01-04")
+    withdraw(D("2028-01-03"))
+    assert office.contract(cid).status == "active"
+    assert office.serve_notice(cid, D("2028-01-05")).notices[1].effective_date == D("2028-01-15")
+    with pytest.raises(IllegalTransition):
+        withdraw(D("2028-01-15"))
+    assert office.contract(cid).notices[1].status == "served"
+    assert office.run_lifecycle(D("2028-01-15"))["events"] == {"ContractTerminated": 1}
+
+
+# ---- supplementary agreements ---------------------------------------------------------------------------------
+def test_agreement_in_force_on_a_years_first_day_governs_that_year_even_if_invoiced_that_morning(
+    office: Office,
+) -> None:
+    # Effective 2026-01-31, 3 years. Year 2 starts 2027-01-31 and is invoiced by the 01:00 run that day at
+    # 120000.00. The agreement raising the fee to 150000.00 is signed later that day: it is in force on year 2's
+    # first day, so year 2 is revised to 150000.00 (due stays 2027-03-02: the later of the original due date and
+    # 2027-01-31 + 30 days, the same day) and year 3 is 150000.00.
+    # Contract amount = 120000 + 150000 + 150000 = 420000.00.
+    cid = office.activate(D("2026-01-31"))
+    office.run_invoicing(D("2026-01-31"))
+    office.run_invoicing(D("2027-01-31"))
+    office.amend(cid, D("2027-01-31"), annual_fee="150000.00")
+    office.run_invoicing(D("2028-01-31"))
+    assert [(k, a) for k, _, _, _, a in rows(office, cid)] == [
+        (1, FEE),
+        (2, Decimal("150000.00")),
+        (3, Decimal("150000.00")),
+    ]
+    assert office.invoices(cid)[1].due_on == D("2027-03-02")
+    revised = [e.payload for e in office.repo.events("InvoiceRevised", cid)]
+    assert [(r["year"], r["previous_amount"], r["amount"]) for r in revised] == [(2, "120000.00", "150000.00")]
+    assert office.contract(cid).contract_amount == Decimal("420000.00")
+
+
+def test_agreement_in_force_mid_year_leaves_the_current_year_alone(office: Office) -> None:
+    # Signed 2027-02-01, the second day of year 2: year 2 keeps 120000.00 and is not revised; year 3 (from
+    # 2028-01-31) is 150000.00. Contract amount = 120000 x 2 + 150000 = 390000.00.
+    cid = office.activate(D("2026-01-31"))
+    office.run_invoicing(D("2027-01-31"))
+    office.amend(cid, D("2027-02-01"), annual_fee="150000.00")
+    office.run_invoicing(D("2028-01-31"))
+    assert [a for *_, a in rows(office, cid)] == [FEE, FEE, Decimal("150000.00")]
+    assert office.repo.events("InvoiceRevised", cid) == []
+    assert office.contract(cid).contract_amount == Decimal("390000.00")
+
+
+def test_agreement_changing_due_days_and_notice_period_applies_from_its_day(office: Office) -> None:
+    # Effective 2026-04-30, 3 years, due 30 days, 30 days' notice. Agreement in force 2026-10-10:
+    # payment_due_days 0, notice_period_days 10. Year 1 (issued 2026-04-30) keeps its due date 2026-05-30;
+    # year 2 (2027-04-30) is due the same day. A notice served 2027-05-01 takes effect 2027-05-11.
+    cid = office.activate(D("2026-04-30"))
+    office.run_invoicing(D("2026-04-30"))
+    office.amend(cid, D("2026-10-10"), payment_due_days=0, notice_period_days=10)
+    office.run_invoicing(D("2027-04-30"))
+    assert [(k, issue, due) for k, issue, due, _, _ in rows(office, cid)] == [
+        (1, "2026-04-30", "2026-05-30"),
+        (2, "2027-04-30", "2027-04-30"),
+    ]
+    assert office.serve_notice(cid, D("2027-05-01")).notices[0].effective_date == D("2027-05-11")
+
+
+def test_extending_a_leap_day_one_year_contract(office: Office) -> None:
+    # Effective 2024-02-29, 1 year: ends 2025-02-27. Extended by 1 year on 2024-06-01: ends the day before
+    # add_years(2024-02-29, 2) = 2026-02-28, i.e. 2026-02-27; year 2 starts 2025-02-28 (due 2025-03-30).
+    # Reminders re-armed for the new end: 60 days before = 2025-12-29 (Feb 27 - 27 = Jan 31, - 31 = Dec 31,
+    # - 2 = Dec 29), 30 days before = 2026-01-28. Expiry on 2026-02-28.
+    cid = office.activate(D("2024-02-29"), term_years=1)
+    office.amend(cid, D("2024-06-01"), extend_years=1)
+    assert office.contract(cid).end_date == D("2026-02-27")
+    seen: list[tuple[str, str]] = []
+    for day in days("2024-06-02", "2026-03-02"):
+        office.run_invoicing(day)
+        for event, n in office.run_lifecycle(day)["events"].items():
+            seen += [(day.isoformat(), event)] * n
+    assert rows(office, cid) == [
+        (1, "2024-02-29", "2024-03-30", "2025-02-27", FEE),
+        (2, "2025-02-28", "2025-03-30", "2026-02-27", FEE),
+    ]
+    assert seen == [
+        ("2025-12-29", "RenewalReminder"),
+        ("2026-01-28", "RenewalReminder"),
+        ("2026-02-28", "ContractExpired"),
+    ]
