@@ -380,3 +380,85 @@ def test_extending_a_leap_day_one_year_contract(office: Office) -> None:
         ("2026-01-28", "RenewalReminder"),
         ("2026-02-28", "ContractExpired"),
     ]
+
+
+# ---- signing reminders and link expiry near midnight ------------------------------------------------------------
+def test_signing_reminders_and_expiry_count_shanghai_days_from_a_link_sent_after_utc_midnight(office: Office) -> None:
+    # Links emailed at 2026-03-31T17:30Z = 01:30 on 1 April in Shanghai; they expire 14 days later, at 01:30 on
+    # 15 April (Shanghai). Reminders every 3 days from the day issued (1 April): 4, 7 and 10 April (at most 3;
+    # 13 April would be a 4th). The operator is told of each expired link on the day after the expiry day: 16 April.
+    office.at("2026-03-31T17:30:00Z")
+    cid = office.draft()
+    office.send(cid)
+    seen: list[tuple[str, str]] = []
+    for day in days("2026-04-01", "2026-04-20"):
+        for event, n in office.run_lifecycle(day)["events"].items():
+            seen += [(day.isoformat(), event)] * n
+    assert seen == [
+        ("2026-04-04", "SigningReminder"),
+        ("2026-04-04", "SigningReminder"),
+        ("2026-04-07", "SigningReminder"),
+        ("2026-04-07", "SigningReminder"),
+        ("2026-04-10", "SigningReminder"),
+        ("2026-04-10", "SigningReminder"),
+        ("2026-04-16", "SigningLinkExpired"),
+        ("2026-04-16", "SigningLinkExpired"),
+    ]
+
+
+def test_a_link_works_until_the_instant_it_expires(office: Office) -> None:
+    # Sent 2026-03-31T17:30Z, valid 14 days: until 2026-04-14T17:30Z. The client signs a minute before (01:29 on
+    # 15 April in Shanghai); the vendor a minute after is refused as expired. Nothing is in force.
+    from chalicelib.domain.errors import TokenRejected
+
+    office.at("2026-03-31T17:30:00Z")
+    cid = office.draft()
+    tokens = office.send(cid)
+    office.at("2026-04-14T17:29:00Z")
+    office.sign(tokens["client"])
+    office.at("2026-04-14T17:31:00Z")
+    with pytest.raises(TokenRejected):
+        office.sign(tokens["vendor"], "韩梅梅")
+    assert office.contract(cid).status == "awaiting_signatures"
+
+
+# ---- backdated notices and re-armed reminders ------------------------------------------------------------------
+def test_a_backdated_notice_cancels_the_invoice_of_a_year_starting_on_its_effective_date(office: Office) -> None:
+    # Effective 2026-01-31, 45 days' notice. Year 2 (2027-01-31) is invoiced that morning. On 2027-02-03 the
+    # operator records a notice served by post on 2026-12-17: it took effect 2026-12-17 + 45 = 2027-01-31, the
+    # first day of year 2, so year 2's invoice is cancelled (it was never owed) and year 1's stays.
+    cid = office.activate(D("2026-01-31"), notice_period_days=45)
+    office.run_invoicing(D("2027-01-31"))
+    assert [i.year for i in office.invoices(cid)] == [1, 2]
+    office.at(D("2027-02-03"))
+    assert office.serve_notice(cid, D("2026-12-17")).notices[0].effective_date == D("2027-01-31")
+    assert [(i.year, i.status) for i in office.invoices(cid)] == [(1, "open"), (2, "cancelled")]
+    assert office.run_lifecycle(D("2027-02-03"))["events"] == {"ContractTerminated": 1}
+    assert office.contract(cid).closed_on == D("2027-01-31")
+    assert office.run_invoicing(D("2028-02-01"))["invoices_issued"] == 0
+
+
+def test_an_extension_after_the_60_day_reminder_rearms_both_for_the_new_end(office: Office) -> None:
+    # Effective 2026-04-30, 1 year: ends 2027-04-29. 60 days before: 2027-02-28 (Apr 29 - 29 = Mar 31, - 31 =
+    # Feb 28). After that reminder, a 1-year extension in force 2027-03-10 moves the end to 2028-04-29; the
+    # reminders fall due again 60 days before it, 2028-02-29 (leap year: Apr 29 - 29 = Mar 31, - 31 = Feb 29), and
+    # 30 days before, 2028-03-30. Nothing on 2027-03-30 (30 days before the old end). Year 2 invoiced 2027-04-30.
+    cid = office.activate(D("2026-04-30"), term_years=1)
+    seen: list[tuple[str, str]] = []
+
+    def run(first: str, last: str) -> None:
+        for day in days(first, last):
+            office.run_invoicing(day)
+            for event, n in office.run_lifecycle(day)["events"].items():
+                seen.extend([(day.isoformat(), event)] * n)
+
+    run("2027-02-01", "2027-03-09")
+    office.amend(cid, D("2027-03-10"), extend_years=1)
+    run("2027-03-10", "2028-05-01")
+    assert seen == [
+        ("2027-02-28", "RenewalReminder"),
+        ("2028-02-29", "RenewalReminder"),
+        ("2028-03-30", "RenewalReminder"),
+        ("2028-04-30", "ContractExpired"),
+    ]
+    assert [(i.year, i.issue_on.isoformat()) for i in office.invoices(cid)] == [(1, "2026-04-30"), (2, "2027-04-30")]
