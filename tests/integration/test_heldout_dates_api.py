@@ -178,3 +178,27 @@ def test_the_worker_command_line_refuses_an_impossible_as_of(monkeypatch: pytest
     with pytest.raises(SystemExit) as stopped:
         cli("invoicing", invoicing.run)
     assert stopped.value.code == 2
+
+
+def test_an_agreement_signed_on_a_years_first_day_after_its_invoice_sets_its_due_date(world: Any) -> None:
+    # Effective 2026-01-31 (3 years, due 30 days). Year 2 (from 2027-01-31) is invoiced at noon that day, due
+    # 2027-03-02. An agreement signed later that day sets payment_due_days 45: it is in force on year 2's first day,
+    # so it governs year 2, now due 2027-01-31 + 45 = 2027-03-17 (stored as a revision, read back from moto).
+    cid = signed_at(world, "2026-01-31T02:00:00Z")
+    world.run("invoicing", D("2027-01-31"))
+    assert [i["due_date"] for i in world.invoices(cid)] == ["2026-03-02", "2027-03-02"]
+    at(world, "2027-01-31T06:00:00Z")
+    body = {"changes": {"payment_due_days": 45}, "reason": "延长付款期限"}
+    world.ok("POST", f"/contracts/{cid}/amendments", body, status=201)
+    world.deliver()
+    for who in ("client@example.com", "vendor@example.com"):
+        token = token_of(signing_link(who))
+        world.ok("POST", f"/sign/{token}", {"signer_name": "王芳", "consent": True}, role=None, status=201)
+    world.deliver()
+    year2 = world.invoices(cid)[1]
+    assert (year2["issue_date"], year2["due_date"], year2["amount"]) == ("2027-01-31", "2027-03-17", "120000.00")
+    assert [r["on"] for r in year2["revisions"]] == ["2027-01-31"]
+    # Not overdue on 2027-03-03; 1 day overdue on 2027-03-18
+    assert world.run("overdue", D("2027-03-03"))["escalated"] == 1  # year 1 (due 2026-03-02) only
+    assert world.run("overdue", D("2027-03-18"))["escalated"] == 1  # year 2, level 1
+    assert world.invoices(cid, D("2027-03-18"))[1]["status"] == "open"

@@ -117,9 +117,10 @@ def test_45_days_due_across_the_new_year_and_penalty_levels(office: Office) -> N
     assert rows(office, cid)[0][:3] == (1, "2026-11-17", "2027-01-01")
     for day in days("2026-12-30", "2027-01-16"):
         office.run_overdue(day)
-    alerts = [(e.payload["as_of"], e.payload["level"], e.payload["penalty_accrued"]) for e in office.repo.events(
-        "InvoiceOverdue", cid
-    )]
+    alerts = [
+        (e.payload["as_of"], e.payload["level"], e.payload["penalty_accrued"])
+        for e in office.repo.events("InvoiceOverdue", cid)
+    ]
     assert alerts == [("2027-01-02", 1, "60.00"), ("2027-01-16", 15, "900.00")]
 
 
@@ -462,3 +463,33 @@ def test_an_extension_after_the_60_day_reminder_rearms_both_for_the_new_end(offi
         ("2028-04-30", "ContractExpired"),
     ]
     assert [(i.year, i.issue_on.isoformat()) for i in office.invoices(cid)] == [(1, "2026-04-30"), (2, "2027-04-30")]
+
+
+@pytest.mark.parametrize("invoiced_first", [True, False])
+@pytest.mark.parametrize("fee", [None, "150000.00"])
+def test_an_agreement_on_a_years_first_day_sets_that_years_due_days_in_either_recording_order(
+    office: Office, invoiced_first: bool, fee: str | None
+) -> None:
+    # Effective 2026-01-31, due 30 days. An agreement in force on 2027-01-31 (year 2's first day) sets
+    # payment_due_days 45 (and perhaps the fee). The terms in force on that day govern year 2: it is due
+    # 2027-01-31 + 45 = 2027-03-17 (Jan 31 + 28 = Feb 28, + 17 = Mar 17), whether the invoicing run came before the
+    # signatures that day or after them ("governs that year even if the year was invoiced earlier that day";
+    # a revision's due date is the later of the original 2027-03-02 and 2027-01-31 + 45).
+    amount = Decimal(fee) if fee else FEE
+    changes = {"payment_due_days": 45, **({"annual_fee": fee} if fee else {})}
+    cid = office.activate(D("2026-01-31"))
+    office.run_invoicing(D("2026-01-31"))
+    if invoiced_first:
+        office.run_invoicing(D("2027-01-31"))
+    office.amend(cid, D("2027-01-31"), **changes)
+    office.run_invoicing(D("2027-01-31"))
+    assert rows(office, cid)[1] == (2, "2027-01-31", "2027-03-17", "2028-01-30", amount)
+    # Overdue only after 03-17: 1 day on 03-18 at 0.05 % of the year's fee (120000.00 -> 60.00, 150000.00 -> 75.00)
+    office.run_overdue(D("2027-03-03"))
+    assert [e.payload["year"] for e in office.repo.events("InvoiceOverdue", cid)] == [1]  # year 1 (due 2026-03-02)
+    office.run_overdue(D("2027-03-18"))
+    year2 = [e.payload for e in office.repo.events("InvoiceOverdue", cid) if e.payload["year"] == 2]
+    assert [(a["days_overdue"], a["penalty_accrued"]) for a in year2] == [(1, "75.00" if fee else "60.00")]
+    # Year 3 is issued under the agreement from the start: due 2028-01-31 + 45 = 2028-03-16 (2028 is a leap year)
+    office.run_invoicing(D("2028-01-31"))
+    assert rows(office, cid)[2][:3] == (3, "2028-01-31", "2028-03-16")
