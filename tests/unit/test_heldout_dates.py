@@ -493,3 +493,23 @@ def test_an_agreement_on_a_years_first_day_sets_that_years_due_days_in_either_re
     # Year 3 is issued under the agreement from the start: due 2028-01-31 + 45 = 2028-03-16 (2028 is a leap year)
     office.run_invoicing(D("2028-01-31"))
     assert rows(office, cid)[2][:3] == (3, "2028-01-31", "2028-03-16")
+
+
+def test_a_notice_recorded_late_keeps_the_notice_period_in_force_on_its_notice_date(office: Office) -> None:
+    # Effective 2026-01-31, 30 days' notice. An agreement in force 2026-06-01 shortens it to 10 days. On 2026-06-05
+    # the operator records a notice served by post on 2026-05-25, under the terms then in force (30 days): it takes
+    # effect 2026-05-25 + 30 = 2026-06-24 (May 25 + 6 = May 31, + 24 = Jun 24), not 2026-06-04. A notice served
+    # on 2026-06-05 itself has the new 10 days: 2026-06-15.
+    cid = office.activate(D("2026-01-31"))
+    office.amend(cid, D("2026-06-01"), notice_period_days=10)
+    office.at(D("2026-06-05"))
+    notice = office.serve_notice(cid, D("2026-05-25")).notices[0]
+    assert notice.effective_date == D("2026-06-24")
+    assert office.run_lifecycle(D("2026-06-05"))["events"] == {}
+    html = office.repo.get_document(cid, "notice:1").html
+    assert "2026年6月24日" in html and "2026年6月4日" not in html
+    assert office.run_lifecycle(D("2026-06-24"))["events"] == {"ContractTerminated": 1}
+    other = Office()
+    cid = other.activate(D("2026-01-31"))
+    other.amend(cid, D("2026-06-01"), notice_period_days=10)
+    assert other.serve_notice(cid, D("2026-06-05")).notices[0].effective_date == D("2026-06-15")

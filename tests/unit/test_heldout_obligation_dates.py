@@ -237,3 +237,29 @@ def test_incident_report_delay_across_midnight_in_shanghai() -> None:
     # 15:30Z to 01:31 (+08:00) the next day is 2 h 1 min = 2.0167 h -> 2.02: late with 2 hours allowed
     late = Incident(3, "2026-03-31T15:30:00Z", "2026-04-01T01:31:00+08:00", "low", "x", 2, "op")
     assert (late.report_delay_hours, late.reported_late) == (Decimal("2.02"), True)
+
+
+def test_the_last_periods_are_chased_after_the_contract_expired() -> None:
+    # 1 year from 2024-01-31: the term ends 2025-01-30 and the contract expires on 2025-01-31. The last periods end
+    # with the term but fall due after it, and are still the parties' duties:
+    #   business_data 2025-01 (01-01..01-30, +5): due 02-04, reminder 01-30, overdue 02-05
+    #   monthly_report 2025-01 (+10): due 02-09, reminder 02-04, overdue 02-10
+    #   data_analysis 2025-Q1 (01-01..01-30, +15): due 02-14, reminder 02-09, overdue 02-15
+    # (2024-12 periods: business data due 2025-01-05, report 01-10, 2024-Q4 analysis 01-15 were dealt with before
+    # the window: the job ran daily from the start.)
+    office = Office()
+    cid = office.activate(D("2024-01-31"), template=CS, term_years=1)
+    run_daily(office, cid, "2024-01-31", "2025-01-29")
+    seen = []
+    for day in [D("2025-01-30") + timedelta(days=n) for n in range(20)]:
+        office.run_lifecycle(day)
+        seen += run_daily(office, cid, day.isoformat(), day.isoformat())
+    assert office.contract(cid).status == "expired"
+    assert seen == [
+        ("2025-01-30", "ObligationReminder", "business_data", "2025-01"),
+        ("2025-02-04", "ObligationReminder", "monthly_report", "2025-01"),
+        ("2025-02-05", "ObligationOverdue", "business_data", "2025-01"),
+        ("2025-02-09", "ObligationReminder", "data_analysis", "2025-Q1"),
+        ("2025-02-10", "ObligationOverdue", "monthly_report", "2025-01"),
+        ("2025-02-15", "ObligationOverdue", "data_analysis", "2025-Q1"),
+    ]
