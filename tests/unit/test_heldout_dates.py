@@ -513,3 +513,67 @@ def test_a_notice_recorded_late_keeps_the_notice_period_in_force_on_its_notice_d
     cid = other.activate(D("2026-01-31"))
     other.amend(cid, D("2026-06-01"), notice_period_days=10)
     assert other.serve_notice(cid, D("2026-06-05")).notices[0].effective_date == D("2026-06-15")
+
+
+# ---- overdue days across 29 February, aging buckets ------------------------------------------------------------
+def test_days_overdue_count_29_february(office: Office) -> None:
+    # Effective 2028-01-29, due 30 days later: Jan 29 + 2 = Jan 31, + 28 = Feb 28. On 2028-03-01 it is 2 days
+    # overdue (29 Feb and 1 Mar): 120000.00 x 0.05 % x 2 = 120.00. Level 15 is reached 15 days after the due date:
+    # Feb 28 + 1 = Feb 29, + 15 = Mar 14 (120000.00 x 0.05 % x 15 = 900.00).
+    cid = office.activate(D("2028-01-29"))
+    office.run_invoicing(D("2028-01-29"))
+    assert rows(office, cid)[0][2] == "2028-02-28"
+    for day in days("2028-02-28", "2028-03-14"):
+        office.run_overdue(day)
+    alerts = [e.payload for e in office.repo.events("InvoiceOverdue", cid)]
+    assert [(a["as_of"], a["days_overdue"], a["level"], a["penalty_accrued"]) for a in alerts] == [
+        ("2028-02-29", 1, 1, "60.00"),
+        ("2028-03-14", 15, 15, "900.00"),
+    ]
+    from chalicelib.services import ledger as ledgers
+
+    book = office.repo.load_ledger(cid)
+    assert ledgers.view(book, D("2028-03-01")).fees[1].penalty_accrued == Decimal("120.00")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "bucket"),
+    [
+        # Effective 2026-12-31, due 2027-01-30. 2027-03-01 is 30 days after it (Jan 30 + 1 = Jan 31, + 28 = Feb 28,
+        # + 1 = Mar 1): still "0-30"; 2027-03-02 is 31 days: "31-60"; 2027-03-31 is 60; 2027-04-01 is 61.
+        ("2027-01-30", None),
+        ("2027-01-31", "0-30"),
+        ("2027-03-01", "0-30"),
+        ("2027-03-02", "31-60"),
+        ("2027-03-31", "31-60"),
+        ("2027-04-01", "61-90"),
+        ("2027-04-30", "61-90"),
+        ("2027-05-01", "90+"),
+    ],
+)
+def test_aging_buckets_count_days_from_the_due_date(office: Office, as_of: str, bucket: str | None) -> None:
+    from chalicelib.services.receivables import receivables
+
+    cid = office.activate(D("2026-12-31"))
+    office.run_invoicing(D("2026-12-31"))
+    [row] = [r for r in receivables(office.deps, D(as_of))["contracts"] if r["contract_id"] == cid]
+    amounts = {b: row[b] for b in ("0-30", "31-60", "61-90", "90+")}
+    assert amounts == {b: "120000.00" if b == bucket else "0.00" for b in amounts}
+    assert row["not_yet_due"] == ("120000.00" if bucket is None else "0.00")
+
+
+def test_renewal_reminders_on_configured_days_across_new_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    # HETONG_RENEWAL_REMINDER_DAYS=7,1. Effective 2026-01-01 for 1 year: the term ends 2026-12-31. Reminders on
+    # 2026-12-24 (7 days before) and 2026-12-30 (1 day before); expiry on 2027-01-01.
+    monkeypatch.setenv("HETONG_RENEWAL_REMINDER_DAYS", "7,1")
+    office = Office()
+    cid = office.activate(D("2026-01-01"), term_years=1)
+    for day in days("2026-12-01", "2027-01-03"):
+        office.run_lifecycle(day)
+    seen = [(e.payload["end_date"], e.payload["days_before_end"]) for e in office.repo.events("RenewalReminder", cid)]
+    assert seen == [("2026-12-31", 7), ("2026-12-31", 1)]
+    days_told = [
+        e.type for e in office.repo.events(contract_id=cid) if e.type in ("RenewalReminder", "ContractExpired")
+    ]
+    assert days_told == ["RenewalReminder", "RenewalReminder", "ContractExpired"]
+    assert office.contract(cid).closed_on == D("2027-01-01")

@@ -263,3 +263,23 @@ def test_the_last_periods_are_chased_after_the_contract_expired() -> None:
         ("2025-02-10", "ObligationOverdue", "monthly_report", "2025-01"),
         ("2025-02-15", "ObligationOverdue", "data_analysis", "2025-Q1"),
     ]
+
+
+def test_the_vendor_penalty_uses_the_contract_amount_as_it_stood_the_day_after_the_due_date() -> None:
+    # 1 year from 2026-01-31: A = 120000.00. Report 2026-02 (due 03-10) delivered 03-13: 3 days late,
+    # 120000 x 0.05 % x 3 = 180.00. A 1-year extension in force 2026-06-01 makes A = 240000.00 from then on; the
+    # February penalty stays 180.00 (A on 03-11), while report 2026-06 (due 07-10) delivered 07-12 is 2 days late on
+    # the new amount: 240000 x 0.05 % x 2 = 240.00.
+    office = Office()
+    cid = office.activate(D("2026-01-31"), template=CS, term_years=1)
+    deliver(office, cid, "monthly_report", "2026-02", D("2026-03-13"), recorded=D("2026-03-13"))
+    office.amend(cid, D("2026-06-01"), extend_years=1)
+    deliver(office, cid, "monthly_report", "2026-06", D("2026-07-12"), recorded=D("2026-07-12"))
+    feb = period(office, cid, "monthly_report", "2026-02", D("2026-08-01"))
+    jun = period(office, cid, "monthly_report", "2026-06", D("2026-08-01"))
+    assert (feb["days_late"], feb["penalty"]["amount"]) == (3, "180.00")
+    assert (jun["days_late"], jun["penalty"]["amount"]) == (2, "240.00")
+    # and the extension lengthened the periods: the last monthly report is now 2028-01 (01-01..01-30)
+    assert table(office, cid, D("2028-03-01"))["monthly_report"][-1] == (
+        "2028-01", "2028-01-01", "2028-01-30", "2028-02-09"
+    )  # fmt: skip
