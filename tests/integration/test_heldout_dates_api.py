@@ -202,3 +202,20 @@ def test_an_agreement_signed_on_a_years_first_day_after_its_invoice_sets_its_due
     assert world.run("overdue", D("2027-03-03"))["escalated"] == 1  # year 1 (due 2026-03-02) only
     assert world.run("overdue", D("2027-03-18"))["escalated"] == 1  # year 2, level 1
     assert world.invoices(cid, D("2027-03-18"))[1]["status"] == "open"
+
+
+def test_a_scheduled_run_without_a_date_works_for_the_shanghai_day(world: Any) -> None:
+    # Effective 2026-01-01 for 2 years: year 2 starts 2027-01-01. A scheduled run passes no date; the worker uses
+    # today in Shanghai: at 15:59Z on 2026-12-31 that is still 2026-12-31 (23:59), nothing to issue; at 16:00Z it is
+    # 2027-01-01 and year 2 is issued, dated 2027-01-01 and due 2027-01-31.
+    import importlib
+
+    cid = signed_at(world, "2026-01-01T02:00:00Z", term_years=2)
+    invoicing = importlib.import_module("functions.invoicing")
+    at(world, "2026-12-31T15:59:00Z")
+    assert invoicing.run(None)["as_of"] == "2026-12-31"
+    assert [i["year"] for i in world.invoices(cid)] == [1]
+    at(world, "2026-12-31T16:00:00Z")
+    assert invoicing.run(None) == {"as_of": "2027-01-01", "contracts_due": 1, "invoices_issued": 1}
+    year2 = world.invoices(cid)[1]
+    assert (year2["issue_date"], year2["due_date"]) == ("2027-01-01", "2027-01-31")

@@ -11,7 +11,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from chalicelib.api import obligation_requests as oq
+from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.incidents import Incident
 from chalicelib.services import obligation_job, obligations
 from tests.factories import command
@@ -283,3 +286,16 @@ def test_the_vendor_penalty_uses_the_contract_amount_as_it_stood_the_day_after_t
     assert table(office, cid, D("2028-03-01"))["monthly_report"][-1] == (
         "2028-01", "2028-01-01", "2028-01-30", "2028-02-09"
     )  # fmt: skip
+
+
+def test_a_delivery_is_dated_from_its_periods_first_day_to_today() -> None:
+    # Period 2024-02 runs 02-01..02-29. delivered_on 2024-01-31 (the day before) is refused naming delivered_on;
+    # 2024-02-01 is accepted. Today being 2024-03-01 10:00 in Shanghai, 2024-03-02 is refused (the future).
+    office = Office()
+    cid = office.activate(D("2024-01-31"), template=CS, term_years=1)
+    for bad in ("2024-01-31", "2024-03-02"):
+        with pytest.raises(ValidationError) as refused:
+            deliver(office, cid, "monthly_report", "2024-02", D(bad), recorded=D("2024-03-01"))
+        assert refused.value.field == "delivered_on"
+    deliver(office, cid, "monthly_report", "2024-02", D("2024-02-01"), recorded=D("2024-03-01"))
+    assert period(office, cid, "monthly_report", "2024-02", D("2024-03-01"))["status"] == "delivered"
