@@ -53,7 +53,7 @@ def _issue_one(deps: Deps, contract: Contract, year: int) -> Contract:
         today = deps.today()
         before = ledgers.view(book, ledgers.latest_day(book, today))
         book.invoices[year] = invoice
-        after = ledgers.settle(uow, book, before, today, f"invoice of year {year} issued")
+        after = ledgers.settle(uow, book, before, today, f"invoice of year {year} issued", credit_told=True)
         applied = after.fees[year].paid
         if applied > 0:
             st = after.fees[year]

@@ -1,0 +1,299 @@
+"""Held-out-style ledger scenarios through the use cases (Office: the services on the in-memory fakes): a
+supplementary agreement revising a year already invoiced and paid from credit, a termination recorded after the
+year it cancels was paid, an operator's void, a backdated slip lowering a penalty finance was told, waivers,
+set-offs and refunds. Amounts in cents, 0.07 %/day, 20 days to pay, years starting on 31 January. Expected figures
+are computed by hand from docs/domain-rules.md ("Receivables ledger"); recording the same facts in another order
+must give the same figures on every day, and finance is told each thing once."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from chalicelib.api import money_requests as mq
+from chalicelib.api import requests as rq
+from chalicelib.domain.errors import Conflict, IllegalTransition
+from chalicelib.domain.ledger import Ledger
+from chalicelib.services import ledger as ledgers
+from chalicelib.services import lifecycle, payments
+from tests.factories import command
+from tests.unit.conftest import FINANCE, OPERATOR, Office, shanghai
+
+D = date.fromisoformat
+M = Decimal
+FEE = "98765.43"
+TERMS: dict[str, Any] = {
+    "annual_fee": FEE,
+    "payment_due_days": 20,
+    "late_penalty": {"mode": "daily_pct", "rate_pct": "0.07", "cap_pct": None},
+    "term_years": 3,
+    "notice_period_days": 45,
+}
+Y1, Y2, Y3 = D("2026-01-31"), D("2027-01-31"), D("2028-01-31")  # due 20 days later: 02-20 of each year
+
+
+def start(office: Office) -> str:
+    cid = office.activate(effective=Y1, **TERMS)
+    office.run_invoicing(Y1)
+    return cid
+
+
+def ledger(office: Office, cid: str, as_of: str) -> Ledger:
+    return ledgers.view(office.repo.load_ledger(cid), D(as_of))
+
+
+def figures(office: Office, cid: str, as_of: str) -> dict[str, Any]:
+    lg = ledger(office, cid, as_of)
+    return {
+        "fees": {
+            y: (st.amount, st.due_on, st.status, st.paid, st.outstanding, st.penalty_accrued, st.penalty_outstanding)
+            for y, st in lg.fees.items()
+        },
+        "balances": (lg.fees_outstanding, lg.penalties_outstanding, lg.credit, lg.net),
+        "placed": {sid: lg.placed(sid) for sid in sorted(lg.sources) if sid.startswith("payment:")},
+    }
+
+
+def row(lg: Ledger, year: int) -> tuple[str, ...]:
+    st = lg.fees[year]
+    return (str(st.amount), st.due_on.isoformat(), st.status, str(st.paid), str(st.outstanding))
+
+
+def told(office: Office, cid: str, kind: str) -> list[dict[str, Any]]:
+    return [e.payload for e in office.repo.events(kind, cid)]
+
+
+def waive(office: Office, cid: str, year: int, amount: str, on: str) -> dict[str, Any]:
+    from chalicelib.api.body import parse
+
+    cmd = parse(mq.WaivePenaltyRequest, {"amount": amount, "reason": "客户申请减免", "on": on}).command(year)
+    return payments.waive_penalty(office.deps, cid, cmd, FINANCE)
+
+
+def set_off(office: Office, cid: str, year: int, amount: str, on: str) -> dict[str, Any]:
+    body = {"year": year, "amount": amount, "reason": "乙方服务违约金抵销", "on": on}
+    return payments.record_set_off(office.deps, cid, command(mq.SetOffRequest, body), FINANCE)
+
+
+def refund(office: Office, cid: str, amount: str, paid_on: str, voucher: str) -> dict[str, Any]:
+    body = {"amount": amount, "paid_on": paid_on, "voucher_no": voucher, "reason": "多付退回"}
+    return payments.record_refund(office.deps, cid, command(mq.RefundRequest, body), FINANCE)
+
+
+def serve_notice_recorded_on(office: Office, cid: str, notice_date: str, today: date) -> None:
+    """A notice served on `notice_date` and recorded on `today` (later)."""
+    office.at(shanghai(today, 11))
+    body = {"by": "client", "reason_code": "convenience", "details": "经营调整", "notice_date": notice_date}
+    lifecycle.serve_notice(office.deps, cid, command(rq.ServeNoticeRequest, body), OPERATOR)
+
+
+# ---- a supplementary agreement revises a year already paid from credit -------------------------------------------
+def _revised_year_2(office: Office, payments_first: bool) -> str:
+    cid = start(office)
+    office.pay(cid, FEE, D("2026-02-10"), "Y1-1")
+
+    def prepay() -> None:
+        office.pay(cid, "60000.00", D("2027-01-20"), "PRE-1")
+        office.pay(cid, "38765.43", D("2027-01-25"), "PRE-2")
+
+    if payments_first:
+        prepay()
+    office.run_invoicing(Y2)
+    office.amend(cid, Y2, annual_fee="90000.00")  # both sign at 10:00 on year 2's first day, after the run
+    if not payments_first:
+        office.at(shanghai(D("2027-02-01")))
+        prepay()
+    office.run_invoicing(Y3)
+    return cid
+
+
+REVISION_DAYS = ["2027-01-30", "2027-01-31", "2027-02-21", "2028-01-30", "2028-01-31", "2028-02-21"]
+
+
+def test_an_agreement_on_year_2s_first_day_revises_its_fee_and_releases_the_newest_credit(office: Office) -> None:
+    cid = _revised_year_2(office, payments_first=True)
+    # The day before year 2: 98765.43 of credit
+    assert ledger(office, cid, "2027-01-30").credit == M("98765.43")
+    # On its first day: issued at 98765.43 and paid from credit, then revised to 90000.00 (due stays
+    # max(2027-02-20, 2027-01-31 + 20) = 2027-02-20); the 8765.43 excess is released newest money first: PRE-2
+    on = ledger(office, cid, "2027-01-31")
+    assert row(on, 2) == ("90000.00", "2027-02-20", "paid", "90000.00", "0.00")
+    assert on.placed("payment:PRE-1") == {(2, "fee"): M("60000.00")}
+    assert on.placed("payment:PRE-2") == {(2, "fee"): M("30000.00")}
+    assert (on.credit, on.net) == (M("8765.43"), M("-8765.43"))
+    assert ledger(office, cid, "2027-02-21").fees[2].penalty_accrued == M("0.00")
+    # Year 3 is issued at the agreement's 90000.00 and takes the 8765.43: 81234.57 left
+    y3 = ledger(office, cid, "2028-01-31")
+    assert row(y3, 3) == ("90000.00", "2028-02-20", "partially_paid", "8765.43", "81234.57")
+    # Finance is told once of the revision and once that PRE-2 moved
+    [revised] = told(office, cid, "InvoiceRevised")
+    assert (revised["previous_amount"], revised["amount"], revised["paid"]) == (FEE, "90000.00", "90000.00")
+    [moved] = told(office, cid, "PaymentsReallocated")
+    assert [m["source"] for m in moved["moves"]] == ["payment:PRE-2"]
+    assert moved["credit_after"] == "8765.43"
+    assert [c["amount"] for c in told(office, cid, "CreditApplied")] == [FEE, "8765.43"]
+    # A rerun of the jobs changes nothing twice
+    office.run_invoicing(Y3)
+    office.run_overdue(D("2028-02-21"))
+    assert len(told(office, cid, "PaymentsReallocated")) == 1
+    assert len(told(office, cid, "InvoiceRevised")) == 1
+
+
+def test_the_revision_gives_the_same_figures_whether_the_prepayments_were_recorded_before_or_after() -> None:
+    first, later = Office(), Office()
+    a, b = _revised_year_2(first, True), _revised_year_2(later, False)
+    for day in REVISION_DAYS:
+        assert figures(first, a, day) == figures(later, b, day), day
+    # Recorded after the revision, the prepayments never moved: nothing to reallocate
+    assert told(later, b, "PaymentsReallocated") == []
+
+
+# ---- a termination recorded after the year it cancels was paid ---------------------------------------------------
+def _terminated_before_year_3(office: Office, notice_first: bool) -> str:
+    cid = start(office)
+    office.pay(cid, FEE, D("2026-02-10"), "Y1")
+    office.run_invoicing(Y2)
+    office.pay(cid, FEE, D("2027-02-15"), "Y2")
+    office.run_invoicing(Y3)
+    if notice_first:
+        serve_notice_recorded_on(office, cid, "2027-12-10", D("2028-02-03"))
+        office.pay(cid, FEE, D("2028-02-05"), "Y3")
+    else:
+        office.pay(cid, FEE, D("2028-02-05"), "Y3")
+        serve_notice_recorded_on(office, cid, "2027-12-10", D("2028-02-10"))
+    return cid
+
+
+TERMINATION_DAYS = ["2028-01-30", "2028-01-31", "2028-02-04", "2028-02-05", "2028-03-31"]
+
+
+def test_a_notice_recorded_late_cancels_the_paid_year_3_and_its_money_becomes_credit(office: Office) -> None:
+    cid = _terminated_before_year_3(office, notice_first=False)
+    # Served 2027-12-10, 45 days' notice: takes effect 2028-01-24, before year 3's first day (2028-01-31)
+    assert office.contract(cid).notices[-1].effective_date == D("2028-01-24")
+    assert set(ledger(office, cid, "2028-01-30").fees) == {1, 2}
+    first = ledger(office, cid, "2028-01-31")
+    assert (first.fees[3].status, first.fees[3].outstanding, first.fees[3].cancelled_on) == ("cancelled", 0, Y3)
+    # Y3's 98765.43 finds nothing owed on 2028-02-05 (years 1 and 2 paid on time): all credit
+    paid = ledger(office, cid, "2028-02-05")
+    assert (paid.fees_outstanding, paid.penalties_outstanding, paid.credit, paid.net) == (
+        M("0.00"),
+        M("0.00"),
+        M(FEE),
+        M("-" + FEE),
+    )
+    assert paid.placed("payment:Y3") == {}
+    [cancelled] = told(office, cid, "InvoiceCancelled")
+    assert (cancelled["year"], cancelled["on"], cancelled["paid"]) == (3, "2028-01-31", FEE)
+    [moved] = told(office, cid, "PaymentsReallocated")
+    assert moved["moves"] == [
+        {"source": "payment:Y3", "before": [{"year": 3, "what": "fee", "amount": FEE}], "after": []}
+    ]
+    # The lifecycle job terminates it without cancelling or moving anything a second time
+    office.run_lifecycle(D("2028-02-11"))
+    assert office.contract(cid).status == "terminated"
+    assert (len(told(office, cid, "InvoiceCancelled")), len(told(office, cid, "PaymentsReallocated"))) == (1, 1)
+
+
+def test_the_cancellation_gives_the_same_figures_whether_the_notice_or_the_payment_was_recorded_first() -> None:
+    first, later = Office(), Office()
+    a, b = _terminated_before_year_3(first, True), _terminated_before_year_3(later, False)
+    for day in TERMINATION_DAYS:
+        assert figures(first, a, day) == figures(later, b, day), day
+    assert told(first, a, "PaymentsReallocated") == []  # the payment never sat on year 3
+
+
+def test_a_refund_is_at_most_the_credit_on_its_date_and_nothing_is_written_beyond_it(office: Office) -> None:
+    cid = _terminated_before_year_3(office, notice_first=False)
+    office.at(shanghai(D("2028-02-12")))
+    written = len(office.repo.get_audit(cid))
+    # 98765.44 is a cent beyond the credit; on 2028-02-04 there was no credit at all
+    for amount, paid_on in (("98765.44", "2028-02-12"), ("0.01", "2028-02-04")):
+        with pytest.raises(Conflict) as refused:
+            refund(office, cid, amount, paid_on, "RF-X")
+        assert refused.value.field == "amount"
+    assert len(office.repo.get_audit(cid)) == written
+    done = refund(office, cid, "50000.00", "2028-02-12", "RF-1")
+    assert done["credit_after"] == "48765.43"
+    assert ledger(office, cid, "2028-02-11").credit == M(FEE)
+    assert ledger(office, cid, "2028-02-12").credit == M("48765.43")
+    [told_refund] = told(office, cid, "RefundRecorded")
+    assert (told_refund["amount"], told_refund["credit_after"]) == ("50000.00", "48765.43")
+
+
+# ---- a backdated slip lowers a penalty finance was told; waivers and set-offs -------------------------------------
+def test_a_backdated_slip_lowers_the_penalty_told_once_then_a_waiver_and_a_set_off_settle_it(office: Office) -> None:
+    cid = start(office)
+    # The overdue job on 2026-03-22, 30 days after the due date: 98765.43 × 0.07 % × 30 = 2074.07403 → 2074.07
+    office.run_overdue(D("2026-03-22"))
+    [assessed] = told(office, cid, "PenaltyAssessed")
+    assert (assessed["penalty_total"], assessed["penalty_delta"]) == ("2074.07", "2074.07")
+    # A slip paid 2026-02-25 is recorded the next day: 5 days late, 98765.43 × 0.07 % × 5 = 345.679005 → 345.68
+    office.at(shanghai(D("2026-03-23")))
+    office.pay(cid, FEE, D("2026-02-25"), "SLIP-1")
+    [adjusted] = told(office, cid, "PenaltyAdjusted")
+    assert (adjusted["penalty_total"], adjusted["penalty_delta"]) == ("345.68", "-1728.39")
+    # the day before the slip: 4 days, 98765.43 × 0.07 % × 4 = 276.543204 → 276.54, the fee still owed
+    before = ledger(office, cid, "2026-02-24").fees[1]
+    assert (before.penalty_accrued, before.outstanding) == (M("276.54"), M(FEE))
+    # Later runs of the overdue job tell nothing more
+    office.run_overdue(D("2026-03-23"))
+    office.run_overdue(D("2026-04-30"))
+    assert (len(told(office, cid, "PenaltyAssessed")), len(told(office, cid, "PenaltyAdjusted"))) == (1, 1)
+    # A waiver beyond what is outstanding is refused naming `amount`, and nothing is written
+    written = len(office.repo.get_audit(cid))
+    with pytest.raises(Conflict) as refused:
+        waive(office, cid, 1, "345.69", "2026-03-23")
+    assert refused.value.field == "amount" and len(office.repo.get_audit(cid)) == written
+    assert waive(office, cid, 1, "45.68", "2026-03-23")["penalty_outstanding"] == "300.00"
+    # A set-off of 500.00 for year 1: its fee is paid, so 300.00 settles its penalty and 200.00 is credit
+    office.at(shanghai(D("2026-03-24")))
+    off = set_off(office, cid, 1, "500.00", "2026-03-24")
+    assert (off["penalty_outstanding"], off["placed"]) == (
+        "0.00",
+        [{"year": 1, "what": "late_penalty", "amount": "300.00"}],
+    )
+    after = ledger(office, cid, "2026-03-24")
+    assert (after.penalties_outstanding, after.credit, after.net) == (M("0.00"), M("200.00"), M("-200.00"))
+    assert (after.fees[1].penalty_waived, after.fees[1].penalty_paid) == (M("45.68"), M("300.00"))
+    assert ledger(office, cid, "2026-03-23").net == M("300.00")
+    # Year 2 takes the 200.00 on its issue date: 98565.43 left
+    office.run_invoicing(Y2)
+    assert row(ledger(office, cid, "2027-01-31"), 2)[3:] == ("200.00", "98565.43")
+
+
+# ---- an operator's void -------------------------------------------------------------------------------------------
+def test_a_void_releases_what_was_paid_even_a_slip_recorded_after_it_and_credit_pays_year_2(office: Office) -> None:
+    cid = start(office)
+    office.pay(cid, "50000.00", D("2026-02-10"), "PART-1")
+    office.at(shanghai(D("2026-03-01")))
+    payments.void_invoice(office.deps, cid, 1, "开票信息错误", OPERATOR)
+    # After the void a slip paid 2026-02-25 turns up
+    office.at(shanghai(D("2026-03-05")))
+    office.pay(cid, "10000.00", D("2026-02-25"), "PART-2")
+    # The day before the void: 60000.00 paid, 38765.43 owed; penalty 5 days on 48765.43 and 3 on 38765.43:
+    # (243827.15 + 116296.29) × 0.07 % = 252.086408 → 252.09
+    before = ledger(office, cid, "2026-02-28")
+    assert row(before, 1) == (FEE, "2026-02-20", "partially_paid", "60000.00", "38765.43")
+    assert before.fees[1].penalty_accrued == M("252.09")
+    # From the void date year 1 owes nothing, accrues nothing; both payments are credit
+    void = ledger(office, cid, "2026-03-01")
+    assert (void.fees[1].status, void.fees[1].outstanding, void.fees[1].penalty_accrued) == ("void", 0, 0)
+    assert (void.credit, void.net) == (M("60000.00"), M("-60000.00"))
+    [voided] = told(office, cid, "InvoiceVoided")
+    assert (voided["paid"], voided["on"]) == ("50000.00", "2026-03-01")
+    assert len(told(office, cid, "PaymentsReallocated")) == 1  # the void moved PART-1; PART-2 was never placed
+    # Year 2 takes the 60000.00 on its issue date, oldest payment first: 38765.43 left, no reallocation told
+    office.run_invoicing(Y2)
+    y2 = ledger(office, cid, "2027-01-31")
+    assert row(y2, 2) == (FEE, "2027-02-20", "partially_paid", "60000.00", "38765.43")
+    assert y2.placed("payment:PART-1") == {(2, "fee"): M("50000.00")}
+    [applied] = told(office, cid, "CreditApplied")
+    assert (applied["amount"], applied["fee_outstanding"], applied["credit_after"]) == ("60000.00", "38765.43", "0.00")
+    assert len(told(office, cid, "PaymentsReallocated")) == 1
+    # A second void of the same year is refused and changes nothing
+    with pytest.raises(IllegalTransition):
+        payments.void_invoice(office.deps, cid, 1, "再次作废", OPERATOR)
