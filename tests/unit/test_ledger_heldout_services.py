@@ -297,3 +297,42 @@ def test_a_void_releases_what_was_paid_even_a_slip_recorded_after_it_and_credit_
     # A second void of the same year is refused and changes nothing
     with pytest.raises(IllegalTransition):
         payments.void_invoice(office.deps, cid, 1, "再次作废", OPERATOR)
+
+
+def test_a_late_notice_cancelling_an_overdue_year_tells_finance_its_penalty_went_to_zero_once(office: Office) -> None:
+    cid = start(office)
+    office.pay(cid, FEE, D("2026-02-10"), "Y1")
+    office.run_invoicing(Y2)
+    office.pay(cid, FEE, D("2027-02-15"), "Y2")
+    office.run_invoicing(Y3)
+    # 10 days overdue on 2028-03-01: 98765.43 × 0.07 % × 10 = 691.35801 → 691.36
+    office.run_overdue(D("2028-03-01"))
+    assert [p["penalty_total"] for p in told(office, cid, "PenaltyAssessed")] == ["691.36"]
+    serve_notice_recorded_on(office, cid, "2027-12-10", D("2028-03-02"))  # effective 2028-01-24
+    [adjusted] = told(office, cid, "PenaltyAdjusted")
+    assert (adjusted["year"], adjusted["penalty_total"], adjusted["penalty_delta"]) == (3, "0.00", "-691.36")
+    # As of the day told, and any day, year 3 owes nothing; year 3 is never chased again
+    assert ledger(office, cid, "2028-03-01").net == M("0.00")
+    office.run_overdue(D("2028-03-05"))
+    office.run_lifecycle(D("2028-03-05"))
+    assert (len(told(office, cid, "PenaltyAdjusted")), len(told(office, cid, "InvoiceOverdue"))) == (1, 1)
+
+
+def test_a_set_off_beyond_its_years_fee_and_penalty_pays_the_older_matured_fee_then_credit(office: Office) -> None:
+    cid = start(office)
+    office.pay(cid, "90000.00", D("2026-02-10"), "Y1")  # year 1 owes 8765.43 from its due date
+    office.run_invoicing(Y2)
+    office.at(shanghai(D("2027-03-05")))
+    off = set_off(office, cid, 2, "110000.00", "2027-03-02")
+    # Year 2, 10 days overdue: 691.36 (98765.43 × 0.07 % × 10); year 1: 8765.43 × 0.07 % × 375 days = 2300.93.
+    # 110000.00 → year 2's fee 98765.43, its penalty 691.36, year 1's matured fee 8765.43, year 1's penalty
+    # 1777.78 (110000.00 − 108222.22): year 1's penalty 2300.93 − 1777.78 = 523.15 left, no credit
+    assert off["placed"] == [
+        {"year": 1, "what": "fee", "amount": "8765.43"},
+        {"year": 1, "what": "late_penalty", "amount": "1777.78"},
+        {"year": 2, "what": "fee", "amount": FEE},
+        {"year": 2, "what": "late_penalty", "amount": "691.36"},
+    ]
+    lg = ledger(office, cid, "2027-03-05")
+    assert (lg.fees_outstanding, lg.penalties_outstanding, lg.credit) == (M("0.00"), M("523.15"), M("0.00"))
+    assert ledger(office, cid, "2027-03-01").fees_outstanding == M("107530.86")  # 8765.43 + 98765.43
