@@ -18,7 +18,7 @@ from chalicelib.api import requests as rq
 from chalicelib.domain.errors import Conflict, IllegalTransition
 from chalicelib.domain.ledger import Ledger
 from chalicelib.services import ledger as ledgers
-from chalicelib.services import lifecycle, payments
+from chalicelib.services import lifecycle, payments, receivables
 from tests.factories import command
 from tests.unit.conftest import FINANCE, OPERATOR, Office, shanghai
 
@@ -294,6 +294,22 @@ def test_a_void_releases_what_was_paid_even_a_slip_recorded_after_it_and_credit_
     [applied] = told(office, cid, "CreditApplied")
     assert (applied["amount"], applied["fee_outstanding"], applied["credit_after"]) == ("60000.00", "38765.43", "0.00")
     assert len(told(office, cid, "PaymentsReallocated")) == 1
+    # Receivables: on 2026-02-28 38765.43 overdue 8 days (0–30) with 252.09 of penalty, net 39017.52; from the
+    # void on, the contract is listed for its credit alone
+    [due] = receivables.receivables(office.deps, D("2026-02-28"))["contracts"]
+    assert (due["overdue"], due["0-30"], due["penalties_outstanding"], due["net"]) == (
+        "38765.43",
+        "38765.43",
+        "252.09",
+        "39017.52",
+    )
+    [credit] = receivables.receivables(office.deps, D("2026-03-01"))["contracts"]
+    assert (credit["outstanding"], credit["credit"], credit["net"], credit["invoices"]) == (
+        "0.00",
+        "60000.00",
+        "-60000.00",
+        [],
+    )
     # A second void of the same year is refused and changes nothing
     with pytest.raises(IllegalTransition):
         payments.void_invoice(office.deps, cid, 1, "再次作废", OPERATOR)
@@ -336,3 +352,27 @@ def test_a_set_off_beyond_its_years_fee_and_penalty_pays_the_older_matured_fee_t
     lg = ledger(office, cid, "2027-03-05")
     assert (lg.fees_outstanding, lg.penalties_outstanding, lg.credit) == (M("0.00"), M("523.15"), M("0.00"))
     assert ledger(office, cid, "2027-03-01").fees_outstanding == M("107530.86")  # 8765.43 + 98765.43
+
+
+@pytest.mark.parametrize(
+    ("notice_date", "takes_effect", "year_3"),
+    [
+        ("2027-12-17", "2028-01-31", "cancelled"),  # 2027-12-17 + 45 days: on year 3's first day → cancelled
+        ("2027-12-18", "2028-02-01", "open"),  # a day later: year 3 is the year it ends in, whole and owed
+    ],
+)
+def test_a_notice_taking_effect_on_a_years_first_day_cancels_it_and_a_day_later_does_not(
+    office: Office, notice_date: str, takes_effect: str, year_3: str
+) -> None:
+    cid = start(office)
+    office.pay(cid, FEE, D("2026-02-10"), "Y1")
+    office.run_invoicing(Y2)
+    office.pay(cid, FEE, D("2027-02-15"), "Y2")
+    office.run_invoicing(Y3)
+    serve_notice_recorded_on(office, cid, notice_date, D("2028-02-01"))
+    assert office.contract(cid).notices[-1].effective_date == D(takes_effect)
+    st = ledger(office, cid, "2028-03-01").fees[3]
+    # Whole: 98765.43 owed from 2028-02-20, 10 days by 2028-03-01: 691.35801 → 691.36
+    expected = ("cancelled", M("0.00"), M("0.00")) if year_3 == "cancelled" else ("open", M(FEE), M("691.36"))
+    assert (st.status, st.outstanding, st.penalty_accrued) == expected
+    assert len(told(office, cid, "InvoiceCancelled")) == (1 if year_3 == "cancelled" else 0)
