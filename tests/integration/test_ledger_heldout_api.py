@@ -122,3 +122,38 @@ def test_waiver_set_off_and_refund_limits_over_the_api(world: Any) -> None:
     # As of the day before, the fee and 29 days of penalty were owed: 98765.43 × 0.07 % × 29 = 2004.938229 → 2004.94
     assert balances(world, cid, "2026-03-21")["net"] == "100770.37"
     assert world.ok("GET", "/receivables?as_of=2026-03-22", role="finance")["contracts"] == []
+
+
+def test_a_retried_waiver_and_set_off_with_their_idempotency_keys_are_recorded_once(world: Any) -> None:
+    cid = contract(world)
+    world.travel(date(2026, 3, 2))
+    pay(world, cid, FEE, "2026-03-02", "SLIP")  # 10 days late: 98765.43 × 0.07 % × 10 = 691.35801 → 691.36
+    waiver = {"amount": "91.36", "reason": "减免"}
+    off = {"year": 1, "amount": "250.00", "reason": "抵销"}
+    for _ in range(2):
+        w = world.ok(
+            "POST",
+            f"/contracts/{cid}/penalties/1/waive",
+            waiver,
+            "finance",
+            201,
+            headers={"Idempotency-Key": "waive-0001"},
+        )
+        s = world.ok(
+            "POST", f"/contracts/{cid}/set-offs", off, "finance", 201, headers={"Idempotency-Key": "setoff-0001"}
+        )
+        # 691.36 − 91.36 = 600.00; − 250.00 = 350.00, however many times it was sent
+        assert (w["penalty_outstanding"], s["penalty_outstanding"]) == ("600.00", "350.00")
+    penalties = year(world, cid, 1, "2026-03-02")["penalties"]  # type: ignore[index]
+    assert (penalties["waived"], penalties["set_off"], penalties["outstanding"]) == ("91.36", "250.00", "350.00")
+    world.deliver()
+    assert (len(told(world, "PenaltyWaived")), len(told(world, "SetOffRecorded"))) == (1, 1)
+    # The same key with another body is refused
+    other = world.call(
+        "POST",
+        f"/contracts/{cid}/set-offs",
+        {**off, "amount": "1.00"},
+        "finance",
+        headers={"Idempotency-Key": "setoff-0001"},
+    )
+    assert other.status_code == 422

@@ -376,3 +376,103 @@ def test_a_notice_taking_effect_on_a_years_first_day_cancels_it_and_a_day_later_
     expected = ("cancelled", M("0.00"), M("0.00")) if year_3 == "cancelled" else ("open", M(FEE), M("691.36"))
     assert (st.status, st.outstanding, st.penalty_accrued) == expected
     assert len(told(office, cid, "InvoiceCancelled")) == (1 if year_3 == "cancelled" else 0)
+
+
+# ---- a revision's excess flows on to an older year -----------------------------------------------------------------
+def _designated_then_revised(office: Office, payment_first: bool) -> str:
+    cid = start(office)  # year 1 never paid
+    office.run_invoicing(Y2)
+
+    def pay_year_2() -> None:
+        body = {
+            "amount": FEE,
+            "paid_on": "2027-01-31",
+            "voucher_no": "Y2-FOR-2",
+            "method": "bank_transfer",
+            "applies_to": [{"year": 2, "what": "fee"}],
+        }
+        payments.record_payment(office.deps, cid, command(mq.RecordPaymentRequest, body), FINANCE)
+
+    if payment_first:
+        office.at(shanghai(Y2, 8))
+        pay_year_2()
+    office.amend(cid, Y2, annual_fee="90000.00")
+    if not payment_first:
+        office.at(shanghai(D("2027-02-03")))
+        pay_year_2()
+    office.run_overdue(D("2027-02-10"))
+    return cid
+
+
+def test_a_revision_releases_a_designated_payments_excess_to_the_older_overdue_year(office: Office) -> None:
+    cid = _designated_then_revised(office, payment_first=True)
+    # Year 2 revised to 90000.00 on its first day: the payment pays 90000.00 where designated and the other
+    # 8765.43 goes to year 1, matured (due 2026-02-20)
+    lg = ledger(office, cid, "2027-01-31")
+    assert lg.placed("payment:Y2-FOR-2") == {(1, "fee"): M("8765.43"), (2, "fee"): M("90000.00")}
+    assert row(lg, 1)[3:] == ("8765.43", "90000.00")
+    assert row(lg, 2) == ("90000.00", "2027-02-20", "paid", "90000.00", "0.00")
+    # Year 1's penalty: 345 days on 98765.43 (2026-02-21 … 2027-01-31) = 23851.851345 → 23851.85, and by
+    # 2027-02-10 ten more on 90000.00: (34074073.35 + 900000.00) × 0.07 % = 24481.851345 → 24481.85
+    assert lg.fees[1].penalty_accrued == M("23851.85")
+    assert ledger(office, cid, "2027-02-10").fees[1].penalty_accrued == M("24481.85")
+    [moved] = told(office, cid, "PaymentsReallocated")
+    assert moved["moves"] == [
+        {
+            "source": "payment:Y2-FOR-2",
+            "before": [{"year": 2, "what": "fee", "amount": FEE}],
+            "after": [
+                {"year": 1, "what": "fee", "amount": "8765.43"},
+                {"year": 2, "what": "fee", "amount": "90000.00"},
+            ],
+        }
+    ]
+
+
+def test_the_designated_payment_and_the_revision_give_the_same_figures_in_either_order() -> None:
+    first, later = Office(), Office()
+    a, b = _designated_then_revised(first, True), _designated_then_revised(later, False)
+    for day in ["2027-01-30", "2027-01-31", "2027-02-10", "2027-03-31"]:
+        assert figures(first, a, day) == figures(later, b, day), day
+    assert told(later, b, "PaymentsReallocated") == []
+    # The overdue job told the same penalty of year 1 either way
+    assert [p["penalty_total"] for p in told(first, a, "PenaltyAssessed")] == ["24481.85"]
+    assert [p["penalty_total"] for p in told(later, b, "PenaltyAssessed")] == ["24481.85"]
+
+
+# ---- waivers, payments and a refund recorded in different orders -------------------------------------------------
+def _recorded_in_order(office: Office, order: str) -> str:
+    cid = start(office)
+    office.at(shanghai(D("2026-03-25")))
+    steps = {
+        "slip": lambda: office.pay(cid, FEE, D("2026-03-02"), "SLIP"),
+        "waiver": lambda: waive(office, cid, 1, "91.36", "2026-03-10"),
+        "over": lambda: office.pay(cid, "1000.00", D("2026-03-15"), "OVER"),
+    }
+    for step in order.split():
+        steps[step]()
+    refund(office, cid, "400.00", "2026-03-20", "RF-400")  # recorded last: only then is the credit there
+    return cid
+
+
+@pytest.mark.parametrize("order", ["over waiver slip", "waiver over slip"])
+def test_waiver_payments_and_refund_give_the_same_figures_in_any_recording_order(order: str) -> None:
+    reference, other = Office(), Office()
+    a, b = _recorded_in_order(reference, "slip waiver over"), _recorded_in_order(other, order)
+    for day in ["2026-03-01", "2026-03-02", "2026-03-10", "2026-03-15", "2026-03-20", "2027-01-31"]:
+        assert figures(reference, a, day) == figures(other, b, day), day
+    # SLIP pays the fee 10 days late: 98765.43 × 0.07 % × 10 = 691.36; 91.36 waived; OVER pays the other 600.00
+    # and leaves 400.00 of credit, refunded on 2026-03-20
+    st = ledger(reference, a, "2026-03-20").fees[1]
+    assert (st.penalty_accrued, st.penalty_waived, st.penalty_paid, st.penalty_outstanding) == (
+        M("691.36"),
+        M("91.36"),
+        M("600.00"),
+        M("0.00"),
+    )
+    assert ledger(reference, a, "2026-03-19").credit == M("400.00")
+    assert ledger(reference, a, "2026-03-20").net == M("0.00")
+    # Recorded after OVER, the slip moved OVER from the fee to the penalty and credit: told once
+    [moved] = told(other, b, "PaymentsReallocated")
+    assert moved["moves"][0]["source"] == "payment:OVER"
+    assert told(reference, a, "PaymentsReallocated") == []
