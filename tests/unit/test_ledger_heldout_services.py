@@ -19,6 +19,7 @@ from chalicelib.domain.errors import Conflict, IllegalTransition
 from chalicelib.domain.ledger import Ledger
 from chalicelib.services import ledger as ledgers
 from chalicelib.services import lifecycle, payments, receivables
+from chalicelib.services.notifications import MessageBuilder
 from tests.factories import command
 from tests.unit.conftest import FINANCE, OPERATOR, Office, shanghai
 
@@ -188,6 +189,10 @@ def test_a_notice_recorded_late_cancels_the_paid_year_3_and_its_money_becomes_cr
     assert paid.placed("payment:Y3") == {}
     [cancelled] = told(office, cid, "InvoiceCancelled")
     assert (cancelled["year"], cancelled["on"], cancelled["paid"]) == (3, "2028-01-31", FEE)
+    # The client's cancellation notice says what was paid and that it goes to other amounts or credit
+    [event] = office.repo.events("InvoiceCancelled", cid)
+    [mail] = [m.email for m in MessageBuilder(office.settings, "https://hetong.test").build(event) if m.email]
+    assert "已支付的款项将依约抵充其他欠款或作为预收款" in mail.text and "98,765.43" in mail.text
     [moved] = told(office, cid, "PaymentsReallocated")
     assert moved["moves"] == [
         {"source": "payment:Y3", "before": [{"year": 3, "what": "fee", "amount": FEE}], "after": []}
