@@ -15,7 +15,7 @@ import pytest
 
 from chalicelib.api import money_requests as mq
 from chalicelib.api import requests as rq
-from chalicelib.domain.errors import Conflict, IllegalTransition
+from chalicelib.domain.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from chalicelib.domain.ledger import Ledger
 from chalicelib.services import ledger as ledgers
 from chalicelib.services import lifecycle, payments, receivables
@@ -481,3 +481,40 @@ def test_waiver_payments_and_refund_give_the_same_figures_in_any_recording_order
     [moved] = told(other, b, "PaymentsReallocated")
     assert moved["moves"][0]["source"] == "payment:OVER"
     assert told(reference, a, "PaymentsReallocated") == []
+
+
+# ---- contract_pct and the contract amount an agreement changes ---------------------------------------------------
+def test_contract_pct_counts_the_agreement_only_for_years_falling_due_after_it(office: Office) -> None:
+    terms = {**TERMS, "late_penalty": {"mode": "contract_pct", "rate_pct": "1.5", "cap_pct": None}}
+    cid = office.activate(effective=Y1, **terms)
+    office.run_invoicing(Y1)
+    office.run_invoicing(Y2)
+    office.amend(cid, Y2, annual_fee="90000.00")
+    # Year 1, unpaid on 2026-02-21: 3 × 98765.43 = 296296.29 × 1.5 % = 4444.44435 → 4444.44
+    # Year 2, unpaid on 2027-02-21: 98765.43 + 90000.00 + 90000.00 = 278765.43 × 1.5 % = 4181.48145 → 4181.48
+    lg = ledger(office, cid, "2027-02-21")
+    assert (lg.fees[1].penalty_accrued, lg.fees[2].penalty_accrued) == (M("4444.44"), M("4181.48"))
+    assert ledger(office, cid, "2027-02-20").fees[2].penalty_accrued == M("0.00")
+    assert lg.net == M("98765.43") + M("90000.00") + M("4444.44") + M("4181.48")
+
+
+def test_a_vouchers_number_is_one_across_payments_and_refunds_and_waivers_are_dated_within_the_year(
+    office: Office,
+) -> None:
+    cid = start(office)
+    office.pay(cid, "100000.00", D("2026-02-10"), "V-100")  # 1234.57 credit
+    office.at(shanghai(D("2026-02-12")))
+    refund(office, cid, "234.57", "2026-02-11", "RF-100")
+    with pytest.raises(Conflict) as dup:
+        office.pay(cid, "10.00", D("2026-02-12"), "RF-100")
+    assert dup.value.field == "voucher_no"
+    with pytest.raises(Conflict) as dup_refund:
+        refund(office, cid, "10.00", "2026-02-12", "V-100")
+    assert dup_refund.value.field == "voucher_no"
+    assert ledger(office, cid, "2026-02-12").credit == M("1000.00")  # 1234.57 − 234.57
+    # A waiver dated before its year was issued names `on`; a year never issued is not found
+    with pytest.raises(ValidationError) as early:
+        waive(office, cid, 1, "1.00", "2026-01-30")
+    assert early.value.field == "on"
+    with pytest.raises(NotFound):
+        waive(office, cid, 2, "1.00", "2026-02-12")
