@@ -518,3 +518,40 @@ def test_a_vouchers_number_is_one_across_payments_and_refunds_and_waivers_are_da
     assert early.value.field == "on"
     with pytest.raises(NotFound):
         waive(office, cid, 2, "1.00", "2026-02-12")
+
+
+# ---- a late invoicing run ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("paid", "left", "penalty"),
+    [
+        # FEB-1 settles year 1's penalty (the contract is settled since 2027-02-01); 10 days on 98074.07 =
+        # 686.51849 → 686.52
+        ("691.36", "98074.07", "686.52"),
+        # FEB-1 pays 500.00 of it (191.36 still owed: the contract is receivable now); 10 days on 98265.43 =
+        # 687.85801 → 687.86
+        ("500.00", "98265.43", "687.86"),
+    ],
+)
+def test_a_late_invoicing_run_places_money_paid_since_the_years_first_day_on_its_fee(
+    office: Office, paid: str, left: str, penalty: str
+) -> None:
+    cid = start(office)
+    office.pay(cid, FEE, D("2026-03-02"), "Y1-LATE")  # 10 days late: 98765.43 × 0.07 % × 10 = 691.36
+    # Year 2 began 2027-01-31 but the invoicing job is down until 2027-02-05; meanwhile a payment of 2027-02-01
+    office.pay(cid, paid, D("2027-02-01"), "FEB-1")
+    assert ledger(office, cid, "2027-02-01").placed("payment:FEB-1") == {(1, "late_penalty"): M(paid)}
+    office.run_invoicing(D("2027-02-05"))
+    # Year 2's fee is owed from 2027-01-31, so FEB-1 (dated after it) pays that fee first (fees before penalties)
+    # and year 1's penalty is owed again in full
+    lg = ledger(office, cid, "2027-02-05")
+    assert lg.placed("payment:FEB-1") == {(2, "fee"): M(paid)}
+    assert row(lg, 2) == (FEE, "2027-02-20", "partially_paid", paid, left)
+    assert lg.penalties_outstanding == M("691.36")
+    moved_told = told(office, cid, "PaymentsReallocated")
+    assert told(office, cid, "CreditApplied") == []  # FEB-1 was never credit
+    # The stored invoice says the same, so the overdue job charges year 2's penalty on what it really owes
+    [inv2] = [i for i in office.invoices(cid) if i.year == 2]
+    assert (inv2.status, inv2.paid) == ("partially_paid", M(paid))
+    office.run_overdue(D("2027-03-02"))
+    assert [p["penalty_total"] for p in told(office, cid, "PenaltyAssessed") if p["year"] == 2] == [penalty]
+    assert [m["moves"][0]["source"] for m in moved_told] == ["payment:FEB-1"]
