@@ -96,11 +96,23 @@ def placements(placed: dict[tuple[int, str], Decimal]) -> tuple[Placement, ...]:
     return tuple(Placement(y, w, a) for (y, w), a in placed.items())
 
 
+def _left_a_place(was: dict[tuple[int, str], Decimal], now: dict[tuple[int, str], Decimal]) -> bool:
+    return any(now.get(k, ZERO) < amount for k, amount in was.items())
+
+
 def settle(
-    uow: UnitOfWork, book: LedgerBook, before: Ledger, today: date, why: str, changed_from: date | None = None
+    uow: UnitOfWork,
+    book: LedgerBook,
+    before: Ledger,
+    today: date,
+    why: str,
+    changed_from: date | None = None,
+    credit_told: bool = False,
 ) -> Ledger:
     """What every ledger write does after adding its facts to `book` (see the module docstring). `changed_from`:
-    the earliest day whose figures may have changed (default: the earliest fact this write adds)."""
+    the earliest day whose figures may have changed (default: the earliest fact this write adds). `credit_told`:
+    the write tells finance itself where credit went (CreditApplied), so only money that left a fee or a penalty
+    it had paid counts as reallocated."""
     as_of = latest_day(book, today)
     after = view(book, as_of)
     for year, inv in book.invoices.items():
@@ -108,9 +120,9 @@ def settle(
         if st is not None and inv.refresh(st, after.fee_allocations(year), as_of):
             uow.update_invoice(inv)
     moves = tuple(
-        Move(sid, placements(before.placed(sid)), placements(after.placed(sid)))
+        Move(sid, placements(was), placements(now))
         for sid in before.sources
-        if before.placed(sid) != after.placed(sid)
+        if (was := before.placed(sid)) != (now := after.placed(sid)) and (not credit_told or _left_a_place(was, now))
     )
     if moves:
         uow.raise_event(PaymentsReallocated(why=why, moves=moves, credit_after=after.credit))
