@@ -12,6 +12,7 @@ from chalicelib.domain.invoice import Invoice, PenaltyAssessment
 from chalicelib.domain.ledger import ZERO, Fact, FeeState, Ledger, Payment, replay, settled_since
 from chalicelib.domain.money import quantize
 from chalicelib.domain.money_events import Move, PaymentsReallocated, PenaltyAdjusted, PenaltyAssessed, Placement
+from chalicelib.domain.terms import LatePenalty
 from chalicelib.services.ports import LedgerBook, PaymentRecord, ReceivableMark
 from chalicelib.services.unit_of_work import UnitOfWork
 
@@ -43,8 +44,11 @@ def latest_day(book: LedgerBook, today: date) -> date:
 
 
 # ---- penalties finance was told ----------------------------------------------------------------------------
-def _tell_penalty(uow: UnitOfWork, inv: Invoice, on: date, days: int, total: Decimal, delta: Decimal, why: str) -> None:
-    """Record on the invoice what finance is told of its penalty, and tell it (assessed when up, adjusted when down)."""
+def _tell_penalty(
+    uow: UnitOfWork, inv: Invoice, clause: LatePenalty, on: date, days: int, total: Decimal, delta: Decimal, why: str
+) -> None:
+    """Record on the invoice what finance is told of its penalty, and tell it (assessed when up, adjusted when down);
+    `clause`: the one the fee is held to (a revision may have changed the invoice's)."""
     inv.assessments.append(PenaltyAssessment(on, days, total, delta))
     uow.update_invoice(inv)
     assessed = PenaltyAssessed(
@@ -52,8 +56,8 @@ def _tell_penalty(uow: UnitOfWork, inv: Invoice, on: date, days: int, total: Dec
         due_date=inv.due_on,
         as_of=on,
         days_overdue=days,
-        mode=inv.late_penalty.mode,
-        rate_pct=format(inv.late_penalty.rate_pct, "f"),
+        mode=clause.mode,
+        rate_pct=format(clause.rate_pct, "f"),
         penalty_total=total,
         penalty_delta=delta,
     )
@@ -66,7 +70,8 @@ def report_penalty(uow: UnitOfWork, inv: Invoice, st: FeeState | None, on: date)
     total = ZERO if st is None else st.penalty_accrued
     delta = quantize(total - inv.penalty_reported)
     if delta > 0:
-        _tell_penalty(uow, inv, on, max(0, (on - inv.due_on).days), total, delta, "")
+        clause = inv.late_penalty if st is None else st.clause
+        _tell_penalty(uow, inv, clause, on, max(0, (on - inv.due_on).days), total, delta, "")
 
 
 def _earliest_staged(uow: UnitOfWork) -> date | None:
@@ -89,7 +94,8 @@ def _adjust_penalties(uow: UnitOfWork, book: LedgerBook, why: str, earliest: dat
         st = views[last.on].fees.get(inv.year)
         now = ZERO if st is None else st.penalty_accrued
         if now < last.total:
-            _tell_penalty(uow, inv, last.on, last.days_overdue, now, quantize(now - last.total), why)
+            clause = inv.late_penalty if st is None else st.clause
+            _tell_penalty(uow, inv, clause, last.on, last.days_overdue, now, quantize(now - last.total), why)
 
 
 def placements(placed: dict[tuple[int, str], Decimal]) -> tuple[Placement, ...]:
