@@ -17,6 +17,7 @@ from chalicelib.domain.ledger import (
 )
 from chalicelib.domain.ledger_facts import fact_type, source_id, voucher_of
 from chalicelib.domain.money import amount_in_words, money_str
+from chalicelib.domain.terms import LatePenalty, pct_str
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.ports import LedgerBook
 
@@ -27,6 +28,15 @@ def _penalty_split(ledger: Ledger, year: int) -> tuple[str, str]:
     paid = sum((a.amount for a in mine if voucher_of(a.source) is not None), ZERO)
     set_off = sum((a.amount for a in mine if voucher_of(a.source) is None), ZERO)
     return money_str(paid), money_str(set_off)
+
+
+def _clause(clause: LatePenalty) -> dict[str, Any]:
+    """The late-penalty clause the fee is held to (the invoice's, or a revision's)."""
+    return {
+        "mode": clause.mode,
+        "rate_pct": pct_str(clause.rate_pct),
+        "cap_pct": None if clause.cap_pct is None else pct_str(clause.cap_pct),
+    }
 
 
 def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, Any]:
@@ -50,7 +60,7 @@ def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, An
         "overdue": days > 0,
         "days_overdue": days,
         "penalties": {
-            "mode": inv.late_penalty.mode,
+            **_clause(st.clause),
             "as_of": as_of.isoformat(),
             "accrued": money_str(accrued),
             "accrued_in_words": amount_in_words(accrued),
