@@ -29,12 +29,19 @@ def _invoice_event(inv: Invoice) -> InvoiceIssued:
 
 
 # ---- invoicing ------------------------------------------------------------------------------------------
+def _needs_ledger(contract: Contract, year: int) -> bool:
+    """Whether issuing year `year` can move money: credit would pay the new fee on its issue date, or a fact dated on
+    or after that date (recorded before a late run issued it) goes to the new fee by the order of payment."""
+    last = contract.ledger_last_on
+    return contract.ledger_credit > 0 or (last is not None and last >= contract.year_start(year))
+
+
 def _issue_one(deps: Deps, contract: Contract, year: int) -> Contract:
     """Issue year `year` of `contract` (read at its current version) in one transaction; returns the contract as
-    now stored. A contract holding credit has its ledger read so the credit pays the new fee on its issue date
-    (CreditApplied)."""
+    now stored. When issuing it can move money (`_needs_ledger`) the ledger is read and settled: credit pays the new
+    fee on its issue date (CreditApplied), payments that now go to it are told (PaymentsReallocated)."""
     uow = UnitOfWork(deps, "worker:invoicing")
-    if contract.ledger_credit > 0:
+    if _needs_ledger(contract, year):
         book = uow.ledger(contract.id)
         contract = book.contract
         if contract.next_invoice_year() != year:
@@ -54,7 +61,8 @@ def _issue_one(deps: Deps, contract: Contract, year: int) -> Contract:
         before = ledgers.view(book, ledgers.latest_day(book, today))
         book.invoices[year] = invoice
         after = ledgers.settle(uow, book, before, today, f"invoice of year {year} issued")
-        applied = after.fees[year].paid
+        # what left the credit for it (the rest of what it was paid came from payments dated after its issue date)
+        applied = min(after.fees[year].paid, before.credit - after.credit)
         if applied > 0:
             st = after.fees[year]
             uow.raise_event(

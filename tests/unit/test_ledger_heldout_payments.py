@@ -367,3 +367,33 @@ def test_an_undesignated_payment_pays_a_fee_not_yet_due_before_an_old_penalty(of
     # the rest (106.17) follows the order: year 2's fee
     assert [(a["year"], a["amount"]) for a in receipt["allocations"]] == [(2, "106.17")]
     assert desk.invoices(cid, D("2028-02-01"))[2]["outstanding"] == "97659.26"  # 98,765.43 − 1,106.17
+
+
+# ---- the invoicing job running late, after payments dated on or after the new fee's issue date ---------------
+def test_a_late_invoicing_run_places_earlier_recorded_payments_on_the_new_fee(office: Office, desk: Desk) -> None:
+    cid = contract_31st(office)
+    desk.pay(cid, FEE, D("2027-03-12"), "Y1")  # 10 days late: 493.83 of penalty
+    # The invoicing job did not run on 2028-01-31. Finance records 400.00 paid on 2028-02-05: with no year 2 fee
+    # known yet it pays year 1's penalty (no credit is left over)
+    receipt = desk.pay(cid, "400.00", D("2028-02-05"), "FEB", record_on=D("2028-02-10"))
+    assert receipt["penalty_allocations"] == [{"year": 1, "amount": "400.00", "penalty_outstanding": "93.83"}]
+    # The job catches up on 2028-02-10 and issues year 2 (dated 2028-01-31, due 2028-03-01): by the rule the
+    # 400.00 of 02-05 goes to the fees issued by then first — year 2's — and year 1's penalty is owed again
+    office.run_invoicing(D("2028-02-10"))
+    inv = desk.invoices(cid, D("2028-02-10"))
+    assert (inv[2]["paid"], inv[2]["outstanding"], inv[2]["status"]) == ("400.00", "98365.43", "partially_paid")
+    assert inv[1]["penalties"]["outstanding"] == "493.83"
+    # The cache the overdue job reads says the same
+    cached = {i.year: i for i in office.invoices(cid)}[2]
+    assert (cached.status, str(cached.paid)) == ("partially_paid", "400.00")
+    # finance was told the 400.00 moved
+    [moved] = desk.told(cid, "PaymentsReallocated")
+    [move] = moved["moves"]
+    assert move["before"] == [{"year": 1, "what": "late_penalty", "amount": "400.00"}]
+    assert move["after"] == [{"year": 2, "what": "fee", "amount": "400.00"}]
+    # and the alert of due + 1 carries the ledger's figures: 98,365.43 × 0.05 % = 49.182715 → 49.18
+    office.run_overdue(D("2028-03-02"))
+    [alert] = [a for a in desk.told(cid, "InvoiceOverdue") if a["year"] == 2]
+    assert (alert["outstanding"], alert["penalty_accrued"]) == ("98365.43", "49.18")
+    # No credit was applied to it: the 400.00 was never credit
+    assert desk.told(cid, "CreditApplied") == []
