@@ -1,0 +1,127 @@
+"""More held-out style ledger scenarios: zero days to pay, a void with fee and penalty paid toward it, refunds out of
+the oldest credit first, designations where nothing is owed, a waiver then the payment of the rest. Hand-computed
+from docs/domain-rules.md ("Receivables ledger"); the arithmetic is in the comments."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from chalicelib.domain.errors import Conflict
+from chalicelib.services import payments
+from tests.unit.conftest import FINANCE, Office, shanghai
+from tests.unit.ledger_heldout_support import Desk, clause
+from tests.unit.test_ledger_heldout_payments import FEE, contract_31st
+
+D = date.fromisoformat
+
+
+@pytest.fixture
+def desk(office: Office) -> Desk:
+    return Desk(office)
+
+
+def test_zero_days_to_pay_makes_the_issue_date_the_due_date(office: Office, desk: Desk) -> None:
+    # Effective 2027-10-31, fee 12,345.67, due the day it is issued, 0.05 %/day
+    cid = office.activate(
+        D("2027-10-31"), annual_fee="12345.67", payment_due_days=0, late_penalty=clause("daily_pct", "0.05")
+    )
+    office.run_invoicing(D("2027-10-31"))
+    office.at(D("2027-11-01"))
+    inv = desk.invoices(cid, D("2027-10-31"))[1]
+    assert (inv["due_date"], inv["overdue"]) == ("2027-10-31", False)
+    # one day: 12,345.67 × 0.05 % = 6.172835 → 6.17
+    assert desk.invoices(cid, D("2027-11-01"))[1]["penalties"]["accrued"] == "6.17"
+    # 20,000.00 paid on 11-01: the fee, its 6.17, and 7,648.16 credit (20,000 − 12,345.67 − 6.17)
+    receipt = desk.pay(cid, "20000.00", D("2027-11-01"), "Z-1")
+    assert (receipt["to_credit"], receipt["penalties_outstanding_after"]) == ("7648.16", "0.00")
+    # Year 2 (2028-10-31, due the same day) takes the credit on its issue date: 4,697.51 overdue from 11-01
+    office.run_invoicing(D("2028-10-31"))
+    office.at(D("2028-11-10"))
+    inv = desk.invoices(cid, D("2028-10-31"))[2]
+    assert (inv["paid"], inv["outstanding"], inv["overdue"]) == ("7648.16", "4697.51", False)
+    # 10 days (11-01..11-10) × 4,697.51 × 0.05 % = 23.48755 → 23.49
+    assert desk.invoices(cid, D("2028-11-10"))[2]["penalties"]["accrued"] == "23.49"
+
+
+def test_a_void_releases_fee_and_penalty_money_to_credit_from_its_day(office: Office, desk: Desk) -> None:
+    cid = contract_31st(office)
+    desk.pay(cid, "50000.00", D("2027-03-03"), "V-1")
+    desk.pay(cid, "49.38", D("2027-03-03"), "V-2", applies_to=[(1, "late_penalty")])  # due + 1's one day
+    office.at(shanghai(D("2027-03-20"), 16))
+    payments.void_invoice(office.deps, cid, 1, "开票错误", FINANCE)
+    office.at(D("2027-04-01"))
+    # The day before the void: 48,765.43 owed; penalty 1 day on 98,765.43 + 16 days (03-04..03-19) on 48,765.43
+    #   = 98,765.43 + 780,246.88 = 879,012.31 × 0.05 % = 439.506155 → 439.51, of which 49.38 paid → 390.13
+    before = desk.invoices(cid, D("2027-03-19"))[1]
+    assert (before["outstanding"], before["penalties"]["accrued"], before["penalties"]["outstanding"]) == (
+        "48765.43",
+        "439.51",
+        "390.13",
+    )
+    # From the void: nothing owed, no penalty, 50,049.38 credit
+    after = desk.invoices(cid, D("2027-03-20"))[1]
+    assert (after["status"], after["outstanding"], after["penalties"]["accrued"]) == ("void", "0.00", "0.00")
+    assert desk.balances(cid, D("2027-03-20")) == {
+        "fees_outstanding": "0.00",
+        "penalties_outstanding": "0.00",
+        "credit": "50049.38",
+        "net": "-50049.38",
+    }
+    [voided] = desk.told(cid, "InvoiceVoided")
+    assert voided["paid"] == "50000.00"
+    # Year 2 takes the credit on 2028-01-31: 98,765.43 − 50,049.38 = 48,716.05
+    office.run_invoicing(D("2028-01-31"))
+    assert desk.invoices(cid, D("2028-01-31"))[2]["outstanding"] == "48716.05"
+
+
+def test_a_refund_takes_the_oldest_payments_credit_first(office: Office, desk: Desk) -> None:
+    cid = contract_31st(office)
+    desk.pay(cid, "99765.43", D("2027-02-01"), "OLD")  # 1,000.00 over
+    desk.pay(cid, "500.00", D("2027-02-02"), "NEW")  # all credit
+    desk.refund(cid, "1200.00", D("2027-02-03"), "RF-1")
+    office.at(D("2027-02-10"))
+    facts = {f.get("voucher_no"): f for f in desk.ledger(cid, D("2027-02-10"))["facts"]}
+    # 1,200 out of OLD's 1,000 first, then 200 of NEW's 500
+    assert (facts["OLD"]["credit"], facts["NEW"]["credit"]) == ("0.00", "300.00")
+    assert desk.balances(cid, D("2027-02-10"))["credit"] == "300.00"
+    assert desk.balances(cid, D("2027-02-02"))["credit"] == "1500.00"  # the day before the refund
+    # A second refund beyond the 300.00 left is refused, naming the amount
+    with pytest.raises(Conflict) as refused:
+        desk.refund(cid, "300.01", D("2027-02-10"), "RF-2")
+    assert refused.value.field == "amount"
+
+
+def test_a_designation_where_nothing_is_owed_follows_the_order(office: Office, desk: Desk) -> None:
+    cid = contract_31st(office)
+    # Designated to year 1's penalty before the fee is due: nothing is owed there, so the fee takes it
+    receipt = desk.pay(cid, "1000.00", D("2027-02-15"), "EARLY-PEN", applies_to=[(1, "late_penalty")])
+    assert [(a["year"], a["amount"]) for a in receipt["allocations"]] == [(1, "1000.00")]
+    assert receipt["penalty_allocations"] == []
+    # 97,765.43 overdue from 03-03; 5 days: 97,765.43 × 0.05 % × 5 = 244.413575 → 244.41
+    office.at(D("2027-03-07"))
+    assert desk.invoices(cid, D("2027-03-07"))[1]["penalties"]["accrued"] == "244.41"
+
+
+def test_a_waiver_then_a_payment_of_the_rest_settles_the_contract(office: Office, desk: Desk) -> None:
+    cid = contract_31st(office)
+    desk.pay(cid, FEE, D("2027-03-22"), "LATE-20")
+    # 20 days: 49.382715 × 20 = 987.6543 → 987.65
+    office.at(D("2027-04-01"))
+    assert desk.invoices(cid, D("2027-04-01"))[1]["penalties"]["accrued"] == "987.65"
+    # A waiver beyond what is outstanding is refused; 487.65 waived, 500.00 paid
+    with pytest.raises(Conflict):
+        desk.waive(cid, 1, "987.66", D("2027-04-01"))
+    desk.waive(cid, 1, "487.65", D("2027-04-01"))
+    receipt = desk.pay(cid, "500.00", D("2027-04-02"), "PEN-REST")
+    assert receipt["penalty_allocations"] == [{"year": 1, "amount": "500.00", "penalty_outstanding": "0.00"}]
+    office.at(D("2027-04-03"))
+    pen = desk.invoices(cid, D("2027-04-03"))[1]["penalties"]
+    assert (pen["accrued"], pen["waived"], pen["paid"], pen["outstanding"]) == ("987.65", "487.65", "500.00", "0.00")
+    assert desk.row(cid, D("2027-04-02")) is None
+    row = desk.row(cid, D("2027-04-01"))
+    assert row is not None and row["penalties_outstanding"] == "500.00"
+    # The waiver was told to finance
+    [waived] = desk.told(cid, "PenaltyWaived")
+    assert (waived["amount"], waived["penalty_outstanding"]) == ("487.65", "500.00")
