@@ -140,3 +140,47 @@ def test_overpayment_is_accepted_as_credit_and_finance_is_told(world: Any, contr
     assert (year2["paid"], year2["outstanding"], year2["due_date"]) == ("1234.57", "97530.86", "2028-03-01")
     applied = [m for m in finance_messages(world.aws) if m.get("event_type") == "CreditApplied"]
     assert [(m["amount"], m["credit_after"]) for m in applied] == [("1234.57", "0.00")]
+
+
+def finance(world: Any, kind: str) -> list[dict[str, Any]]:
+    return [m for m in finance_messages(world.aws) if m.get("event_type") == kind]
+
+
+def test_the_overdue_job_tells_finance_once_per_level_even_when_rerun(world: Any, contract: str) -> None:
+    cid = contract
+    for day in ("2027-03-03", "2027-03-03", "2027-03-17", "2027-04-01", "2027-04-01", "2027-03-17"):
+        world.run("overdue", D(day))
+    assert [(m["year"], m["level"]) for m in finance(world, "InvoiceOverdue")] == [(1, 1), (1, 15), (1, 30)]
+    # 49.382715 a day: 1 → 49.38; 15 → 740.740725 → 740.74; 30 → 1,481.4814 → 1,481.48
+    assert [(m["penalty_total"], m["penalty_delta"]) for m in finance(world, "PenaltyAssessed")] == [
+        ("49.38", "49.38"),
+        ("740.74", "691.36"),
+        ("1481.48", "740.74"),
+    ]
+    # A slip for the whole fee dated 03-07 (due + 5), found on 04-02: 5 days → 246.913575 → 246.91
+    world.travel(D("2027-04-02"))
+    pay(world, cid, FEE, "2027-03-07", "FOUND")
+    world.deliver()
+    assert [(m["penalty_total"], m["penalty_delta"]) for m in finance(world, "PenaltyAdjusted")] == [
+        ("246.91", "-1234.57")
+    ]
+    [inv] = world.invoices(cid, D("2027-04-02"))
+    assert (inv["penalties"]["accrued"], inv["penalties"]["assessed"]) == ("246.91", "246.91")
+
+
+def test_a_late_invoicing_run_moves_a_payment_recorded_before_it_to_the_new_fee(world: Any, contract: str) -> None:
+    cid = contract
+    pay(world, cid, FEE, "2027-03-12", "Y1")  # 10 days late: 493.83
+    # Year 2 (2028-01-31) not issued yet; 400.00 paid 2028-02-05 pays year 1's penalty for now
+    world.travel(D("2028-02-10"))
+    pay(world, cid, "400.00", "2028-02-05", "FEB")
+    world.run("invoicing", D("2028-02-10"))
+    # Issued late, year 2 is the fee issued by 02-05: the 400.00 goes to it, year 1's penalty is owed again
+    by_year = {i["year"]: i for i in world.invoices(cid, D("2028-02-10"))}
+    assert (by_year[2]["paid"], by_year[2]["outstanding"]) == ("400.00", "98365.43")
+    assert by_year[1]["penalties"]["outstanding"] == "493.83"
+    assert len(finance(world, "PaymentsReallocated")) == 1
+    # The overdue job's alert at due + 1 (2028-03-02): 98,365.43 × 0.05 % = 49.182715 → 49.18
+    world.run("overdue", D("2028-03-02"))
+    [alert] = [m for m in finance(world, "InvoiceOverdue") if m["year"] == 2]
+    assert (alert["outstanding"], alert["penalty_accrued"]) == ("98365.43", "49.18")
