@@ -34,6 +34,8 @@ def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, An
     accrued = st.penalty_accrued
     paid, set_off = _penalty_split(ledger, inv.year)
     days = st.days_overdue(as_of)
+    told = [a for a in inv.assessments if a.on <= as_of]  # what finance had been told by then
+    assessed = told[-1].total if told else ZERO
     return {
         "year": inv.year,
         "period_start": inv.period_start.isoformat(),
@@ -59,8 +61,8 @@ def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, An
             "set_off": set_off,
             "outstanding": money_str(st.penalty_outstanding),
             "outstanding_in_words": amount_in_words(st.penalty_outstanding),
-            "assessed": money_str(inv.penalty_reported),
-            "assessed_in_words": amount_in_words(inv.penalty_reported),
+            "assessed": money_str(assessed),
+            "assessed_in_words": amount_in_words(assessed),
             "assessments": [
                 {
                     "on": a.on.isoformat(),
@@ -68,8 +70,7 @@ def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, An
                     "total": money_str(a.total),
                     "delta": money_str(a.delta),
                 }
-                for a in inv.assessments
-                if a.on <= as_of
+                for a in told
             ],
         },
         "revisions": [

@@ -201,6 +201,10 @@ def test_one_alert_per_level_deltas_sum_to_the_penalty_and_a_rerun_sends_nothing
     for n in (1, 15, 30, 30, 15):  # the last two: a rerun of the same day, and of an older day
         office.run_overdue(due + timedelta(days=n))
     assert told(desk, cid, "InvoiceOverdue", "level", "levels_skipped") == [(1, []), (15, []), (30, [])]
+    # The invoice as of due + 15 shows what finance had been told by then, not what it was told later
+    pen = desk.invoices(cid, due + timedelta(days=15))[1]["penalties"]
+    assert (pen["assessed"], [a["total"] for a in pen["assessments"]]) == ("740.74", ["49.38", "740.74"])
+    assert desk.invoices(cid, due)[1]["penalties"]["assessed"] == "0.00"
     # 49.382715 a day: 1 day 49.38; 15 days 740.740725 → 740.74; 30 days 1,481.4814 → 1,481.48
     assert told(desk, cid, "PenaltyAssessed", "penalty_total", "penalty_delta") == [
         ("49.38", "49.38"),
