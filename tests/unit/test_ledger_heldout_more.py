@@ -125,3 +125,17 @@ def test_a_waiver_then_a_payment_of_the_rest_settles_the_contract(office: Office
     # The waiver was told to finance
     [waived] = desk.told(cid, "PenaltyWaived")
     assert (waived["amount"], waived["penalty_outstanding"]) == ("487.65", "500.00")
+
+
+def test_penalties_round_half_up_once_at_the_end(office: Office, desk: Desk) -> None:
+    # Fee 10,010.00 effective 2027-01-31 (due 2027-03-02): one day at 0.05 % = 5.005 → 5.01 (half up, not to even)
+    daily = office.activate(D("2027-01-31"), annual_fee="10010.00", late_penalty=clause("daily_pct", "0.05"))
+    # contract_pct 0.05 % of 3 × 10,010.00 = 30,030.00 → 15.015 → 15.02
+    one_off = office.activate(D("2027-01-31"), annual_fee="10010.00", late_penalty=clause("contract_pct", "0.05"))
+    office.run_invoicing(D("2027-01-31"))
+    office.at(D("2027-03-10"))
+    assert desk.invoices(daily, D("2027-03-03"))[1]["penalties"]["accrued"] == "5.01"
+    # three days: 15.015 → 15.02 (three rounded days would be 15.03)
+    assert desk.invoices(daily, D("2027-03-05"))[1]["penalties"]["accrued"] == "15.02"
+    assert desk.invoices(one_off, D("2027-03-03"))[1]["penalties"]["accrued"] == "15.02"
+    assert desk.invoices(one_off, D("2027-03-10"))[1]["penalties"]["accrued"] == "15.02"
