@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 
+from chalicelib.api import money_requests as mq
+from chalicelib.api.body import parse
 from chalicelib.domain.errors import Conflict
 from chalicelib.services import payments
 from tests.unit.conftest import FINANCE, Office, shanghai
@@ -139,3 +141,44 @@ def test_penalties_round_half_up_once_at_the_end(office: Office, desk: Desk) -> 
     assert desk.invoices(daily, D("2027-03-05"))[1]["penalties"]["accrued"] == "15.02"
     assert desk.invoices(one_off, D("2027-03-03"))[1]["penalties"]["accrued"] == "15.02"
     assert desk.invoices(one_off, D("2027-03-10"))[1]["penalties"]["accrued"] == "15.02"
+
+
+def test_contract_pct_a_fee_paid_in_full_on_due_plus_one_was_unpaid_that_day(office: Office, desk: Desk) -> None:
+    # Read like daily_pct's "a payment dated d stops accrual from d + 1": on due + 1 the fee was still unpaid when
+    # the day began, so the one-off charge applies: 3 × 98,765.43 = 296,296.29 × 2 % = 5,925.9258 → 5,925.93
+    cid = contract_31st(office, late_penalty=clause("contract_pct", "2"))
+    receipt = desk.pay(cid, FEE, D("2027-03-03"), "DUE-PLUS-1")
+    assert receipt["allocations"][0]["status"] == "paid"
+    office.at(D("2027-04-01"))
+    assert desk.invoices(cid, D("2027-04-01"))[1]["penalties"]["outstanding"] == "5925.93"
+    assert [p["penalty_total"] for p in desk.told(cid, "PenaltyAssessed")] == ["5925.93"]
+
+
+def test_a_set_off_settles_its_years_fee_then_its_penalty(office: Office, desk: Desk) -> None:
+    cid = contract_31st(office)
+    office.run_invoicing(D("2028-01-31"))
+    desk.pay(cid, "90000.00", D("2027-03-12"), "PART")  # year 1: 8,765.43 left after 10 days late
+    office.at(D("2028-02-10"))
+    # Year 1 as of 2028-02-10: 10 days on 98,765.43 (987,654.30) + 335 days (2027-03-13..2028-02-10) on 8,765.43
+    #   (2,936,419.05) = 3,924,073.35 × 0.05 % = 1,962.036675 → 1,962.04
+    assert desk.invoices(cid, D("2028-02-10"))[1]["penalties"]["accrued"] == "1962.04"
+    # A set-off on year 1 is at most what year 1 owes: 8,765.43 + 1,962.04 = 10,727.47
+    def set_off(amount: str) -> dict[str, object]:
+        body = {"year": 1, "amount": amount, "reason": "服务违约金抵销", "on": "2028-02-10"}
+        return payments.record_set_off(office.deps, cid, parse(mq.SetOffRequest, body).command(), FINANCE)
+
+    with pytest.raises(Conflict):
+        set_off("10727.48")
+    # It settles its year's fee first, then its penalty
+    assert set_off("10727.47")["placed"] == [
+        {"year": 1, "what": "fee", "amount": "8765.43"},
+        {"year": 1, "what": "late_penalty", "amount": "1962.04"},
+    ]
+    inv = desk.invoices(cid, D("2028-02-10"))
+    assert (inv[1]["status"], inv[1]["penalties"]["set_off"], inv[1]["penalties"]["outstanding"]) == (
+        "paid",
+        "1962.04",
+        "0.00",
+    )
+    assert [a["by"] for a in inv[1]["allocations"]] == ["payment", "set_off"]
+    assert inv[2]["outstanding"] == FEE
