@@ -7,8 +7,8 @@ Before the ledger an invoice held its own allocations, assessments and void stat
 Per contract with invoices, one unit of work: payments get the `seq` of their PaymentReceived audit entry, an
 invoice voided back then gets its FeeCancellation fact (dated and numbered by its InvoiceVoided entry), then the
 ledger is settled like any write — the invoices' caches, the contract's `ledger_credit` and `ledger_last_on` and its
-receivables mark (on the contract item since the `receivables` index; the old `RECEIVABLE` item is deleted after) — in one
-transaction with the contract's version condition. Where the ledger now places money differently
+receivables mark (on the contract item since the `receivables` index; the old `RECEIVABLE` item is deleted
+after) — in one transaction with the contract's version condition. Where the ledger now places money differently
 from what the invoices said (old data was allocated oldest-first, and money on a voided invoice stayed there),
 or finds a smaller penalty than finance was told, the usual PaymentsReallocated / PenaltyAdjusted events say so.
 """

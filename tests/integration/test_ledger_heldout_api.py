@@ -52,7 +52,9 @@ def test_payments_penalty_and_credit_through_the_api(world: Any, contract: str) 
     cid = contract
     # 50,000.00 on due + 1
     receipt = pay(world, cid, "50000.00", "2027-03-03", "HO-1")
-    assert receipt["allocations"] == [{"year": 1, "amount": "50000.00", "status": "partially_paid", "outstanding": "48765.43"}]
+    assert receipt["allocations"] == [
+        {"year": 1, "amount": "50000.00", "status": "partially_paid", "outstanding": "48765.43"}
+    ]
     # The rest on 03-12, designated to the fee
     pay(world, cid, "48765.43", "2027-03-12", "HO-2", applies_to=[{"year": 1, "what": "fee"}])
     # 1 day on 98,765.43 + 9 days on 48,765.43 = 537,654.30 × 0.05 % = 268.82715 → 268.83

@@ -162,6 +162,7 @@ def test_a_set_off_settles_its_years_fee_then_its_penalty(office: Office, desk: 
     # Year 1 as of 2028-02-10: 10 days on 98,765.43 (987,654.30) + 335 days (2027-03-13..2028-02-10) on 8,765.43
     #   (2,936,419.05) = 3,924,073.35 × 0.05 % = 1,962.036675 → 1,962.04
     assert desk.invoices(cid, D("2028-02-10"))[1]["penalties"]["accrued"] == "1962.04"
+
     # A set-off on year 1 is at most what year 1 owes: 8,765.43 + 1,962.04 = 10,727.47
     def set_off(amount: str) -> dict[str, object]:
         body = {"year": 1, "amount": amount, "reason": "服务违约金抵销", "on": "2028-02-10"}

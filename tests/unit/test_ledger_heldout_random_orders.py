@@ -131,12 +131,7 @@ def check_what_finance_was_told(office: Office, desk: Desk, cid: str, all_known:
     assert len(levels) == len(set(levels))
     # Per fee, the deltas told add up to the last figure told, and that figure is the ledger's of its day
     for inv in office.invoices(cid):
-        told = [
-            p
-            for k in ("PenaltyAssessed", "PenaltyAdjusted")
-            for p in desk.told(cid, k)
-            if p["year"] == inv.year
-        ]
+        told = [p for k in ("PenaltyAssessed", "PenaltyAdjusted") for p in desk.told(cid, k) if p["year"] == inv.year]
         assert sum((Decimal(p["penalty_delta"]) for p in told), Decimal(0)) == inv.penalty_reported
         if inv.assessments:
             last = inv.assessments[-1]
