@@ -183,3 +183,34 @@ def test_a_set_off_settles_its_years_fee_then_its_penalty(office: Office, desk: 
     )
     assert [a["by"] for a in inv[1]["allocations"]] == ["payment", "set_off"]
     assert inv[2]["outstanding"] == FEE
+
+
+def test_receivables_totals_add_the_contracts_rows(office: Office, desk: Desk) -> None:
+    late = contract_31st(office)  # unpaid
+    credit = contract_31st(office)
+    desk.pay(credit, "100000.00", D("2027-02-01"), "CR")  # 1,234.57 credit
+    settled = contract_31st(office)
+    # A slip dated on the due date, typed in later: settled all along, so never listed from its day on
+    desk.pay(settled, FEE, D("2027-03-02"), "ON-DUE", record_on=D("2027-04-20"))
+    office.at(D("2027-04-20"))
+    report = desk.receivables(D("2027-04-01"))  # due + 30 for the unpaid one: 0–30 bucket
+    rows = {r["contract_id"]: r for r in report["contracts"]}
+    assert set(rows) == {late, credit}
+    # unpaid: 98,765.43 overdue 30 days, penalty 49.382715 × 30 = 1,481.4814 → 1,481.48
+    assert (rows[late]["0-30"], rows[late]["penalties_outstanding"], rows[late]["net"]) == (
+        FEE,
+        "1481.48",
+        "100246.91",
+    )
+    assert (rows[credit]["credit"], rows[credit]["net"]) == ("1234.57", "-1234.57")
+    # totals: outstanding 98,765.43; penalties 1,481.48; credit 1,234.57; net 100,246.91 − 1,234.57 = 99,012.34
+    totals = report["totals"]
+    assert (totals["outstanding"], totals["penalties_outstanding"], totals["credit"], totals["net"]) == (
+        FEE,
+        "1481.48",
+        "1234.57",
+        "99012.34",
+    )
+    # Before the slip's day the settled contract owed its fee, not yet due
+    row = desk.row(settled, D("2027-03-01"))
+    assert row is not None and row["not_yet_due"] == FEE
