@@ -214,3 +214,25 @@ def test_receivables_totals_add_the_contracts_rows(office: Office, desk: Desk) -
     # Before the slip's day the settled contract owed its fee, not yet due
     row = desk.row(settled, D("2027-03-01"))
     assert row is not None and row["not_yet_due"] == FEE
+
+
+def test_an_agreement_on_a_years_first_day_revises_a_fee_credit_already_paid(office: Office, desk: Desk) -> None:
+    cid = contract_31st(office)
+    desk.pay(cid, "120000.00", D("2027-02-10"), "OVER")  # 21,234.57 credit
+    office.run_invoicing(D("2028-01-31"))  # year 2 takes it: 77,530.86 left
+    assert desk.invoices(cid, D("2028-01-31"))[2]["outstanding"] == "77530.86"
+    # The same day both parties sign an agreement lowering the fee to 20,000.00: it governs year 2, whose invoice
+    # is revised; the credit pays the revised 20,000.00 and 1,234.57 stays credit
+    office.amend(cid, D("2028-01-31"), annual_fee="20000.00")
+    office.at(D("2028-03-15"))
+    inv = desk.invoices(cid, D("2028-03-15"))[2]
+    assert (inv["amount"], inv["original_amount"], inv["paid"], inv["status"]) == (
+        "20000.00",
+        FEE,
+        "20000.00",
+        "paid",
+    )
+    assert (inv["due_date"], inv["penalties"]["accrued"]) == ("2028-03-01", "0.00")
+    assert desk.balances(cid, D("2028-01-31"))["credit"] == "1234.57"
+    [revised] = desk.told(cid, "InvoiceRevised")
+    assert (revised["previous_amount"], revised["amount"], revised["outstanding"]) == (FEE, "20000.00", "0.00")
