@@ -286,7 +286,8 @@ class _Replay:
             return
         st.revisions.append(r)
         st.amount = quantize(r.amount)
-        due = max(st.fee.due_on, r.on + timedelta(days=st.fee.payment_due_days))
+        due_days = st.fee.payment_due_days if r.payment_due_days is None else r.payment_due_days
+        due = max(st.fee.due_on, r.on + timedelta(days=due_days))
         if due != st.due_on and st.one_off is None:
             st.overdue_base = None  # measured again on the new due date
         st.due_on = due

@@ -30,13 +30,15 @@ class Fee:
 
 @dataclass(frozen=True)
 class FeeRevision:
-    """A supplementary agreement changed the fee of an issued year, from `on` (its effective date)."""
+    """A supplementary agreement changed the fee of an issued year, from `on` (its effective date): its amount and
+    the payment_due_days of the terms now governing the year (None in revisions stored before: the fee's own)."""
 
     year: int
     on: date
     amount: Decimal
     seq: int
     reason: str = ""
+    payment_due_days: int | None = None
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,9 @@ def serve(
         reason_code=reason_code,
         details=details,
         notice_date=notice_date,
-        effective_date=add_days(notice_date, c.current_terms.notice_period_days),
+        # The notice period of the terms in force on the notice date: a notice recorded late keeps the period it
+        # was served under, whatever an agreement in force since then says.
+        effective_date=add_days(notice_date, c.terms_on(notice_date).notice_period_days),
         status="served",
         served_at=served_at,
         document_sha256=document_sha256,

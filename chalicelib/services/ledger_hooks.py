@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
-from chalicelib.domain.ledger import FeeRevision
+from chalicelib.domain.ledger import FeeRevision, FeeState
 from chalicelib.domain.money_events import InvoiceRevised
+from chalicelib.domain.terms import Terms
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.payments import cancel_fee
 from chalicelib.services.ports import LedgerBook
@@ -33,6 +34,14 @@ def touches_issued_fees(contract: Contract) -> bool:
     return (ends is not None and ends <= last_start) or (latest_terms is not None and latest_terms <= last_start)
 
 
+def _governed_otherwise(terms: Terms, st: FeeState) -> bool:
+    """The terms governing the fee's year (those in force on its first day) set another fee or payment_due_days
+    than the fee now has: an agreement in force on that day, signed after the year was invoiced."""
+    days = next((r.payment_due_days for r in reversed(st.revisions) if r.payment_due_days is not None), None)
+    current_days = st.fee.payment_due_days if days is None else days
+    return terms.annual_fee != st.amount or terms.payment_due_days != current_days
+
+
 def _revise(uow: UnitOfWork, book: LedgerBook, inv: Invoice, previous: Decimal, today: date) -> None:
     """Revise `inv`'s fee to the terms in force on its issue date (the revised 付款通知书)."""
     contract = book.contract
@@ -40,7 +49,7 @@ def _revise(uow: UnitOfWork, book: LedgerBook, inv: Invoice, previous: Decimal, 
     version = next(v for v in reversed(contract.terms_versions) if v.terms is terms)
     on = max(version.effective_from or inv.issue_on, inv.issue_on)
     reason = f"supplementary agreement {version.amendment_no}"
-    fact = FeeRevision(inv.year, on, terms.annual_fee, ledgers.next_seq(book, uow), reason)
+    fact = FeeRevision(inv.year, on, terms.annual_fee, ledgers.next_seq(book, uow), reason, terms.payment_due_days)
     book.facts.append(fact)
     uow.staged.facts.append(fact)
     revised = ledgers.view(book, ledgers.latest_day(book, today)).fees[inv.year]
@@ -81,7 +90,7 @@ def apply_to_issued_fees(uow: UnitOfWork, contract: Contract, book: LedgerBook |
         if ends is not None and inv.issue_on >= ends:
             why = "the contract ends before this year"
             uow.raise_event(cancel_fee(uow, book, year, inv.issue_on, "cancelled", why))
-        elif contract.terms_on(inv.issue_on).annual_fee != st.amount:
+        elif _governed_otherwise(contract.terms_on(inv.issue_on), st):
             _revise(uow, book, inv, st.amount, today)
     if len(uow.events) > raised:
         ledgers.settle(uow, book, before, today, uow.events[raised].type)

@@ -35,7 +35,7 @@ def _notice_document(
     contract: Contract, command: ServeNotice, notice_date: date, owed: list[FeeState], total: Decimal
 ) -> str:
     """The 解除合同通知书 as served: the reason's clause, the effective date and what is still owed."""
-    period = contract.current_terms.notice_period_days
+    period = contract.terms_on(notice_date).notice_period_days
     return render_termination_notice(
         {
             "contract_no": contract.contract_no,
