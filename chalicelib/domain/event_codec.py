@@ -1,7 +1,7 @@
 """Typed values to the JSON-ready shape events are stored in, and back, driven by the dataclasses' type hints:
-Decimal money as a two-place string, dates ISO, tuples as lists, nested dataclasses as objects, Terms in its
-own wire shape. Every contract read and write goes through here, so how each type hint is read back is worked
-out once per hint, not per value."""
+Decimal money as a two-place string (percentages and hours exactly), dates ISO, tuples as lists, nested dataclasses
+as objects, Terms and LatePenalty in their own wire shape. Every contract read and write goes through here, so how
+each type hint is read back is worked out once per hint, not per value."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from chalicelib.domain.money import money_str
-from chalicelib.domain.terms import Terms
+from chalicelib.domain.terms import LatePenalty, Terms
 
 T = TypeVar("T")
 
@@ -29,7 +29,7 @@ def encode(value: Any) -> Any:
         return money_str(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Terms):
+    if isinstance(value, (Terms, LatePenalty)):  # their own wire shape (percentages exactly as given)
         return value.to_dict()
     if isinstance(value, (list, tuple)):
         return [encode(v) for v in value]
@@ -42,12 +42,31 @@ def encode(value: Any) -> Any:
 
 def encode_fields(obj: Any) -> dict[str, Any]:
     kind: Any = type(obj)
-    return {name: encode(getattr(obj, name)) for name in _field_names(kind)}
+    exact = _exact_names(kind)
+    return {
+        name: _exact(value) if name in exact and isinstance(value, Decimal) else encode(value)
+        for name in _field_names(kind)
+        for value in (getattr(obj, name),)
+    }
 
 
 @cache
 def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
+
+
+# Decimal fields that are not money: percentages (up to 4 places: terms.py) and hours. Stored exactly; as money
+# (two places, "95.00") when they have no more, so what was stored before is written the same way.
+EXACT_SUFFIXES = ("_pct", "_hours")
+
+
+@cache
+def _exact_names(cls: Any) -> frozenset[str]:
+    return frozenset(name for name in _field_names(cls) if name.endswith(EXACT_SUFFIXES))
+
+
+def _exact(value: Decimal) -> str:
+    return money_str(value) if value == value.quantize(Decimal("0.01")) else format(value, "f")
 
 
 @cache
@@ -60,6 +79,7 @@ _SCALARS: dict[Any, Callable[[Any], Any]] = {
     Decimal: lambda v: Decimal(str(v)),
     date: date.fromisoformat,
     Terms: Terms.from_dict,
+    LatePenalty: LatePenalty.from_dict,
     str: str,
     int: int,
     bool: bool,

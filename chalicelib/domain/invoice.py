@@ -5,7 +5,7 @@ overdue job read. Every figure shown to people is computed by chalicelib/domain/
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -50,6 +50,7 @@ class Accrual:
     accrued_through: date | None
     overdue_base: Decimal | None
     one_off: Decimal | None
+    clause: LatePenalty | None = None  # the late-penalty clause a revision gave the fee (None: the invoice's own)
 
 
 @dataclass
@@ -171,9 +172,16 @@ class Invoice:
             for source, (on, total) in net.items()
             if total > 0
         ]
-        changed = before != (self.status, self.amount, self.due_on, list(self.allocations)) or self.accrual is None
+        clause = None if state.clause == self.late_penalty else state.clause
+        changed = (
+            before != (self.status, self.amount, self.due_on, list(self.allocations))
+            or self.accrual is None
+            or self.accrual.clause != clause
+        )
         if changed:
-            self.accrual = Accrual(as_of, state.day_amounts, state.accrued_through, state.overdue_base, state.one_off)
+            self.accrual = Accrual(
+                as_of, state.day_amounts, state.accrued_through, state.overdue_base, state.one_off, clause
+            )
         return changed
 
     def continues_to(self, as_of: date) -> bool:
@@ -187,7 +195,8 @@ class Invoice:
         acc = self.accrual
         if acc is None or not self.continues_to(as_of):
             return None
-        st = FeeState(fee=self.fee(), amount=self.amount, due_on=self.due_on, status=self.status, paid=self.paid)
+        fee = self.fee() if acc.clause is None else replace(self.fee(), late_penalty=acc.clause)
+        st = FeeState(fee=fee, amount=self.amount, due_on=self.due_on, status=self.status, paid=self.paid)
         st.day_amounts, st.accrued_through = acc.day_amounts, acc.accrued_through
         st.overdue_base, st.one_off = acc.overdue_base, acc.one_off
         st.accrue(as_of, contract_amount_on)

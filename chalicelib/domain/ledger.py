@@ -26,9 +26,11 @@ from chalicelib.domain.ledger_facts import (
     Target,
     Waiver,
     fact_order,
+    governing,
     source_id,
 )
 from chalicelib.domain.money import quantize
+from chalicelib.domain.terms import LatePenalty
 
 __all__ = [  # the facts are re-exported: the ledger is read and written in their terms
     "ZERO",
@@ -83,6 +85,10 @@ class FeeState:
     def year(self) -> int:
         return self.fee.year
 
+    @property
+    def clause(self) -> LatePenalty:
+        return governing(self.fee, self.revisions)[1]
+
     def accrue(self, through: date, contract_amount_on: ContractAmountOn) -> None:
         """Accrue the late penalty for the days up to and including `through`, on each day's opening outstanding
         (nothing changes between facts, so a whole stretch is counted at once)."""
@@ -94,9 +100,9 @@ class FeeState:
         outstanding = self.outstanding
         if self.overdue_base is None:
             self.overdue_base = outstanding  # unpaid at the end of the due date
-            if outstanding > 0 and self.fee.late_penalty.mode == "contract_pct":
+            if outstanding > 0 and self.clause.mode == "contract_pct":
                 amount = contract_amount_on(self.due_on + timedelta(days=1))
-                self.one_off = quantize(amount * self.fee.late_penalty.rate_pct / Decimal(100))
+                self.one_off = quantize(amount * self.clause.rate_pct / Decimal(100))
         if outstanding > 0:
             self.day_amounts += outstanding * (through - start).days
         self.accrued_through = through
@@ -113,7 +119,7 @@ class FeeState:
     def penalty_accrued(self) -> Decimal:
         if not self.live:
             return ZERO
-        clause = self.fee.late_penalty
+        clause = self.clause
         if clause.mode == "daily_pct":
             penalty = quantize(self.day_amounts * clause.rate_pct / Decimal(100))
         else:
@@ -286,8 +292,7 @@ class _Replay:
             return
         st.revisions.append(r)
         st.amount = quantize(r.amount)
-        due_days = st.fee.payment_due_days if r.payment_due_days is None else r.payment_due_days
-        due = max(st.fee.due_on, r.on + timedelta(days=due_days))
+        due = max(st.fee.due_on, r.on + timedelta(days=governing(st.fee, st.revisions)[0]))
         if due != st.due_on and st.one_off is None:
             st.overdue_base = None  # measured again on the new due date
         st.due_on = due

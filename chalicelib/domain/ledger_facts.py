@@ -30,8 +30,9 @@ class Fee:
 
 @dataclass(frozen=True)
 class FeeRevision:
-    """A supplementary agreement changed the fee of an issued year, from `on` (its effective date): its amount and
-    the payment_due_days of the terms now governing the year (None in revisions stored before: the fee's own)."""
+    """A supplementary agreement changed the fee of an issued year, from `on` (its effective date): its amount, and
+    the payment_due_days and late-penalty clause of the terms now governing the year (None in revisions stored
+    before they were kept: the fee's own, or an earlier revision's)."""
 
     year: int
     on: date
@@ -39,6 +40,15 @@ class FeeRevision:
     seq: int
     reason: str = ""
     payment_due_days: int | None = None
+    late_penalty: LatePenalty | None = None
+
+
+def governing(fee: Fee, revisions: list[FeeRevision]) -> tuple[int, LatePenalty]:
+    """The payment_due_days and late-penalty clause a fee is held to: its latest revision's that set them, else its
+    own (what the terms in force on its year's first day say, whichever was recorded first that day)."""
+    days = next((r.payment_due_days for r in reversed(revisions) if r.payment_due_days is not None), None)
+    clause = next((r.late_penalty for r in reversed(revisions) if r.late_penalty is not None), None)
+    return (fee.payment_due_days if days is None else days), (fee.late_penalty if clause is None else clause)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import AlreadyExists, ConcurrentUpdate
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ledger import FeeState
+from chalicelib.domain.money import quantize
 from chalicelib.domain.money_events import CreditApplied, InvoiceIssued, InvoiceOverdue
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
-from chalicelib.services.ports import AlertMark, LedgerBook, ReceivableMark
+from chalicelib.services.ports import OWED_NOW, AlertMark, LedgerBook, ReceivableMark
 from chalicelib.services.unit_of_work import UnitOfWork, run
 
 
@@ -29,19 +30,28 @@ def _invoice_event(inv: Invoice) -> InvoiceIssued:
 
 
 # ---- invoicing ------------------------------------------------------------------------------------------
-def _needs_ledger(contract: Contract, year: int) -> bool:
-    """Whether issuing year `year` can move money: credit would pay the new fee on its issue date, or a fact dated on
-    or after that date (recorded before a late run issued it) goes to the new fee by the order of payment."""
-    last = contract.ledger_last_on
-    return contract.ledger_credit > 0 or (last is not None and last >= contract.year_start(year))
+def _money_may_move(contract: Contract, year: int, today: date) -> bool:
+    """Can the new fee take money already recorded? Credit pays it on its issue date; and a payment dated on or
+    after that day is placed by the order that counts the new fee, so it may leave an older penalty or credit for
+    it. The receivables mark tells (settled: its last fact's day; owed now: only a late run can have such money),
+    and so does the ledger's latest money fact's day (`ledger_last_on`: one paid and recorded on the year's first
+    day before the run)."""
+    if contract.ledger_credit > 0:
+        return True
+    start, last = contract.year_start(year), contract.receivable_until
+    if contract.ledger_last_on is not None and contract.ledger_last_on >= start:
+        return True
+    if last is None:
+        return False
+    return start < today if last == OWED_NOW else start <= last
 
 
 def _issue_one(deps: Deps, contract: Contract, year: int) -> Contract:
     """Issue year `year` of `contract` (read at its current version) in one transaction; returns the contract as
-    now stored. When issuing it can move money (`_needs_ledger`) the ledger is read and settled: credit pays the new
-    fee on its issue date (CreditApplied), payments that now go to it are told (PaymentsReallocated)."""
+    now stored. When money already recorded may pay the new fee (see _money_may_move) the ledger is read, the
+    invoices' caches rewritten and finance told (CreditApplied, or PaymentsReallocated when money left a place)."""
     uow = UnitOfWork(deps, "worker:invoicing")
-    if _needs_ledger(contract, year):
+    if _money_may_move(contract, year, deps.today()):
         book = uow.ledger(contract.id)
         contract = book.contract
         if contract.next_invoice_year() != year:
@@ -60,9 +70,8 @@ def _issue_one(deps: Deps, contract: Contract, year: int) -> Contract:
         today = deps.today()
         before = ledgers.view(book, ledgers.latest_day(book, today))
         book.invoices[year] = invoice
-        after = ledgers.settle(uow, book, before, today, f"invoice of year {year} issued")
-        # what left the credit for it (the rest of what it was paid came from payments dated after its issue date)
-        applied = min(after.fees[year].paid, before.credit - after.credit)
+        after = ledgers.settle(uow, book, before, today, f"invoice of year {year} issued", credit_told=True)
+        applied = quantize(before.credit - after.credit)  # what was credit before: not money moved off a penalty
         if applied > 0:
             st = after.fees[year]
             uow.raise_event(

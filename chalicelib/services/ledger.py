@@ -12,6 +12,7 @@ from chalicelib.domain.invoice import Invoice, PenaltyAssessment
 from chalicelib.domain.ledger import ZERO, Fact, Fee, FeeState, Ledger, Payment, replay, settled_since
 from chalicelib.domain.money import quantize
 from chalicelib.domain.money_events import Move, PaymentsReallocated, PenaltyAdjusted, PenaltyAssessed, Placement
+from chalicelib.domain.terms import LatePenalty
 from chalicelib.services.ports import LedgerBook, PaymentRecord, ReceivableMark
 from chalicelib.services.unit_of_work import UnitOfWork
 
@@ -43,8 +44,11 @@ def latest_day(book: LedgerBook, today: date) -> date:
 
 
 # ---- penalties finance was told ----------------------------------------------------------------------------
-def _tell_penalty(uow: UnitOfWork, inv: Invoice, on: date, days: int, total: Decimal, delta: Decimal, why: str) -> None:
-    """Record on the invoice what finance is told of its penalty, and tell it (assessed when up, adjusted when down)."""
+def _tell_penalty(
+    uow: UnitOfWork, inv: Invoice, clause: LatePenalty, on: date, days: int, total: Decimal, delta: Decimal, why: str
+) -> None:
+    """Record on the invoice what finance is told of its penalty, and tell it (assessed when up, adjusted when down);
+    `clause`: the one the fee is held to (a revision may have changed the invoice's)."""
     inv.assessments.append(PenaltyAssessment(on, days, total, delta))
     uow.update_invoice(inv)
     assessed = PenaltyAssessed(
@@ -52,8 +56,8 @@ def _tell_penalty(uow: UnitOfWork, inv: Invoice, on: date, days: int, total: Dec
         due_date=inv.due_on,
         as_of=on,
         days_overdue=days,
-        mode=inv.late_penalty.mode,
-        rate_pct=format(inv.late_penalty.rate_pct, "f"),
+        mode=clause.mode,
+        rate_pct=format(clause.rate_pct, "f"),
         penalty_total=total,
         penalty_delta=delta,
     )
@@ -66,7 +70,8 @@ def report_penalty(uow: UnitOfWork, inv: Invoice, st: FeeState | None, on: date)
     total = ZERO if st is None else st.penalty_accrued
     delta = quantize(total - inv.penalty_reported)
     if delta > 0:
-        _tell_penalty(uow, inv, on, max(0, (on - inv.due_on).days), total, delta, "")
+        clause = inv.late_penalty if st is None else st.clause
+        _tell_penalty(uow, inv, clause, on, max(0, (on - inv.due_on).days), total, delta, "")
 
 
 def _earliest_staged(uow: UnitOfWork) -> date | None:
@@ -89,18 +94,31 @@ def _adjust_penalties(uow: UnitOfWork, book: LedgerBook, why: str, earliest: dat
         st = views[last.on].fees.get(inv.year)
         now = ZERO if st is None else st.penalty_accrued
         if now < last.total:
-            _tell_penalty(uow, inv, last.on, last.days_overdue, now, quantize(now - last.total), why)
+            clause = inv.late_penalty if st is None else st.clause
+            _tell_penalty(uow, inv, clause, last.on, last.days_overdue, now, quantize(now - last.total), why)
 
 
 def placements(placed: dict[tuple[int, str], Decimal]) -> tuple[Placement, ...]:
     return tuple(Placement(y, w, a) for (y, w), a in placed.items())
 
 
+def _left_a_place(was: dict[tuple[int, str], Decimal], now: dict[tuple[int, str], Decimal]) -> bool:
+    return any(now.get(k, ZERO) < amount for k, amount in was.items())
+
+
 def settle(
-    uow: UnitOfWork, book: LedgerBook, before: Ledger, today: date, why: str, changed_from: date | None = None
+    uow: UnitOfWork,
+    book: LedgerBook,
+    before: Ledger,
+    today: date,
+    why: str,
+    changed_from: date | None = None,
+    credit_told: bool = False,
 ) -> Ledger:
     """What every ledger write does after adding its facts to `book` (see the module docstring). `changed_from`:
-    the earliest day whose figures may have changed (default: the earliest fact this write adds)."""
+    the earliest day whose figures may have changed (default: the earliest fact this write adds). `credit_told`:
+    the write tells finance itself where credit went (CreditApplied), so only money that left a fee or a penalty
+    it had paid counts as reallocated."""
     as_of = latest_day(book, today)
     after = view(book, as_of)
     for year, inv in book.invoices.items():
@@ -108,9 +126,9 @@ def settle(
         if st is not None and inv.refresh(st, after.fee_allocations(year), as_of):
             uow.update_invoice(inv)
     moves = tuple(
-        Move(sid, placements(before.placed(sid)), placements(after.placed(sid)))
+        Move(sid, placements(was), placements(now))
         for sid in before.sources
-        if before.placed(sid) != after.placed(sid)
+        if (was := before.placed(sid)) != (now := after.placed(sid)) and (not credit_told or _left_a_place(was, now))
     )
     if moves:
         uow.raise_event(PaymentsReallocated(why=why, moves=moves, credit_after=after.credit))

@@ -11,6 +11,7 @@ from decimal import Decimal
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ledger import FeeRevision, FeeState
+from chalicelib.domain.ledger_facts import governing
 from chalicelib.domain.money_events import InvoiceRevised
 from chalicelib.domain.terms import Terms
 from chalicelib.services import ledger as ledgers
@@ -35,11 +36,11 @@ def touches_issued_fees(contract: Contract) -> bool:
 
 
 def _governed_otherwise(terms: Terms, st: FeeState) -> bool:
-    """The terms governing the fee's year (those in force on its first day) set another fee or payment_due_days
-    than the fee now has: an agreement in force on that day, signed after the year was invoiced."""
-    days = next((r.payment_due_days for r in reversed(st.revisions) if r.payment_due_days is not None), None)
-    current_days = st.fee.payment_due_days if days is None else days
-    return terms.annual_fee != st.amount or terms.payment_due_days != current_days
+    """The terms governing the fee's year (those in force on its first day) set another fee, payment_due_days or
+    late-penalty clause than the fee now has: an agreement in force on that day, signed after the year was invoiced."""
+    return terms.annual_fee != st.amount or (terms.payment_due_days, terms.late_penalty) != governing(
+        st.fee, st.revisions
+    )
 
 
 def _revise(uow: UnitOfWork, book: LedgerBook, inv: Invoice, previous: Decimal, today: date) -> None:
@@ -49,7 +50,8 @@ def _revise(uow: UnitOfWork, book: LedgerBook, inv: Invoice, previous: Decimal, 
     version = next(v for v in reversed(contract.terms_versions) if v.terms is terms)
     on = max(version.effective_from or inv.issue_on, inv.issue_on)
     reason = f"supplementary agreement {version.amendment_no}"
-    fact = FeeRevision(inv.year, on, terms.annual_fee, ledgers.next_seq(book, uow), reason, terms.payment_due_days)
+    seq = ledgers.next_seq(book, uow)
+    fact = FeeRevision(inv.year, on, terms.annual_fee, seq, reason, terms.payment_due_days, terms.late_penalty)
     book.facts.append(fact)
     uow.staged.facts.append(fact)
     revised = ledgers.view(book, ledgers.latest_day(book, today)).fees[inv.year]

@@ -18,6 +18,7 @@ from chalicelib.domain.ledger import (
 )
 from chalicelib.domain.ledger_facts import fact_type, source_id, voucher_of
 from chalicelib.domain.money import amount_in_words, money_str
+from chalicelib.domain.terms import LatePenalty, pct_str
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.ports import LedgerBook
 
@@ -45,6 +46,15 @@ def _told(inv: Invoice, as_of: date) -> tuple[Decimal, list[dict[str, Any]]]:
     return (told[-1].total if told else ZERO), listed
 
 
+def _clause(clause: LatePenalty) -> dict[str, Any]:
+    """The late-penalty clause the fee is held to (the invoice's, or a revision's)."""
+    return {
+        "mode": clause.mode,
+        "rate_pct": pct_str(clause.rate_pct),
+        "cap_pct": None if clause.cap_pct is None else pct_str(clause.cap_pct),
+    }
+
+
 def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, Any]:
     as_of = ledger.as_of
     accrued = st.penalty_accrued
@@ -67,7 +77,7 @@ def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, An
         "overdue": days > 0,
         "days_overdue": days,
         "penalties": {
-            "mode": inv.late_penalty.mode,
+            **_clause(st.clause),
             "as_of": as_of.isoformat(),
             "accrued": money_str(accrued),
             "accrued_in_words": amount_in_words(accrued),

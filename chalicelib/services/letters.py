@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.ledger_facts import governing
 from chalicelib.domain.letters import render_letter
 from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.domain.terms import LatePenalty, pct_str
@@ -36,6 +37,8 @@ def letter_html(book: LedgerBook, kind: str, year: int, as_of: date | None, toda
     if kind == "overdue-letter" and (inv["days_overdue"] <= 0 or inv["status"] == "cancelled"):
         raise NotFound(kind, f"{book.contract.contract_no}/year {year} (not overdue on {day.isoformat()})")
     contract = book.contract
+    st = ledgers.view(book, day).fees[year]
+    days, clause = governing(st.fee, st.revisions)
     total = Decimal(inv["outstanding"]) + Decimal(inv["penalties"]["outstanding"])
     context: dict[str, Any] = {
         "contract_no": contract.contract_no,
@@ -49,7 +52,8 @@ def letter_html(book: LedgerBook, kind: str, year: int, as_of: date | None, toda
         "paid_words": amount_in_words(Decimal(inv["paid"])),
         "total": money_str(total),
         "total_words": amount_in_words(total),
-        "payment_due_days": book.invoices[year].payment_due_days or contract.current_terms.payment_due_days,
-        "late_penalty_text": late_penalty_text(book.invoices[year].late_penalty),
+        # what the fee is held to: the invoice's, or a revision's (an agreement in force on the year's first day)
+        "payment_due_days": days,
+        "late_penalty_text": late_penalty_text(clause),
     }
     return render_letter(kind, context)

@@ -155,11 +155,10 @@ def record_set_off(deps: Deps, contract_id: str, cmd: RecordSetOff, actor: str) 
         made.append(SetOff(cmd.year, on, cmd.amount, seq, cmd.reason, cmd.claim))
         return made[-1]
 
-    def check(book: LedgerBook, then: Ledger) -> None:
+    def check(book: LedgerBook, _then: Ledger) -> None:
+        # Not capped by what the year owes: beyond its fee and penalty a set-off follows the usual order (other
+        # fees, penalties, then credit), as a payment does.
         _issued(book, cmd.year, on)
-        st = then.fees[cmd.year]
-        owed = st.outstanding + st.penalty_outstanding
-        _at_most(cmd.amount, owed, f"set-off of {money_str(cmd.amount)} exceeds what year {cmd.year} owes on {on}")
         check_penalty_claim(deps, book.contract, list(book.facts), cmd.claim, cmd.amount, on)
 
     def describe(after: Ledger) -> SetOffRecorded:
@@ -294,7 +293,9 @@ def cancel_fee(uow: UnitOfWork, book: LedgerBook, year: int, on: date, status: s
     inv = book.invoices[year]
     if inv.status in ("void", "cancelled") or (status == "void" and not inv.is_open):
         raise IllegalTransition("invoice", inv.key, inv.status, status)
-    paid = ledgers.view(book, on).fees[year].paid
+    # What was paid toward it as recorded so far (its money is released): on a cancellation's own date, the
+    # year's first day, nothing usually is yet.
+    paid = ledgers.view(book, ledgers.latest_day(book, uow.deps.today())).fees[year].paid
     fact = FeeCancellation(year, on, ledgers.next_seq(book, uow), "void" if status == "void" else "cancelled", reason)
     book.facts.append(fact)
     uow.staged.facts.append(fact)

@@ -397,3 +397,16 @@ def test_a_late_invoicing_run_places_earlier_recorded_payments_on_the_new_fee(of
     assert (alert["outstanding"], alert["penalty_accrued"]) == ("98365.43", "49.18")
     # No credit was applied to it: the 400.00 was never credit
     assert desk.told(cid, "CreditApplied") == []
+
+
+def test_a_payment_recorded_on_a_years_first_day_before_the_run_goes_to_the_new_fee(office: Office, desk: Desk) -> None:
+    cid = contract_31st(office)
+    desk.pay(cid, FEE, D("2027-03-12"), "Y1")  # 10 days late: 493.83 of penalty, still owed
+    # On 2028-01-31, before that day's invoicing run, finance records 400.00 paid that day: year 1's penalty for now
+    desk.pay(cid, "400.00", D("2028-01-31"), "JAN31", record_on=D("2028-01-31"))
+    office.run_invoicing(D("2028-01-31"))
+    # Year 2 was issued that day: the fees issued by the payment's date come first, so year 2 takes the 400.00
+    cached = {i.year: i for i in office.invoices(cid)}[2]
+    assert (cached.status, str(cached.paid)) == ("partially_paid", "400.00")
+    assert desk.invoices(cid, D("2028-01-31"))[2]["outstanding"] == "98365.43"
+    assert desk.invoices(cid, D("2028-01-31"))[1]["penalties"]["outstanding"] == "493.83"
