@@ -154,7 +154,7 @@ def test_contract_pct_a_fee_paid_in_full_on_due_plus_one_was_unpaid_that_day(off
     assert [p["penalty_total"] for p in desk.told(cid, "PenaltyAssessed")] == ["5925.93"]
 
 
-def test_a_set_off_settles_its_years_fee_then_its_penalty(office: Office, desk: Desk) -> None:
+def test_a_set_off_settles_its_years_fee_then_its_penalty_then_the_order(office: Office, desk: Desk) -> None:
     cid = contract_31st(office)
     office.run_invoicing(D("2028-01-31"))
     desk.pay(cid, "90000.00", D("2027-03-12"), "PART")  # year 1: 8,765.43 left after 10 days late
@@ -163,17 +163,14 @@ def test_a_set_off_settles_its_years_fee_then_its_penalty(office: Office, desk: 
     #   (2,936,419.05) = 3,924,073.35 × 0.05 % = 1,962.036675 → 1,962.04
     assert desk.invoices(cid, D("2028-02-10"))[1]["penalties"]["accrued"] == "1962.04"
 
-    # A set-off on year 1 is at most what year 1 owes: 8,765.43 + 1,962.04 = 10,727.47
-    def set_off(amount: str) -> dict[str, object]:
-        body = {"year": 1, "amount": amount, "reason": "服务违约金抵销", "on": "2028-02-10"}
-        return payments.record_set_off(office.deps, cid, parse(mq.SetOffRequest, body).command(), FINANCE)
-
-    with pytest.raises(Conflict):
-        set_off("10727.48")
-    # It settles its year's fee first, then its penalty
-    assert set_off("10727.47")["placed"] == [
+    # A set-off of 20,000.00 on year 1 that day settles its fee 8,765.43, its penalty 1,962.04, and follows the
+    # order with the rest (not capped by what year 1 owes): year 2's fee takes 20,000 − 8,765.43 − 1,962.04 = 9,272.53
+    body = {"year": 1, "amount": "20000.00", "reason": "服务违约金抵销", "on": "2028-02-10"}
+    reply = payments.record_set_off(office.deps, cid, parse(mq.SetOffRequest, body).command(), FINANCE)
+    assert reply["placed"] == [
         {"year": 1, "what": "fee", "amount": "8765.43"},
         {"year": 1, "what": "late_penalty", "amount": "1962.04"},
+        {"year": 2, "what": "fee", "amount": "9272.53"},
     ]
     inv = desk.invoices(cid, D("2028-02-10"))
     assert (inv[1]["status"], inv[1]["penalties"]["set_off"], inv[1]["penalties"]["outstanding"]) == (
@@ -182,7 +179,7 @@ def test_a_set_off_settles_its_years_fee_then_its_penalty(office: Office, desk: 
         "0.00",
     )
     assert [a["by"] for a in inv[1]["allocations"]] == ["payment", "set_off"]
-    assert inv[2]["outstanding"] == FEE
+    assert inv[2]["outstanding"] == "89492.90"  # 98,765.43 − 9,272.53
 
 
 def test_receivables_totals_add_the_contracts_rows(office: Office, desk: Desk) -> None:
