@@ -80,6 +80,7 @@ class Contract:
     audit_head: str = "0" * 64
     audit_listed_on: date | None = None  # UTC day of the newest entry listed in AUDITED#<n> (each day's first)
     ledger_credit: Decimal = Decimal("0.00")  # 预收 after the ledger's last write: tells invoicing to read it
+    ledger_last_on: date | None = None  # its latest money fact's day: so does one on or after a new issue date
     # The receivables index's mark: listed in a receivables report for every day before this one (9999-12-31:
     # something is owed or credited now); None: never receivable. Kept by the ledger's writes (ports.Changes).
     receivable_until: date | None = None
@@ -165,8 +166,7 @@ class Contract:
         return quantize(sum((self.annual_fee_for_year(k) for k in range(1, self.term_years + 1)), Decimal(0)))
 
     def contract_amount_on(self, day: date) -> Decimal:
-        """合同金额 as it stood on `day`: only supplementary agreements in force by then count (year k's fee is
-        that of the terms in force on the earlier of its start and `day`)."""
+        """合同金额 as it stood on `day`: year k's fee is the terms' in force on the earlier of its start and `day`."""
         terms = self.terms_on(day)
         if self.effective_date is None:
             return quantize(terms.annual_fee * terms.term_years)

@@ -33,11 +33,14 @@ def _invoice_event(inv: Invoice) -> InvoiceIssued:
 def _money_may_move(contract: Contract, year: int, today: date) -> bool:
     """Can the new fee take money already recorded? Credit pays it on its issue date; and a payment dated on or
     after that day is placed by the order that counts the new fee, so it may leave an older penalty or credit for
-    it. The receivables mark tells (settled: its last fact's day; owed now: only a late run can have such money,
-    short of one paid and recorded on the year's first day before the run)."""
+    it. The receivables mark tells (settled: its last fact's day; owed now: only a late run can have such money),
+    and so does the ledger's latest money fact's day (`ledger_last_on`: one paid and recorded on the year's first
+    day before the run)."""
     if contract.ledger_credit > 0:
         return True
     start, last = contract.year_start(year), contract.receivable_until
+    if contract.ledger_last_on is not None and contract.ledger_last_on >= start:
+        return True
     if last is None:
         return False
     return start < today if last == OWED_NOW else start <= last

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from chalicelib.domain.invoice import Invoice, PenaltyAssessment
-from chalicelib.domain.ledger import ZERO, Fact, FeeState, Ledger, Payment, replay, settled_since
+from chalicelib.domain.ledger import ZERO, Fact, Fee, FeeState, Ledger, Payment, replay, settled_since
 from chalicelib.domain.money import quantize
 from chalicelib.domain.money_events import Move, PaymentsReallocated, PenaltyAdjusted, PenaltyAssessed, Placement
 from chalicelib.domain.terms import LatePenalty
@@ -137,4 +137,5 @@ def settle(
     if not before.fees or settled != settled_since(before):  # else the stored mark already says so
         uow.staged.receivable = ReceivableMark(book.contract.id, settled)
     book.contract.ledger_credit = after.credit
+    book.contract.ledger_last_on = max((f.on for f in after.facts if not isinstance(f, Fee)), default=None)
     return after

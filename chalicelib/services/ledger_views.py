@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.event_codec import encode, encode_fields
@@ -30,6 +31,21 @@ def _penalty_split(ledger: Ledger, year: int) -> tuple[str, str]:
     return money_str(paid), money_str(set_off)
 
 
+def _told(inv: Invoice, as_of: date) -> tuple[Decimal, list[dict[str, Any]]]:
+    """What finance had been told of the invoice's penalty by `as_of`: the last figure, and each assessment."""
+    told = [a for a in inv.assessments if a.on <= as_of]
+    listed = [
+        {
+            "on": a.on.isoformat(),
+            "days_overdue": a.days_overdue,
+            "total": money_str(a.total),
+            "delta": money_str(a.delta),
+        }
+        for a in told
+    ]
+    return (told[-1].total if told else ZERO), listed
+
+
 def _clause(clause: LatePenalty) -> dict[str, Any]:
     """The late-penalty clause the fee is held to (the invoice's, or a revision's)."""
     return {
@@ -44,6 +60,7 @@ def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, An
     accrued = st.penalty_accrued
     paid, set_off = _penalty_split(ledger, inv.year)
     days = st.days_overdue(as_of)
+    assessed, assessments = _told(inv, as_of)
     return {
         "year": inv.year,
         "period_start": inv.period_start.isoformat(),
@@ -69,18 +86,9 @@ def invoice_response(inv: Invoice, st: FeeState, ledger: Ledger) -> dict[str, An
             "set_off": set_off,
             "outstanding": money_str(st.penalty_outstanding),
             "outstanding_in_words": amount_in_words(st.penalty_outstanding),
-            "assessed": money_str(inv.penalty_reported),
-            "assessed_in_words": amount_in_words(inv.penalty_reported),
-            "assessments": [
-                {
-                    "on": a.on.isoformat(),
-                    "days_overdue": a.days_overdue,
-                    "total": money_str(a.total),
-                    "delta": money_str(a.delta),
-                }
-                for a in inv.assessments
-                if a.on <= as_of
-            ],
+            "assessed": money_str(assessed),
+            "assessed_in_words": amount_in_words(assessed),
+            "assessments": assessments,
         },
         "revisions": [
             {"on": r.on.isoformat(), "amount": money_str(r.amount), "amount_in_words": amount_in_words(r.amount)}

@@ -6,9 +6,9 @@ already wrote, changes nothing.
 Before the ledger an invoice held its own allocations, assessments and void status, and a payment had no `seq`.
 Per contract with invoices, one unit of work: payments get the `seq` of their PaymentReceived audit entry, an
 invoice voided back then gets its FeeCancellation fact (dated and numbered by its InvoiceVoided entry), then the
-ledger is settled like any write — the invoices' caches, the contract's `ledger_credit` and its receivables mark
-(on the contract item since the `receivables` index; the old `RECEIVABLE` item is deleted after) — in one
-transaction with the contract's version condition. Where the ledger now places money differently
+ledger is settled like any write — the invoices' caches, the contract's `ledger_credit` and `ledger_last_on` and its
+receivables mark (on the contract item since the `receivables` index; the old `RECEIVABLE` item is deleted
+after) — in one transaction with the contract's version condition. Where the ledger now places money differently
 from what the invoices said (old data was allocated oldest-first, and money on a voided invoice stayed there),
 or finds a smaller penalty than finance was told, the usual PaymentsReallocated / PenaltyAdjusted events say so.
 """
@@ -141,7 +141,7 @@ def migrate_contract(deps: Deps, contract_id: str, today: date | None = None) ->
         book.facts.extend(cancellations)
         uow.staged.facts.extend(cancellations)
         out.cancellations_added = len(cancellations)
-        credit_before = book.contract.ledger_credit
+        cached_before = (book.contract.ledger_credit, book.contract.ledger_last_on)
         after = ledgers.settle(uow, book, told, day, WHY, changed_from=date.min)  # every figure may differ
         staged = uow.staged
         mark = ReceivableMark(contract_id, settled_since(after))
@@ -151,7 +151,7 @@ def migrate_contract(deps: Deps, contract_id: str, today: date | None = None) ->
         out.events = [e.type for e in uow.events]
         changed = (
             bool(staged.facts or staged.updated_invoices or uow.events)
-            or book.contract.ledger_credit != credit_before
+            or (book.contract.ledger_credit, book.contract.ledger_last_on) != cached_before
             or staged.receivable is not None
         )
         if changed:
