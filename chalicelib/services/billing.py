@@ -14,7 +14,7 @@ from chalicelib.domain.money import quantize
 from chalicelib.domain.money_events import CreditApplied, InvoiceIssued, InvoiceOverdue
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.base import Deps
-from chalicelib.services.ports import OWED_NOW, AlertMark, LedgerBook, ReceivableMark
+from chalicelib.services.ports import AlertMark, LedgerBook, ReceivableMark
 from chalicelib.services.unit_of_work import UnitOfWork, run
 
 
@@ -30,20 +30,13 @@ def _invoice_event(inv: Invoice) -> InvoiceIssued:
 
 
 # ---- invoicing ------------------------------------------------------------------------------------------
-def _money_may_move(contract: Contract, year: int, today: date) -> bool:
-    """Can the new fee take money already recorded? Credit pays it on its issue date; and a payment dated on or
-    after that day is placed by the order that counts the new fee, so it may leave an older penalty or credit for
-    it. The receivables mark tells (settled: its last fact's day; owed now: only a late run can have such money),
-    and so does the ledger's latest money fact's day (`ledger_last_on`: one paid and recorded on the year's first
-    day before the run)."""
-    if contract.ledger_credit > 0:
-        return True
-    start, last = contract.year_start(year), contract.receivable_until
-    if contract.ledger_last_on is not None and contract.ledger_last_on >= start:
-        return True
-    if last is None:
-        return False
-    return start < today if last == OWED_NOW else start <= last
+def _money_may_move(contract: Contract, year: int) -> bool:
+    """Can the new fee take money already recorded? Credit pays it on its issue date; and a money fact dated on or
+    after that day (recorded before a late run, or before the run of that day) is placed by the order that counts
+    the new fee, so it may leave an older penalty or credit for it. The contract keeps the day of its latest money
+    fact (`ledger_last_on`, set by every ledger write and by the migration), which answers exactly that."""
+    last = contract.ledger_last_on
+    return contract.ledger_credit > 0 or (last is not None and last >= contract.year_start(year))
 
 
 def _issue_one(deps: Deps, contract: Contract, year: int) -> Contract:
@@ -51,7 +44,7 @@ def _issue_one(deps: Deps, contract: Contract, year: int) -> Contract:
     now stored. When money already recorded may pay the new fee (see _money_may_move) the ledger is read, the
     invoices' caches rewritten and finance told (CreditApplied, or PaymentsReallocated when money left a place)."""
     uow = UnitOfWork(deps, "worker:invoicing")
-    if _money_may_move(contract, year, deps.today()):
+    if _money_may_move(contract, year):
         book = uow.ledger(contract.id)
         contract = book.contract
         if contract.next_invoice_year() != year:
