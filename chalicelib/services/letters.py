@@ -14,7 +14,7 @@ from chalicelib.domain.money import amount_in_words, money_str
 from chalicelib.domain.terms import LatePenalty, pct_str
 from chalicelib.services import ledger as ledgers
 from chalicelib.services.documents import TITLES
-from chalicelib.services.ledger_views import invoices_response
+from chalicelib.services.ledger_views import invoice_response
 from chalicelib.services.ports import LedgerBook
 
 
@@ -30,14 +30,14 @@ def letter_html(book: LedgerBook, kind: str, year: int, as_of: date | None, toda
     """The HTML of `kind` (invoice | overdue-letter) for contract year `year`, figures as of `as_of` (default:
     today, or the last recorded fact's day). NotFound when that year has no invoice, or no overdue amount."""
     day = as_of or ledgers.latest_day(book, today)
-    items = {i["year"]: i for i in invoices_response(book, day, today)["items"]}
-    inv = items.get(year)
-    if inv is None:
+    ledger = ledgers.view(book, day)  # one replay: the figures shown and the clause the fee is held to
+    st = ledger.fees.get(year)
+    if st is None:
         raise NotFound(kind, f"{book.contract.contract_no}/year {year} (no invoice issued by {day.isoformat()})")
+    inv = invoice_response(book.invoices[year], st, ledger)
     if kind == "overdue-letter" and (inv["days_overdue"] <= 0 or inv["status"] == "cancelled"):
         raise NotFound(kind, f"{book.contract.contract_no}/year {year} (not overdue on {day.isoformat()})")
     contract = book.contract
-    st = ledgers.view(book, day).fees[year]
     days, clause = governing(st.fee, st.revisions)
     total = Decimal(inv["outstanding"]) + Decimal(inv["penalties"]["outstanding"])
     context: dict[str, Any] = {
