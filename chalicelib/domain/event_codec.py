@@ -43,11 +43,10 @@ def encode(value: Any) -> Any:
 def encode_fields(obj: Any) -> dict[str, Any]:
     kind: Any = type(obj)
     exact = _exact_names(kind)
-    return {
-        name: _exact(value) if name in exact and isinstance(value, Decimal) else encode(value)
-        for name in _field_names(kind)
-        for value in (getattr(obj, name),)
-    }
+    if not exact:  # most classes (the contract's included): the plain path
+        return {name: encode(getattr(obj, name)) for name in _field_names(kind)}
+    values = ((name, getattr(obj, name)) for name in _field_names(kind))
+    return {name: _exact(v) if name in exact and isinstance(v, Decimal) else encode(v) for name, v in values}
 
 
 @cache
