@@ -80,7 +80,11 @@ def is_form(content_type: str | None) -> bool:
 
 
 def _ticked(value: str | None) -> bool | str:
-    return value in ("true", "on") if value in (None, "true", "on") else value
+    """A checkbox as the JSON body carries it: absent (unticked) → false, its own value → true; any other value is
+    passed on as it came, for the body's parser to refuse (400 naming the field)."""
+    if value is None:
+        return False
+    return True if value in ("true", "on") else value
 
 
 def form_body(raw: bytes | None) -> dict[str, Any]:

@@ -58,6 +58,21 @@ class Incident:
     def reported_late(self) -> bool:
         return self.report_delay_hours > self.report_hours_allowed
 
+    def is_report(self, occurred: datetime, reported: datetime, severity: str, summary: str) -> bool:
+        """Whether a report of these facts is this incident's again (a retry): the same instants, in whatever zone
+        they were given, severity and summary."""
+        return (_dt(self.occurred_at), _dt(self.reported_at), self.severity, self.summary) == (
+            occurred,
+            reported,
+            severity,
+            summary,
+        )
+
+    def repeats_last_update(self, stage: str, at: datetime, note: str) -> bool:
+        """Whether this update is the incident's last one again (a retry)."""
+        last = self.updates[-1] if self.updates else None
+        return last is not None and (last.stage, _dt(last.at), last.note) == (stage, at, note)
+
     def at_stage(self, stage: str) -> str | None:
         return next((u.at for u in self.updates if u.stage == stage), None)
 

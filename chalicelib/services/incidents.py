@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.calendar import SHANGHAI
@@ -35,16 +34,6 @@ def incident_response(i: Incident) -> dict[str, Any]:
     }
 
 
-def _same(i: Incident, occurred: datetime, reported: datetime, cmd: ReportIncident) -> bool:
-    """Whether `i` is this report again: the same instants (in whatever zone), severity and summary."""
-    return (datetime.fromisoformat(i.occurred_at), datetime.fromisoformat(i.reported_at), i.severity, i.summary) == (
-        occurred,
-        reported,
-        cmd.severity,
-        cmd.summary,
-    )
-
-
 def report_incident(deps: Deps, contract_id: str, cmd: ReportIncident, actor: str) -> dict[str, Any]:
     now = deps.clock.now()
     # kept and shown in Asia/Shanghai, whatever zone they were given in (the same instants)
@@ -58,7 +47,7 @@ def report_incident(deps: Deps, contract_id: str, cmd: ReportIncident, actor: st
         if contract.status not in IN_FORCE or contract.status in ("terminated", "expired"):
             raise Conflict(f"contract {contract.contract_no} is not in force (status {contract.status})")
         recorded = store.load_incidents(deps.repo, contract_id)
-        same = next((i for i in recorded if _same(i, occurred, reported, cmd)), None)
+        same = next((i for i in recorded if i.is_report(occurred, reported, cmd.severity, cmd.summary)), None)
         if same is not None:  # a retried report: the same incident, nothing written or sent again
             return {"contract_id": contract_id, **incident_response(same)}
         contract.incident_count += 1
@@ -99,8 +88,7 @@ def update_incident(deps: Deps, contract_id: str, no: int, cmd: UpdateIncident, 
         incident = store.load_incident(deps.repo, contract_id, no)
         if incident is None:
             raise NotFound("incident", f"{contract_id}/{no}")
-        last = incident.updates[-1] if incident.updates else None
-        if last is not None and (last.stage, datetime.fromisoformat(last.at), last.note) == (cmd.stage, at, cmd.note):
+        if incident.repeats_last_update(cmd.stage, at, cmd.note):
             return {"contract_id": contract_id, **incident_response(incident)}  # a retried update
         updated = incident.update(cmd.stage, at, cmd.note)
         uow.raise_event(
