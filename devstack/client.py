@@ -238,12 +238,16 @@ def start_stack(state_dir: Path | None = None, timeout: float = 90.0) -> LocalSt
     ready = threading.Event()
 
     def read() -> None:
-        # Reads the stack's output to the end so the pipe never fills and blocks it.
-        for raw in iter(stdout.readline, b""):
-            if not ready.is_set():
-                lines.append(raw.decode("utf-8", "replace"))
-                if "Hetong is running." in lines[-1]:
-                    ready.set()
+        # Reads the stack's output to the end so the pipe never fills and blocks it, and keeps all of it in the
+        # state directory's stack.log: a test that fails on the stack can be read there afterwards.
+        with (state_dir / "stack.log").open("ab") as log:
+            for raw in iter(stdout.readline, b""):
+                log.write(raw)
+                log.flush()
+                if not ready.is_set():
+                    lines.append(raw.decode("utf-8", "replace"))
+                    if "Hetong is running." in lines[-1]:
+                        ready.set()
 
     threading.Thread(target=read, name="local-stack-output", daemon=True).start()
     deadline = time.monotonic() + timeout

@@ -49,6 +49,42 @@ def _forget_dynamodb_garbage() -> None:
                     del iterators[arn]
 
 
+def keep_stream_shards_on_cancel() -> None:
+    """A cancelled TransactWriteItems must leave no trace in a table's stream, as in DynamoDB. moto applies the
+    transaction's items one by one (each adding its stream record to the table's shard) and, when one fails,
+    puts back a deep copy of the table taken before, with a new shard object. A shard iterator handed out
+    before the transaction still points at the old shard, which holds the cancelled writes' records: a stream
+    reader whose GetShardIterator and GetRecords fell either side of a cancelled transaction was given a commit
+    that never happened (the local notifier then sent a second, identical 催款函 for a losing overdue run's
+    event). Here the old shard stays the table's shard, cut back to the records it had before the transaction.
+    Applied once per process; only the local stack's moto server uses it."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "keeps_stream_shards", False):
+        return
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        shards = {
+            name: (table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if table.stream_shard is not None
+        }
+        try:
+            original(self, transact_items)
+        except Exception:
+            for name, (shard, length) in shards.items():
+                table = self.tables.get(name)
+                if table is not None and table.stream_shard is not shard:
+                    del shard.items[length:]
+                    shard.table = table
+                    table.stream_shard = shard
+            raise
+
+    transact_write_items.keeps_stream_shards = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 class SerializedMotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         import logging
@@ -56,6 +92,7 @@ class SerializedMotoServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the API's log
+        keep_stream_shards_on_cancel()
         self.app = SerializedApp(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True)
         self.host = host

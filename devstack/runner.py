@@ -45,8 +45,9 @@ class StreamRunner:
         self._stop = threading.Event()
 
     def _iterator(self, shard_id: str) -> str:
-        # A fresh iterator after the last record seen, on every poll: moto restores a table from a copy when a
-        # transaction is cancelled, which leaves older iterators reading a stale shard that never grows.
+        # A fresh iterator after the last record seen, on every poll, as the deployed mapping checkpoints. (moto
+        # used to swap a table's shard when a transaction was cancelled, leaving older iterators on a stale shard
+        # that held the cancelled writes; devstack.moto_server.keep_stream_shards_on_cancel keeps it in place.)
         last = self.last_seq.get(shard_id)
         if last is None:
             kwargs: dict[str, Any] = {"ShardIteratorType": "TRIM_HORIZON"}

@@ -63,12 +63,12 @@ def test_ten_concurrent_runs_of_each_worker(stack: Any) -> None:
     due = date.fromisoformat(invoices["items"][0]["due_date"])
     run_concurrently(stack, "overdue", due + timedelta(days=31))
     letters = settle(stack, lambda m: no in m.get("subject", "") and "催款函" in m["subject"], 1)
-    assert len(letters) == 1
     _, audit, _ = stack.request("GET", f"/contracts/{cid}/audit")
     # The stack is shared with other tests: count this contract's own events, not the runs' totals.
     types = [e["type"] for e in audit["entries"]]
     assert types.count("InvoiceIssued") == 2
-    assert types.count("InvoiceOverdue") == 1 and types.count("PenaltyAssessed") == 1
+    assert types.count("InvoiceOverdue") == 1 and types.count("PenaltyAssessed") == 1, audit["entries"]
+    assert len(letters) == 1, [(m["id"], m.get("timestamp")) for m in letters]
 
     # Lifecycle: a notice served on its day (a notice is never dated after today: the stack's clock moves there),
     # then ten runs at once on its effective date → terminated once
