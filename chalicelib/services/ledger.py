@@ -83,19 +83,25 @@ def _earliest_staged(uow: UnitOfWork) -> date | None:
 
 def _adjust_penalties(uow: UnitOfWork, book: LedgerBook, why: str, earliest: date | None) -> None:
     """A later-recorded fact may lower a penalty finance was told: say so (PenaltyAdjusted) with the new figure.
-    Only a fact dated on or before the day finance was told can change that day's figure."""
-    views: dict[date, Ledger] = {}  # one replay per day told, however many invoices were told that day
+    A fact dated on or before the day finance was told changes that day's figure; one dated after it (a void,
+    a cancellation: the fee was never owed from then on) can only lower the figure from its own date, so the
+    penalty is compared as of the later of the two days."""
+    if earliest is None:
+        return
+    views: dict[date, Ledger] = {}  # one replay per day compared, however many invoices are compared on it
     for inv in book.invoices.values():
-        if not inv.assessments or earliest is None or inv.assessments[-1].on < earliest:
+        if not inv.assessments:
             continue
         last = inv.assessments[-1]
-        if last.on not in views:
-            views[last.on] = view(book, last.on)
-        st = views[last.on].fees.get(inv.year)
+        day = max(last.on, earliest)
+        if day not in views:
+            views[day] = view(book, day)
+        st = views[day].fees.get(inv.year)
         now = ZERO if st is None else st.penalty_accrued
         if now < last.total:
             clause = inv.late_penalty if st is None else st.clause
-            _tell_penalty(uow, inv, clause, last.on, last.days_overdue, now, quantize(now - last.total), why)
+            days = last.days_overdue if day == last.on else max(0, (day - inv.due_on).days)
+            _tell_penalty(uow, inv, clause, day, days, now, quantize(now - last.total), why)
 
 
 def placements(placed: dict[tuple[int, str], Decimal]) -> tuple[Placement, ...]:

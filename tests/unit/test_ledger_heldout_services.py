@@ -555,3 +555,35 @@ def test_a_late_invoicing_run_places_money_paid_since_the_years_first_day_on_its
     office.run_overdue(D("2027-03-02"))
     assert [p["penalty_total"] for p in told(office, cid, "PenaltyAssessed") if p["year"] == 2] == [penalty]
     assert [m["moves"][0]["source"] for m in moved_told] == ["payment:FEB-1"]
+
+
+def test_a_void_after_the_day_finance_was_told_a_penalty_tells_finance_it_is_gone(office: Office) -> None:
+    cid = start(office)
+    # Told on 2026-03-02, 10 days late: 98765.43 × 0.07 % × 10 = 691.35801 → 691.36
+    office.run_overdue(D("2026-03-02"))
+    [assessed] = told(office, cid, "PenaltyAssessed")
+    assert assessed["penalty_total"] == "691.36"
+    # The operator voids the invoice a week later: from that day year 1 owes nothing, penalty included
+    office.at(shanghai(D("2026-03-09")))
+    payments.void_invoice(office.deps, cid, 1, "开票信息错误", OPERATOR)
+    assert ledger(office, cid, "2026-03-09").fees[1].penalty_accrued == 0
+    [adjusted] = told(office, cid, "PenaltyAdjusted")
+    assert (adjusted["penalty_total"], adjusted["penalty_delta"], adjusted["as_of"]) == (
+        "0.00",
+        "-691.36",
+        "2026-03-09",
+    )
+    assert adjusted["why"] == "invoice of year 1 voided"
+    # Later runs of the overdue job tell nothing more (the invoice is no longer open)
+    office.run_overdue(D("2026-04-30"))
+    assert (len(told(office, cid, "PenaltyAssessed")), len(told(office, cid, "PenaltyAdjusted"))) == (1, 1)
+
+
+def test_a_payment_dated_after_the_day_told_tells_no_adjustment(office: Office) -> None:
+    cid = start(office)
+    office.run_overdue(D("2026-03-02"))
+    office.at(shanghai(D("2026-03-09")))
+    office.pay(cid, FEE, D("2026-03-05"), "SLIP-LATE")
+    # accrual ran to 03-05 (13 days): 898.77 ≥ what finance was told; nothing lowered, nothing to adjust
+    assert ledger(office, cid, "2026-03-09").fees[1].penalty_accrued == M("898.77")
+    assert told(office, cid, "PenaltyAdjusted") == []
