@@ -56,7 +56,9 @@ class Incident:
 
     @property
     def reported_late(self) -> bool:
-        return self.report_delay_hours > self.report_hours_allowed
+        """Judged on the exact delay, not the shown one: 2 h 00 min 10 s is late against 2 hours (it shows 2.00)."""
+        delay = _dt(self.reported_at) - _dt(self.occurred_at)
+        return delay.total_seconds() > self.report_hours_allowed * 3600
 
     def is_report(self, occurred: datetime, reported: datetime, severity: str, summary: str) -> bool:
         """Whether a report of these facts is this incident's again (a retry): the same instants, in whatever zone

@@ -60,6 +60,9 @@ def test_vendor_penalty_by_hand(clause: LatePenalty, amount: str, days: int, exp
         ("2026-12-31T22:00:00+08:00", "2027-01-30T22:00:00+08:00", 720, "720.00", False),  # 30 days = 720 h
         ("2026-12-31T22:00:00+08:00", "2027-01-30T22:01:00+08:00", 720, "720.02", True),
         ("2026-12-01T10:00:00+08:00", "2026-12-01T10:00:00+08:00", 2, "0.00", False),  # at once
+        # ten seconds over shows 2.00 (two places) but is late; one second under is not
+        ("2026-12-01T10:00:00+08:00", "2026-12-01T12:00:10+08:00", 2, "2.00", True),
+        ("2026-12-01T10:00:00+08:00", "2026-12-01T11:59:59+08:00", 2, "2.00", False),
     ],
 )
 def test_incident_delay_by_hand(occurred: str, reported: str, allowed: int, delay: str, late: bool) -> None:
