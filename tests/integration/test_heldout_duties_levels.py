@@ -78,8 +78,8 @@ def test_standards_of_90_and_80_5_judge_exactly_at_and_just_below(world: Any) ->
     # 2027-04 breach starts a new run and says nothing of a run
     third = world.call("GET", f"/contracts/{cid}/document?part=rectification:sla:2027-02").body.decode()
     lone = world.call("GET", f"/contracts/{cid}/document?part=rectification:sla:2027-04").body.decode()
-    assert "连续第3期" in third and "3 consecutive periods" in third and "3th" not in third
-    assert "连续第" not in lone and "consecutive periods are" not in lone
+    assert "已连续3期未达标" in third and "3 consecutive periods" in third and "3th" not in third
+    assert "已连续" not in lone and "consecutive periods are" not in lone
     # and a met period has no notice at all
     missing = world.call("GET", f"/contracts/{cid}/document?part=rectification:sla:2027-03")
     assert missing.status_code == 404

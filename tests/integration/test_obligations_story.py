@@ -107,7 +107,7 @@ def test_six_months_of_obligations(world: Any) -> None:
     data = grounds["client_data_not_provided"]
     assert data["party"] == "vendor" and [e["period"] for e in data["evidence"]] == ["2026-12"]
     doc = world.call("GET", f"/contracts/{cid}/document?part=rectification:quality_kpis:2027-02")
-    assert doc.status_code == 200 and "整改通知书" in doc.body.decode() and "连续第3期" in doc.body.decode()
+    assert doc.status_code == 200 and "整改通知书" in doc.body.decode() and "已连续3期未达标" in doc.body.decode()
 
     # And each overdue period was notified once: the client's December list, the vendor's December results
     overdue = _subjects("operator@hetong.test", "逾期履行通知书")

@@ -280,7 +280,7 @@ def test_a_correction_that_newly_breaches_issues_the_rectification_notice_once(o
     breached = office.repo.events("ServiceStandardBreached", cid)
     assert [(e.payload["period"], e.payload["consecutive"]) for e in breached] == [("2026-11", 1), ("2026-12", 2)]
     doc = office.repo.get_document(cid, "rectification:quality_kpis:2026-12")
-    assert "整改通知书" in doc.html and "连续第2期" in doc.html
+    assert "整改通知书" in doc.html and "已连续2期未达标" in doc.html
 
 
 # ---- set-offs of a penalty a correction lowers ---------------------------------------------------------------------
