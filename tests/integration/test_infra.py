@@ -768,3 +768,12 @@ def test_only_the_sealing_functions_may_sign_with_the_seal_key(
     for _, _, suffix in WORKERS.values():
         role = deployed["functions"][f"hetong-test-{suffix}"]["Role"]
         assert "SealCertificates" not in {s.get("Sid") for s in deployed["role_policies"][role]["Statement"]}
+
+
+@pytest.mark.integration
+def test_the_api_treats_every_media_type_as_binary_so_a_browser_gets_the_pdf(packaged: Packaged) -> None:
+    """API Gateway converts a flagged base64 body to bytes by the request's first Accept type; browsers put
+    text/html first, so only */* gives them the PDF (the function still flags only what Chalice encodes)."""
+    body = packaged.sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert body["x-amazon-apigateway-binary-media-types"] == ["*/*"]
+    assert body["paths"]  # Chalice's routes are still there after the merge
