@@ -31,7 +31,7 @@ from chalicelib.domain.events import (
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import quantize
 from chalicelib.domain.notices import REASON_CLAUSES, REASON_CODES, TerminationNotice
-from chalicelib.domain.signing import PARTIES, PARTY_LABELS, Party_, Signature, SignatureSet, SigningLink
+from chalicelib.domain.signing import PARTIES, PARTY_LABELS, Evidence, Party_, Signature, SignatureSet, SigningLink
 from chalicelib.domain.states import AMENDMENT_TRANSITIONS, CONTRACT_TRANSITIONS, check_transition
 from chalicelib.domain.terms import Party, Terms
 
@@ -301,7 +301,7 @@ class Contract:
             signatures=dict(self.signing.signatures),
         )
 
-    def decline(self, subject: str, party: str, reason: str, at: str) -> SignatureDeclined:
+    def decline(self, subject: str, party: str, reason: str, at: str, evidence: Evidence = None) -> SignatureDeclined:
         sigset = self.signature_set(subject)
         if subject == "contract":
             check_transition(CONTRACT_TRANSITIONS, "contract", self.id, self.status, "declined")
@@ -309,12 +309,11 @@ class Contract:
             self.closed_reason = reason
         else:
             amendment = self.amendment(int(subject.split(":", 1)[1]))
-            check_transition(
-                AMENDMENT_TRANSITIONS, "amendment", f"{self.id}:{amendment.no}", amendment.status, "declined"
-            )
+            who = f"{self.id}:{amendment.no}"
+            check_transition(AMENDMENT_TRANSITIONS, "amendment", who, amendment.status, "declined")
             amendment.status = "declined"
             amendment.closed_reason = reason
-        sigset.declined = {"party": party, "reason": reason, "at": at}
+        sigset.declined = {"party": party, "reason": reason, "at": at, **(evidence or {})}
         return SignatureDeclined(subject=subject, party=party, reason=reason)
 
     def void(self, subject: str, reason: str) -> SigningVoided:

@@ -9,6 +9,7 @@ from typing import Literal
 Party_ = Literal["client", "vendor"]
 PARTIES: tuple[Party_, ...] = ("client", "vendor")
 PARTY_LABELS = {"client": "甲方", "vendor": "乙方"}
+Evidence = dict[str, str] | None  # a decline's: the decliner's email, ip_address, user_agent and verification
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,9 @@ class OneTimeCode:
     issued_at: str
     expires_at: str
     destination: str  # masked, e.g. "z***@example.com, +86*******00"
+    # When it signed or declined (it is then spent); kept so a retry of that same request can be recognised
+    # (domain/signing_retry.py) for the code's remaining validity.
+    used_at: str | None = None
 
 
 @dataclass(frozen=True)

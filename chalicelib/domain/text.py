@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.glyphs import describe, unprintable
 
@@ -28,8 +30,9 @@ def has_control_chars(value: str, *, multiline: bool = False) -> bool:
 
 def clean_text(value: str, field: str, *, max_len: int, multiline: bool = False) -> str:
     """`value` stripped; ValidationError naming `field` if it is then empty, too long, holds control characters
-    or a character the documents' PDF font cannot print (chalicelib/domain/glyphs.py)."""
-    text = value.strip()
+    or a character the documents' PDF font cannot print (chalicelib/domain/glyphs.py). Composed first (NFC):
+    a keyboard that sends é as e + U+0301 typed the same printable name."""
+    text = unicodedata.normalize("NFC", value).strip()
     if not text:
         raise ValidationError(field, "must not be empty")
     if len(text) > max_len:

@@ -149,7 +149,7 @@ def check_code(contract: Contract, subject: str, party: str, code: str | None, n
         raise CodeRejected("link_locked", _LOCKED, LOCKED_STATUS)
     if code is None:
         raise CodeRejected("code_required", "code: a one-time code is required; ask for one first", 400)
-    if link.code is None:
+    if link.code is None or link.code.used_at is not None:
         raise CodeRejected("code_not_requested", "code: no code was sent for this link; ask for one", 422)
     if _at(link.code.expires_at) <= now:
         raise CodeRejected(
@@ -157,7 +157,7 @@ def check_code(contract: Contract, subject: str, party: str, code: str | None, n
         )
     given = code_digest(link.code.salt, link.token_hash, code)
     if hmac.compare_digest(given, link.code.digest):
-        sigset.links[party] = replace(link, code=None)
+        sigset.links[party] = replace(link, code=replace(link.code, used_at=iso_utc(now)))
         return CodeCheck("email_code", link.code.destination, link.code.issued_at)
     failures = link.failures + 1
     left = MAX_FAILURES - failures
@@ -173,10 +173,11 @@ def check_code(contract: Contract, subject: str, party: str, code: str | None, n
 
 def link_state(contract: Contract, link: SigningLink) -> dict[str, object]:
     """What the signing page shows about the code: needed or not, where the last one went and until when."""
+    code = None if link.code is None or link.code.used_at is not None else link.code
     return {
         "method": contract.current_terms.signer_verification,
-        "code_sent_to": None if link.code is None else link.code.destination,
-        "code_expires_at": None if link.code is None else link.code.expires_at,
+        "code_sent_to": None if code is None else code.destination,
+        "code_expires_at": None if code is None else code.expires_at,
         "tries_left": max(0, MAX_FAILURES - link.failures),
         "locked": link.locked_at is not None,
     }

@@ -15,11 +15,13 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.events import AmendmentSent, ContractSent
 from chalicelib.domain.links import link_token, new_token_id, token_hash
 from chalicelib.domain.money import amount_in_words, money_str
+from chalicelib.domain.signing_retry import decline_retried, signing_retried
 from chalicelib.domain.verification import CodeCheck
 from chalicelib.services.base import Deps
 from chalicelib.services.commands import Decline, ResendLink, Sign, VoidSigning
 from chalicelib.services.ledger_hooks import apply_to_issued_fees
 from chalicelib.services.ports import SigningToken
+from chalicelib.services.signing_links import check_usable, find_link
 from chalicelib.services.signing_links import resolve_token as resolve_token  # re-exported
 from chalicelib.services.unit_of_work import UnitOfWork, run
 from chalicelib.settings import Settings
@@ -210,7 +212,13 @@ def sign(
     name, shown = command.signer_name, command.document_sha256
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
-        record, contract = resolve_token(deps, token)
+        record, contract = find_link(deps, token)
+        sigset = contract.signature_set(record.subject)
+        if record.status == "used" and signing_retried(
+            sigset, record.party, record.token_hash, name, shown, command.code, deps.clock.now()
+        ):
+            return _receipt(contract, record, sigset.signatures[record.party])  # the same reply, nothing written
+        check_usable(deps, record, contract)
         uow.adopt(contract)
         uow.actor = _signer(record)  # who acts is known once the link is resolved
         if shown is not None and shown != contract.signature_set(record.subject).document_sha256:
@@ -228,42 +236,62 @@ def sign(
         if any(e.type == "AmendmentEffective" for e in events):
             apply_to_issued_fees(uow, contract)
         uow.commit(at=signature.signed_at)
-        return {
-            "receipt": {
-                **asdict(signature),
-                "contract_id": contract.id,
-                "contract_no": contract.contract_no,
-                "subject": record.subject,
-                "signs_for": contract.party(record.party).name,
-            },
-            "status": contract.subject_status(record.subject),
-            "effective_date": None if contract.effective_date is None else contract.effective_date.isoformat(),
-        }
+        return _receipt(contract, record, signature)
 
     return run(deps, "signer", attempt)
+
+
+def _receipt(contract: Contract, record: SigningToken, signature: Signature) -> dict[str, Any]:
+    """The signature receipt: the evidence recorded and the document's status (a retry gets it again)."""
+    return {
+        "receipt": {
+            **asdict(signature),
+            "contract_id": contract.id,
+            "contract_no": contract.contract_no,
+            "subject": record.subject,
+            "signs_for": contract.party(record.party).name,
+        },
+        "status": contract.subject_status(record.subject),
+        "effective_date": None if contract.effective_date is None else contract.effective_date.isoformat(),
+    }
 
 
 def decline(deps: Deps, token: str, command: Decline, ip_address: str, user_agent: str) -> dict[str, Any]:
     reason = command.reason
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
-        record, contract = resolve_token(deps, token)
+        record, contract = find_link(deps, token)
+        sigset = contract.signature_set(record.subject)
+        if decline_retried(sigset, record.party, record.token_hash, reason, command.code, deps.clock.now()):
+            return _declined_reply(contract, record.subject)  # the same reply, nothing written or sent
+        check_usable(deps, record, contract)
         uow.adopt(contract)
         uow.actor = _signer(record)
-        _check_code(deps, uow, record, contract, command.code)
+        check = _check_code(deps, uow, record, contract, command.code)
         at = deps.now_iso()
-        uow.raise_event(contract.decline(record.subject, record.party, reason, at))
-        uow.mark_token(record, "used", at)
-        links = contract.signature_set(record.subject).links.values()
-        _revoke_active(uow, [link.token_hash for link in links if link.token_hash != record.token_hash])
-        uow.commit(at=at)
-        return {
-            "status": contract.subject_status(record.subject),
-            "declined_by": record.party,
-            "reason": reason,
-            "at": at,
+        evidence = {
+            "email": record.email,
             "ip_address": ip_address[:64],
             "user_agent": user_agent[:300],
+            "verification": check.verification,
         }
+        uow.raise_event(contract.decline(record.subject, record.party, reason, at, evidence))
+        uow.mark_token(record, "used", at)
+        links = sigset.links.values()
+        _revoke_active(uow, [link.token_hash for link in links if link.token_hash != record.token_hash])
+        uow.commit(at=at)
+        return _declined_reply(contract, record.subject)
 
     return run(deps, "signer", attempt)
+
+
+def _declined_reply(contract: Contract, subject: str) -> dict[str, Any]:
+    declined = contract.signature_set(subject).declined or {}
+    return {
+        "status": contract.subject_status(subject),
+        "declined_by": declined.get("party"),
+        "reason": declined.get("reason"),
+        "at": declined.get("at"),
+        "ip_address": declined.get("ip_address"),
+        "user_agent": declined.get("user_agent"),
+    }

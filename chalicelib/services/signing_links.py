@@ -51,6 +51,12 @@ def resolve_token(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
     TokenRejected saying why (nothing is changed): 404 unknown; 410 used, replaced or expired; 409 the document
     is no longer awaiting signatures, or (signing order) not yet this party's turn."""
     record, contract = find_link(deps, token)
+    check_usable(deps, record, contract)
+    return record, contract
+
+
+def check_usable(deps: Deps, record: SigningToken, contract: Contract) -> None:
+    """resolve_token's checks on a link already found (find_link)."""
     if record.status == "used":
         raise TokenRejected("this signing link has already been used", 410)
     if record.status == "revoked":
@@ -61,7 +67,6 @@ def resolve_token(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
     if status != "awaiting_signatures":
         raise TokenRejected(f"this document is no longer awaiting signatures (status: {status})", 409)
     verification.check_turn(contract.signature_set(record.subject), record.party)
-    return record, contract
 
 
 def _on_contract(deps: Deps, contract_id: str, hashed: str) -> tuple[SigningToken, Contract]:

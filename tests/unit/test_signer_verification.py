@@ -130,7 +130,8 @@ def test_a_signer_asks_for_a_code_reads_it_from_the_email_and_signs(
     assert receipt["code_sent_at"] == stored.issued_at
     recorded = office.audit_data(cid, "SignatureRecorded")[-1]
     assert recorded["verification"] == "email_code"
-    assert office.contract(cid).signing.links["client"].code is None  # used up
+    spent = office.contract(cid).signing.links["client"].code
+    assert spent is not None and spent.used_at == receipt["signed_at"]  # used up (kept to recognise a retry)
 
 
 def test_wrong_codes_count_down_and_the_fifth_locks_the_link_until_the_operator_resends(

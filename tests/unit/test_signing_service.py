@@ -93,7 +93,7 @@ def _garbage(office: Office, cid: str, tokens: dict[str, str]) -> str:
 
 
 def _used(office: Office, cid: str, tokens: dict[str, str]) -> str:
-    office.sign(tokens["client"])
+    office.sign(tokens["client"], "王芳")  # signed by another name: what follows is no retry of it
     return tokens["client"]
 
 
