@@ -17,7 +17,7 @@ from chalicelib.domain.errors import TokenRejected, ValidationError
 from chalicelib.services.base import Deps
 from chalicelib.services.letters import letter_html
 from chalicelib.services.ports import StoredDocument
-from chalicelib.services.signing_links import find_link
+from chalicelib.services.signing_links import EXPIRED, REPLACED, find_link
 
 if TYPE_CHECKING:
     from chalicelib.pdf import PdfSource
@@ -135,7 +135,7 @@ def signer_pdf(deps: Deps, token: str) -> PdfFile:
     signed (the link is then used), the signer's copy, which is the signed original once both parties signed."""
     record, contract = find_link(deps, token)  # used: its party signed with it (the contract records that)
     if record.status == "revoked":
-        raise TokenRejected("this signing link was replaced or withdrawn; use the newest link you received", 410)
+        raise TokenRejected(REPLACED, 410)
     if record.status != "used" and datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
-        raise TokenRejected("this signing link has expired; ask for a new one", 410)
+        raise TokenRejected(EXPIRED, 410)
     return _pdf_of(deps, contract, deps.repo.get_document(contract.id, record.subject), None)

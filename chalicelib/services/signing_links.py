@@ -16,15 +16,31 @@ from chalicelib.domain.links import plausible_token, split_token, token_hash
 from chalicelib.services.base import Deps
 from chalicelib.services.ports import SigningToken
 
-_UNKNOWN = "this signing link is not valid"
-_REPLACED = "this signing link was replaced or withdrawn; use the newest link you received"
+# What a signer reads on the error page (zh first, en beside); the English part is what API clients match on.
+UNKNOWN = "签署链接无效 / this signing link is not valid"
+REPLACED = (
+    "此签署链接已被替换或撤回，请使用您收到的最新链接"
+    " / this signing link was replaced or withdrawn; use the newest link you received"
+)
+USED = "此签署链接已使用（您已签署或拒签） / this signing link has already been used"
+EXPIRED = "此签署链接已过期，请联系发送方重新发送 / this signing link has expired; ask for a new one"
+_CLOSED = {
+    "draft": "尚未发出",
+    "active": "已生效",
+    "effective": "已生效",
+    "declined": "已拒签",
+    "voided": "已作废",
+    "terminating": "已生效",
+    "terminated": "已解除",
+    "expired": "已到期",
+}
 
 
 def find_link(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
     """The link's record, whatever its state, and its contract; the record's `status` is `active`, `used` (its
     party signed with it) or `revoked` (replaced or withdrawn), and its expiry the contract's. Unknown: 404."""
     if not plausible_token(token):
-        raise TokenRejected(_UNKNOWN, 404)
+        raise TokenRejected(UNKNOWN, 404)
     contract_id, secret_part = split_token(token)
     hashed = token_hash(secret_part)
     if contract_id is not None:
@@ -32,7 +48,7 @@ def find_link(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
     else:
         found = deps.repo.find_token(hashed)
         if found is None:
-            raise TokenRejected(_UNKNOWN, 404)
+            raise TokenRejected(UNKNOWN, 404)
         record, contract = found, deps.repo.get_contract(found.contract_id)
     sigset = contract.signature_set(record.subject)
     current = sigset.links.get(record.party)
@@ -58,14 +74,18 @@ def resolve_token(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
 def check_usable(deps: Deps, record: SigningToken, contract: Contract) -> None:
     """resolve_token's checks on a link already found (find_link)."""
     if record.status == "used":
-        raise TokenRejected("this signing link has already been used", 410)
+        raise TokenRejected(USED, 410)
     if record.status == "revoked":
-        raise TokenRejected(_REPLACED, 410)
+        raise TokenRejected(REPLACED, 410)
     if datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
-        raise TokenRejected("this signing link has expired; ask for a new one", 410)
+        raise TokenRejected(EXPIRED, 410)
     status = contract.subject_status(record.subject)
     if status != "awaiting_signatures":
-        raise TokenRejected(f"this document is no longer awaiting signatures (status: {status})", 409)
+        raise TokenRejected(
+            f"此文件已不在待签署状态（{_CLOSED.get(status, status)}） / this document is no longer awaiting signatures"
+            f" (status: {status})",
+            409,
+        )
     verification.check_turn(contract.signature_set(record.subject), record.party)
 
 
@@ -73,7 +93,7 @@ def _on_contract(deps: Deps, contract_id: str, hashed: str) -> tuple[SigningToke
     try:
         contract = deps.repo.get_contract(contract_id)
     except NotFound:
-        raise TokenRejected(_UNKNOWN, 404) from None
+        raise TokenRejected(UNKNOWN, 404) from None
     for subject in ["contract", *(f"amendment:{a.no}" for a in contract.amendments)]:
         sigset = contract.signature_set(subject)
         for party, link in sigset.links.items():
@@ -85,5 +105,5 @@ def _on_contract(deps: Deps, contract_id: str, hashed: str) -> tuple[SigningToke
                 return token, contract
     old = deps.repo.find_token(hashed)  # not a current link: a replaced one (410) or none at all (404)
     if old is None or old.contract_id != contract.id:
-        raise TokenRejected(_UNKNOWN, 404)
+        raise TokenRejected(UNKNOWN, 404)
     return old, contract

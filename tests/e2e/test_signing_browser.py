@@ -53,6 +53,7 @@ def test_open_link_from_email_tick_consent_type_name_sign(stack: Any, tmp_path: 
                 page.wait_for_selector("#receipt", state="visible", timeout=15000)
                 receipt = page.locator("#receipt-body").inner_text()
                 assert name in receipt and no in receipt
+                assert "Asia/Shanghai" in receipt and "+08:00" in receipt and ("甲方" in receipt or "乙方" in receipt)
                 page.screenshot(path=str(tmp_path / f"signed-{who}.png"))
                 page.close()
         finally:
