@@ -4,7 +4,6 @@ nothing; after that, or with anything changed, the used link is refused (410).""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
