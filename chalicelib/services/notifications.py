@@ -53,6 +53,7 @@ from chalicelib.domain.links import link_token, signing_token, without_link_mate
 from chalicelib.domain.money import amount_in_figures, amount_in_words, money_str
 from chalicelib.domain.notices import REASON_CLAUSES
 from chalicelib.domain.signing import PARTY_LABELS
+from chalicelib.services.email_wording import document_en, document_zh, local_time
 from chalicelib.services.ports import Attachment, Email, Mailer, OutboxEvent, Publisher
 from chalicelib.services.quoting import quoted, unlinked
 from chalicelib.settings import Settings
@@ -97,7 +98,8 @@ def _env() -> Any:
     # The event templates only compute text; escaping happens once, in the HTML layout.
     text = env.overlay(autoescape=False)
     # said: a person's words, quoted and defanged; unlinked: a signer-written field, defanged
-    text.filters.update(money=money, plain=money_str, said=quoted, unlinked=unlinked)
+    text.filters.update(money=money, plain=money_str, said=quoted, unlinked=unlinked, local=local_time)
+    text.filters.update(doc_zh=document_zh, doc_en=document_en)  # a document's title, not its key
     text.globals.update(labels=PARTY_LABELS, clauses=REASON_CLAUSES)
     return env, text
 

@@ -4,10 +4,8 @@ notifications.BUILDERS when that module loads)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.domain.events import ContractSummary
 from chalicelib.domain.signing_events import (
     SigningCodeRejected,
@@ -17,14 +15,9 @@ from chalicelib.domain.signing_events import (
     SigningReminder,
     SigningTurn,
 )
+from chalicelib.services.email_wording import local_time
 from chalicelib.services.notifications import BUILDERS, Builder, Envelope, MessageBuilder, Outgoing, render_email
 from chalicelib.services.ports import Email
-
-
-def local_time(iso: str) -> str:
-    """An instant as people read it here: Asia/Shanghai, with the zone named."""
-    at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI)
-    return at.strftime("%Y-%m-%d %H:%M") + " 北京时间 Asia/Shanghai"
 
 
 def code_email(contract: ContractSummary, party: str, to: str, code: str, expires_at: str) -> Email:

@@ -60,3 +60,31 @@ def test_why_a_link_no_longer_works_is_said_in_chinese_first(world: Any) -> None
     assert "已作废" in _message(voided)
     html = world.call("GET", f"/sign/{client}", role=None)
     assert html.status_code == 410 and "此签署链接已使用" in html.body.decode()
+
+
+def test_the_emails_name_the_document_and_give_times_in_shanghai(world: Any) -> None:
+    from tests.support import emails_to
+
+    cid = sent(world, verification="none")
+    [invitation] = emails_to("client@example.com")
+    # sent 2026-11-22 12:00 Shanghai: the link runs until 2026-12-06 12:00 Shanghai
+    assert "2026-12-06 12:00" in invitation["body"] and "2026-12-06T04:00:00Z" not in invitation["body"]
+    world.ok("POST", f"/contracts/{cid}/resend", {"party": "vendor"})
+    world.deliver()
+    reissued = emails_to("vendor@example.com")[-1]
+    assert "2026-12-06 12:00" in reissued["body"] and "T04:00:00Z" not in reissued["body"]
+    world.ok("POST", f"/sign/{link('vendor')}/decline", {"reason": "价格不合适"}, role=None)
+    world.deliver()
+    declined = emails_to("client@example.com")[-1]
+    assert "拒" in declined["subject"]
+    assert "（contract）" not in declined["body"] and "《外呼外包合同》" in declined["body"]
+
+
+def test_the_void_email_names_the_document(world: Any) -> None:
+    from tests.support import emails_to
+
+    cid = sent(world, verification="none")
+    world.ok("POST", f"/contracts/{cid}/void", {"reason": "重新起草"})
+    world.deliver()
+    voided = emails_to("vendor@example.com")[-1]
+    assert "（contract）" not in voided["body"] and "《外呼外包合同》" in voided["body"]
