@@ -27,9 +27,12 @@ def test_sign_invoice_pay_overdue(world: Any) -> None:
     assert page["party"] == "client" and page["annual_fee_in_words"] == "人民币壹拾贰万元整"
     first = world.ok("POST", f"/sign/{client_token}", {"signer_name": "李雷", "consent": True}, role=None, status=201)
     assert first["status"] == "awaiting_signatures"
-    # a used token is refused and changes nothing
+    # the same signing resent gets the same reply; another request on the used token is refused; neither changes
+    # anything
+    retry = world.call("POST", f"/sign/{client_token}", {"signer_name": "李雷", "consent": True}, role=None)
+    assert (retry.status_code, retry.json_body) == (201, first)
     assert (
-        world.call("POST", f"/sign/{client_token}", {"signer_name": "李雷", "consent": True}, role=None).status_code
+        world.call("POST", f"/sign/{client_token}", {"signer_name": "李四", "consent": True}, role=None).status_code
         == 410
     )
     second = world.ok(
