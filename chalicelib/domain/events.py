@@ -206,6 +206,8 @@ class SignatureDeclined(Event):
 class SigningVoided(Event):
     subject: str
     reason: str
+    # the parties whose link had gone out (under a signing order, before the turn, only the first): who is told
+    invited: tuple[str, ...] = ("client", "vendor")
 
 
 # ---- supplementary agreements (补充协议) -----------------------------------------------------------------

@@ -208,6 +208,14 @@ def first_links(order: str, links: dict[str, SigningLink]) -> dict[str, SigningL
     return dict(links) if first is None else {first: links[first]}
 
 
+def invited(sigset: SignatureSet) -> tuple[str, ...]:
+    """The parties whose link has gone out: both, or under an order before the turn only the first."""
+    first = FIRST.get(sigset.order)
+    if first is None or first in sigset.signatures:
+        return tuple(sigset.links)
+    return (first,)
+
+
 def release_turn(contract: Contract, subject: str, signed: str, now: datetime, link_days: int) -> SigningTurn | None:
     """After the first party signed under an order: the other party's link, valid from now for `link_days`."""
     sigset = contract.signature_set(subject)

@@ -232,7 +232,7 @@ BUILDERS: dict[type[Event], Builder | None] = {
     SignatureRecorded: None,  # the signer has the receipt; both hear when the document takes effect
     ContractActivated: _to_parties("contract-activated"),
     SignatureDeclined: _to_parties("signature-declined", operator=True),
-    SigningVoided: _to_parties("signing-voided"),
+    SigningVoided: None,  # services/signing_messages.py: to the parties that were invited
     AmendmentProposed: None,  # AmendmentSent follows in the same transaction
     AmendmentSent: _invitations("amendment-sent"),
     AmendmentEffective: _to_parties("amendment-effective"),

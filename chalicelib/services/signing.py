@@ -120,7 +120,8 @@ def void_signing(deps: Deps, contract_id: str, subject: str, command: VoidSignin
 
     def attempt(uow: UnitOfWork) -> Contract:
         contract = uow.contract(contract_id)
-        uow.raise_event(contract.void(subject, reason))
+        told = verification.invited(contract.signature_set(subject))
+        uow.raise_event(replace(contract.void(subject, reason), invited=told))
         _revoke_active(uow, [link.token_hash for link in contract.signature_set(subject).links.values()])
         uow.commit()
         return contract

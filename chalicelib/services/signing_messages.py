@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.events import ContractSummary
+from chalicelib.domain.events import ContractSummary, SigningVoided
 from chalicelib.domain.signing_events import (
     SigningCodeRejected,
     SigningCodeRequested,
@@ -61,8 +61,22 @@ def _to_operator(template: str) -> Builder:
     return build
 
 
+def _to_invited(template: str) -> Builder:
+    """To each party whose link had gone out (a party never invited has nothing to be told about)."""
+
+    def build(mb: MessageBuilder, env: Envelope, ev: Any) -> list[Outgoing]:
+        c = env.contract
+        address = {"client": c.client.email, "vendor": c.vendor.email}
+        return [
+            Outgoing(f"email:{p}", email=render_email(template, address[p], c, ev=ev)) for p in ev.invited if address[p]
+        ]
+
+    return build
+
+
 BUILDERS.update(
     {
+        SigningVoided: _to_invited("signing-voided"),
         SigningCodeRequested: None,  # the API sends the code itself: it never enters the outbox
         SigningCodeRejected: None,  # in the audit; the signer sees the tries left on the page
         SigningLinkLocked: _to_operator("signing-link-locked"),

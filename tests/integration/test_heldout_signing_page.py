@@ -88,3 +88,21 @@ def test_the_void_email_names_the_document(world: Any) -> None:
     world.deliver()
     voided = emails_to("vendor@example.com")[-1]
     assert "（contract）" not in voided["body"] and "《外呼外包合同》" in voided["body"]
+
+
+def test_a_void_before_the_second_partys_turn_is_told_only_to_who_was_invited(world: Any) -> None:
+    from tests.support import emails_to
+
+    cid = sent(world, verification="none", order="client_first")
+    world.ok("POST", f"/contracts/{cid}/void", {"reason": "重新起草"})
+    world.deliver()
+    assert len(emails_to("client@example.com")) == 2  # the invitation, then the void
+    assert emails_to("vendor@example.com") == []  # never invited: nothing to withdraw from them
+    # after the first party signed, both had a link: both are told
+    cid = sent(world, verification="none", order="vendor_first")
+    sign(world, link("vendor"), "韩梅梅")
+    world.deliver()
+    world.ok("POST", f"/contracts/{cid}/void", {"reason": "重新起草"})
+    world.deliver()
+    for address in ("client@example.com", "vendor@example.com"):
+        assert "撤销" in emails_to(address)[-1]["subject"]
