@@ -17,7 +17,7 @@ from chalicelib.domain.errors import TokenRejected, ValidationError
 from chalicelib.services.base import Deps
 from chalicelib.services.letters import letter_html
 from chalicelib.services.ports import StoredDocument
-from chalicelib.services.signing_links import EXPIRED, REPLACED, find_link
+from chalicelib.services.signing_links import EXPIRED, REPLACED, closed_for_signing, find_link
 
 if TYPE_CHECKING:
     from chalicelib.pdf import PdfSource
@@ -138,4 +138,6 @@ def signer_pdf(deps: Deps, token: str) -> PdfFile:
         raise TokenRejected(REPLACED, 410)
     if record.status != "used" and datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
         raise TokenRejected(EXPIRED, 410)
+    if record.status != "used":  # a link not used to sign: only while its document awaits signatures
+        closed_for_signing(contract.subject_status(record.subject))
     return _pdf_of(deps, contract, deps.repo.get_document(contract.id, record.subject), None)

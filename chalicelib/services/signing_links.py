@@ -79,14 +79,18 @@ def check_usable(deps: Deps, record: SigningToken, contract: Contract) -> None:
         raise TokenRejected(REPLACED, 410)
     if datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
         raise TokenRejected(EXPIRED, 410)
-    status = contract.subject_status(record.subject)
+    closed_for_signing(contract.subject_status(record.subject))
+    verification.check_turn(contract.signature_set(record.subject), record.party)
+
+
+def closed_for_signing(status: str) -> None:
+    """409 unless the document (contract or agreement) in `status` is awaiting signatures."""
     if status != "awaiting_signatures":
         raise TokenRejected(
             f"此文件已不在待签署状态（{_CLOSED.get(status, status)}） / this document is no longer awaiting signatures"
             f" (status: {status})",
             409,
         )
-    verification.check_turn(contract.signature_set(record.subject), record.party)
 
 
 def _on_contract(deps: Deps, contract_id: str, hashed: str) -> tuple[SigningToken, Contract]:

@@ -265,3 +265,30 @@ def test_an_expired_link_is_revived_by_a_resend(world: Any) -> None:
     sign_with_code(world, new, "李雷")
     assert [s["party"] for s in world.contract(cid)["signatures"]] == ["client"]
     assert datetime.now(UTC) is not None
+
+
+def test_after_a_void_an_unsigned_link_gives_no_document_but_a_signer_keeps_their_copy(world: Any) -> None:
+    cid = sent(world, verification="none")
+    client, vendor = link("client"), link("vendor")
+    sign(world, vendor, "韩梅梅")
+    world.ok("POST", f"/contracts/{cid}/void", {"reason": "条款有误"})
+    pdf = {"Accept": "application/pdf"}
+    withdrawn = world.call("GET", f"/sign/{client}/document.pdf", role=None, headers=pdf)
+    assert withdrawn.status_code == 409, withdrawn.status_code
+    mine = world.call("GET", f"/sign/{vendor}/document.pdf", role=None, headers=pdf)
+    assert mine.status_code == 200 and mine.headers["X-Signed-Original"] == "false"
+
+
+def test_the_operator_cannot_resend_to_a_party_that_signed_and_a_fresh_link_takes_a_code_at_once(world: Any) -> None:
+    cid = sent(world)
+    client, vendor = link("client"), link("vendor")
+    sign_with_code(world, vendor, "韩梅梅")
+    signed = world.call("POST", f"/contracts/{cid}/resend", {"party": "vendor"})
+    assert signed.status_code == 409 and error(signed)["field"] == "party"
+    bad = world.call("POST", f"/contracts/{cid}/resend", {"party": "甲方"})
+    assert bad.status_code == 400 and error(bad)["field"] == "party"
+    ask_code(world, client)  # a code asked for on the old link a moment ago ...
+    world.ok("POST", f"/contracts/{cid}/resend", {"party": "client"})
+    world.deliver()
+    # ... does not hold back a code for the new link (its own one-a-minute clock)
+    assert sign_with_code(world, link("client"), "李雷")["status"] == "active"
