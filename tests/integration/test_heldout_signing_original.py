@@ -125,3 +125,33 @@ def world_emails(address: str) -> list[dict[str, Any]]:
     from tests.support import emails_to
 
     return emails_to(address)
+
+
+def test_a_supplementary_agreement_is_signed_with_codes_and_becomes_its_own_original(
+    world: Any, tmp_path: Path
+) -> None:
+    cid, _, _ = _in_force(world)
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/amendments",
+        {"changes": {"annual_fee": "150000.00"}, "reason": "扩大服务范围", "signing_order": "vendor_first"},
+        status=201,
+    )
+    world.deliver()
+    vendor = link("vendor")
+    at(world, _sh(2026, 12, 1, 10, 0))
+    reply = sign_with_code(world, vendor, "韩梅梅")
+    assert reply["receipt"]["subject"] == "amendment:1" and reply["receipt"]["signed_at_local"].endswith("+08:00")
+    world.deliver()
+    client = link("client")
+    at(world, _sh(2026, 12, 1, 11, 0))
+    done = sign_with_code(world, client, "李雷")
+    assert done["status"] == "effective"
+    world.deliver()
+    pdf = world.call("GET", f"/contracts/{cid}/document?part=amendment:1&format=pdf", headers=PDF).body
+    verdict = _verify(world, pdf)
+    assert verdict["genuine"] is True and (verdict["part"], verdict["version"]) == ("amendment:1", 2)
+    flat = re.sub(r"\s+", " ", _text(pdf, tmp_path, _pages(pdf, tmp_path)))
+    assert "补充协议" in flat and "2026-12-01 10:00:00" in flat and "2026-12-01 11:00:00" in flat
+    assert _verify(world, pdf[:-10] + b"0" * 10)["genuine"] is False
+    assert audit(world, cid)["verified"] is True
