@@ -121,3 +121,17 @@ def test_a_retried_decline_gets_the_same_reply_and_is_told_once(world: Any) -> N
     world.deliver()
     assert [e["type"] for e in audit(world, cid)["entries"]].count("SignatureDeclined") == 1
     assert len([s for s in subjects_to(CLIENT) if "拒" in s]) == 1
+
+
+def test_a_wrong_fingerprint_or_an_unknown_field_uses_nothing_up(world: Any) -> None:
+    cid = sent(world)
+    client = link("client")
+    code = ask_code(world, client)
+    head = audit(world, cid)["head"]
+    stale = world.call("POST", f"/sign/{client}", sign_body("李雷", code, document_sha256="0" * 64), role=None)
+    assert stale.status_code == 409 and error(stale)["field"] == "document_sha256"
+    extra = world.call("POST", f"/sign/{client}", sign_body("李雷", code, signature_image="x"), role=None)
+    assert extra.status_code == 400 and error(extra)["field"] == "signature_image"
+    assert audit(world, cid)["head"] == head
+    shown = world.ok("GET", f"/sign/{client}", role=None, headers={"Accept": "application/json"})["document_sha256"]
+    assert sign(world, client, "李雷", code)["receipt"]["document_sha256"] == shown
