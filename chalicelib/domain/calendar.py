@@ -93,6 +93,11 @@ def iso_utc(dt: datetime) -> str:
     return _aware(dt).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def shanghai_iso(iso_utc_text: str) -> str:
+    """'2026-11-22T15:59:30Z' → '2026-11-22T23:59:30+08:00': the same instant as people in China read it."""
+    return datetime.fromisoformat(iso_utc_text.replace("Z", "+00:00")).astimezone(SHANGHAI).isoformat()
+
+
 def parse_date(value: str) -> date:
     """Parse strict YYYY-MM-DD; anything else (2026-1-5, 2027-02-30, 20260105, "", non-str) is InvalidDate.
 

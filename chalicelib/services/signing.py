@@ -4,12 +4,12 @@ signatures and declines with their evidence, reissue and void links. One mechani
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from chalicelib.domain import verification
 from chalicelib.domain.audit import sha256_hex
-from chalicelib.domain.calendar import SHANGHAI, iso_utc
+from chalicelib.domain.calendar import iso_utc, shanghai_iso
 from chalicelib.domain.contract import PARTIES, PARTY_LABELS, Contract, Signature, SignatureSet, SigningLink
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.events import AmendmentSent, ContractSent
@@ -242,17 +242,12 @@ def sign(
     return run(deps, "signer", attempt)
 
 
-def _shanghai(iso: str) -> str:
-    """'2026-11-22T15:59:30Z' → '2026-11-22T23:59:30+08:00': the same instant as a signer in China reads it."""
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI).isoformat()
-
-
 def _receipt(contract: Contract, record: SigningToken, signature: Signature) -> dict[str, Any]:
     """The signature receipt: the evidence recorded and the document's status (a retry gets it again)."""
     return {
         "receipt": {
             **asdict(signature),
-            "signed_at_local": _shanghai(signature.signed_at),
+            "signed_at_local": shanghai_iso(signature.signed_at),
             "party_label": PARTY_LABELS[record.party],
             "contract_id": contract.id,
             "contract_no": contract.contract_no,

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from chalicelib.domain.calendar import shanghai_iso
 from chalicelib.domain.contract import Contract, SigningLink, TerminationNotice
 from chalicelib.domain.event_codec import encode_fields
 from chalicelib.domain.money import amount_in_words, money_str
@@ -46,7 +47,11 @@ def contract_response(c: Contract) -> dict[str, Any]:
         "document_sha256": c.signing.document_sha256,
         "document_frozen": c.signing.frozen,
         "signatures": [
-            {"party": p, **{k: v for k, v in asdict(s).items() if k != "party"}}
+            {
+                "party": p,
+                **{k: v for k, v in asdict(s).items() if k != "party"},
+                "signed_at_local": shanghai_iso(s.signed_at),
+            }
             for p, s in sorted(c.signing.signatures.items())
         ],
         "awaiting": [

@@ -60,6 +60,8 @@ def test_any_order_vendor_then_client_across_shanghai_midnight(world: Any) -> No
     by_party = {s["party"]: s for s in contract["signatures"]}
     assert by_party["vendor"]["signed_at"] == "2026-11-23T15:50:00Z"
     assert by_party["client"]["signed_at"] == "2026-11-23T16:10:00Z"
+    assert by_party["vendor"]["signed_at_local"] == "2026-11-23T23:50:00+08:00"
+    assert by_party["client"]["signed_at_local"] == "2026-11-24T00:10:00+08:00"
     for party, email, name in (("client", CLIENT, "李雷"), ("vendor", VENDOR, "韩梅梅")):
         sig = by_party[party]
         assert (sig["signer_name"], sig["signer_email"], sig["verification"]) == (name, email, "email_code")
