@@ -1,0 +1,285 @@
+"""Held-out-style scenarios for supplementary agreements (补充协议), termination notices (解除合同通知书) and the
+contract's lifecycle (expiry, renewal reminders), with their own fees (cents), rates and dates.
+
+Every expected date and figure is worked out by hand in the comment beside it from DESIGN.md and
+docs/domain-rules.md ("Supplementary agreements", "Termination notices", "Receivables ledger": revisions and
+cancellations). Nothing is copied from the code's output."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from chalicelib.api import requests as rq
+from chalicelib.domain.errors import Conflict, IllegalTransition
+from chalicelib.services import lifecycle
+from tests.factories import command
+from tests.unit.conftest import OPERATOR, Office, shanghai
+from tests.unit.ledger_heldout_support import Desk
+
+D = date.fromisoformat
+
+
+def days(first: str, last: str) -> list[date]:
+    start, end = D(first), D(last)
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def notice(office: Office, cid: str, on: date, by: str, reason: str, recorded: date | None = None) -> Any:
+    office.at(shanghai(recorded or on, 14))
+    body = {"by": by, "reason_code": reason, "details": "依约解除", "notice_date": on.isoformat()}
+    return lifecycle.serve_notice(office.deps, cid, command(rq.ServeNoticeRequest, body), OPERATOR)
+
+
+def withdraw(office: Office, cid: str, on: date) -> None:
+    office.at(shanghai(on, 15))
+    body = {"reason": "双方协商继续履行", "agreed_by": ["client", "vendor"], "withdrawn_on": on.isoformat()}
+    lifecycle.withdraw_notice(office.deps, cid, command(rq.WithdrawNoticeRequest, body), OPERATOR)
+
+
+def invoice_rows(desk: Desk, cid: str, as_of: date) -> list[tuple[int, str, str, str, str]]:
+    """(year, issue, due, amount, status) of each invoice as of `as_of`."""
+    return [
+        (i["year"], i["issue_date"], i["due_date"], i["amount"], i["status"])
+        for i in desk.invoices(cid, as_of).values()
+    ]
+
+
+def sweep(office: Office, first: str, last: str) -> list[tuple[str, str]]:
+    seen: list[tuple[str, str]] = []
+    for day in days(first, last):
+        office.run_invoicing(day)
+        for event, n in office.run_lifecycle(day)["events"].items():
+            seen += [(day.isoformat(), event)] * n
+    return seen
+
+
+# ---- a fee lowered on a year's first day after that year was invoiced and paid --------------------------------
+def test_leap_day_fee_lowered_on_year_twos_first_day_after_it_was_paid_then_a_vendor_notice(office: Office) -> None:
+    # Effective 2024-02-29, 5 years, 123,456.78 a year, due 7 days, 90 days' notice. Year 2 starts 2025-02-28
+    # (no 29 Feb in 2025), issued that morning at 123,456.78 due 2025-03-07 and paid in full the same day.
+    # The agreement lowering the fee to 98,765.43 is signed that afternoon: it is in force on year 2's first day,
+    # so year 2 is revised to 98,765.43 (due: the later of 2025-03-07 and 2025-02-28 + 7 = 2025-03-07) and the
+    # excess 123,456.78 - 98,765.43 = 24,691.35 becomes credit (预收).
+    desk = Desk(office)
+    cid = office.activate(
+        D("2024-02-29"), term_years=5, annual_fee="123456.78", payment_due_days=7, notice_period_days=90
+    )
+    office.run_invoicing(D("2024-02-29"))
+    desk.pay(cid, "123456.78", D("2024-03-01"), "V-1")
+    office.run_invoicing(D("2025-02-28"))
+    desk.pay(cid, "123456.78", D("2025-02-28"), "V-2")
+    office.amend(cid, D("2025-02-28"), annual_fee="98765.43")
+    assert invoice_rows(desk, cid, D("2025-02-28")) == [
+        (1, "2024-02-29", "2024-03-07", "123456.78", "paid"),
+        (2, "2025-02-28", "2025-03-07", "98765.43", "paid"),
+    ]
+    assert desk.balances(cid, D("2025-02-28"))["credit"] == "24691.35"
+    revised = desk.told(cid, "InvoiceRevised")
+    assert [(r["year"], r["previous_amount"], r["amount"], r["due_date"]) for r in revised] == [
+        (2, "123456.78", "98765.43", "2025-03-07")
+    ]
+    # 合同金额 = 123,456.78 + 4 x 98,765.43 = 123,456.78 + 395,061.72 = 518,518.50
+    assert office.contract(cid).contract_amount == Decimal("518518.50")
+    # Year 3 (2026-02-28) is issued at 98,765.43 due 2026-03-07; the credit pays 24,691.35 of it on its issue
+    # date, leaving 74,074.08.
+    office.run_invoicing(D("2026-02-28"))
+    year3 = desk.invoices(cid, D("2026-02-28"))[3]
+    assert (year3["amount"], year3["due_date"], year3["outstanding"]) == ("98765.43", "2026-03-07", "74074.08")
+    assert [c["amount"] for c in desk.told(cid, "CreditApplied")] == ["24691.35"]
+    # The vendor serves a notice for non-payment on 2026-06-01: 90 days later is 2026-08-30 (Jun 1 + 29 = Jun 30,
+    # + 31 = Jul 31, + 30 = Aug 30), mid-year 3. Year 3 stays whole and collectible; year 4 (2027-02-28) is never
+    # issued. The notice lists year 3's 74,074.08 as outstanding.
+    served = notice(office, cid, D("2026-06-01"), "vendor", "non_payment").notices[0]
+    assert served.effective_date == D("2026-08-30")
+    html = office.repo.get_document(cid, "notice:1").html
+    assert "74,074.08" in html and "人民币柒万肆仟零柒拾肆元零捌分" in html
+    assert sweep(office, "2026-08-28", "2027-03-01") == [("2026-08-30", "ContractTerminated")]
+    contract = office.contract(cid)
+    assert (contract.status, contract.closed_on) == ("terminated", D("2026-08-30"))
+    assert [i["year"] for i in desk.invoices(cid, D("2027-03-01")).values()] == [1, 2, 3]
+    # Year 3's late penalty keeps running: 0.05 % a day of 74,074.08 = 37.03704; overdue from 2026-03-08; as of
+    # 2026-08-30 that is (Mar 7 -> Aug 30) 24 + 30 + 31 + 30 + 31 + 30 = 176 days: 6,518.51904 -> 6,518.52.
+    assert desk.invoices(cid, D("2026-08-30"))[3]["penalties"]["accrued"] == "6518.52"
+
+
+# ---- an agreement on the last day of the term: extension, fee raised, reminders re-armed ------------------------
+def test_31_january_extension_signed_on_the_last_day_of_the_term_rearms_reminders(office: Office) -> None:
+    # Effective 2026-01-31, 2 years, 250,000.05 a year, due the same day (0 days). The term ends the day before
+    # 2028-01-31: 2028-01-30. Reminders: 60 days before 2028-01-30 = 2027-12-01 (Jan 30 - 30 = Dec 31, - 30 =
+    # Dec 1), 30 days before = 2027-12-31.
+    cid = office.activate(D("2026-01-31"), term_years=2, annual_fee="250000.05", payment_due_days=0)
+    assert office.contract(cid).end_date == D("2028-01-30")
+    seen = sweep(office, "2026-01-31", "2028-01-29")
+    assert seen == [("2027-12-01", "RenewalReminder"), ("2027-12-31", "RenewalReminder")]
+    # On the last day of the term both sign an agreement: 1 more year at 260,000.00. The term now ends the day
+    # before 2029-01-31: 2029-01-30. Year 2 (2027-01-31, in force before) keeps 250,000.05; year 3 starts
+    # 2028-01-31 at 260,000.00, due that day. Reminders again on 2028-12-01 and 2028-12-31; expiry 2029-01-31.
+    office.amend(cid, D("2028-01-30"), extend_years=1, annual_fee="260000.00")
+    assert office.contract(cid).end_date == D("2029-01-30")
+    assert office.contract(cid).contract_amount == Decimal("760000.10")  # 2 x 250,000.05 + 260,000.00
+    seen = sweep(office, "2028-01-30", "2029-02-02")
+    assert seen == [
+        ("2028-12-01", "RenewalReminder"),
+        ("2028-12-31", "RenewalReminder"),
+        ("2029-01-31", "ContractExpired"),
+    ]
+    desk = Desk(office)
+    assert invoice_rows(desk, cid, D("2029-02-02")) == [
+        (1, "2026-01-31", "2026-01-31", "250000.05", "open"),
+        (2, "2027-01-31", "2027-01-31", "250000.05", "open"),
+        (3, "2028-01-31", "2028-01-31", "260000.00", "open"),
+    ]
+    assert desk.told(cid, "InvoiceRevised") == []
+    assert [(r["days_before_end"], r["end_date"]) for r in desk.told(cid, "RenewalReminder")] == [
+        (60, "2028-01-30"),
+        (30, "2028-01-30"),
+        (60, "2029-01-30"),
+        (30, "2029-01-30"),
+    ]
+    assert office.contract(cid).closed_on == D("2029-01-31")
+
+
+# ---- a notice that blocks the next year, withdrawn; a second notice ------------------------------------------
+def test_31_december_notice_withdrawn_before_the_year_it_blocked_then_a_second_notice(office: Office) -> None:
+    # Effective 2025-12-31, 3 years, 88,888.88, due 45 days, 30 days' notice. The client's notice of 2026-12-01
+    # takes effect 2026-12-31, year 2's first day: while it is pending no year-2 invoice is due.
+    desk = Desk(office)
+    cid = office.activate(D("2025-12-31"), annual_fee="88888.88", payment_due_days=45, notice_period_days=30)
+    office.run_invoicing(D("2025-12-31"))
+    assert notice(office, cid, D("2026-12-01"), "client", "convenience").notices[0].effective_date == D("2026-12-31")
+    assert office.contract(cid).next_invoice_year() is None
+    # Withdrawn on 2026-12-30, the last day before it takes effect: the contract is active, year 2 is issued on
+    # 2026-12-31 due 2026-12-31 + 45 = 2027-02-14 (Dec 31 + 31 = Jan 31, + 14 = Feb 14).
+    withdraw(office, cid, D("2026-12-30"))
+    assert sweep(office, "2026-12-30", "2027-01-01") == []
+    assert invoice_rows(desk, cid, D("2027-01-01"))[1] == (2, "2026-12-31", "2027-02-14", "88888.88", "open")
+    # The vendor serves on 2027-01-10 (data not provided): in force 2027-02-09. Year 2 stays whole; year 3
+    # (2027-12-31) is never issued.
+    assert notice(office, cid, D("2027-01-10"), "vendor", "data_not_provided").notices[1].effective_date == D(
+        "2027-02-09"
+    )
+    assert sweep(office, "2027-01-10", "2028-01-02") == [("2027-02-09", "ContractTerminated")]
+    assert [n.status for n in office.contract(cid).notices] == ["withdrawn", "effective"]
+    assert [r[0] for r in invoice_rows(desk, cid, D("2028-01-02"))] == [1, 2]
+    assert [e.payload["effective_date"] for e in office.repo.events("NoticeWithdrawn", cid)] == ["2026-12-31"]
+
+
+# ---- a backdated notice cancels an issued and paid fee -------------------------------------------------------
+def test_a_notice_recorded_late_cancels_a_paid_year_and_its_money_becomes_credit(office: Office) -> None:
+    # Effective 2026-01-31, 100,000.01 a year, due 7 days, 30 days' notice. Year 2 is issued 2027-01-31 (due
+    # 2027-02-07) and paid in full on 2027-02-03. On 2027-02-10 the operator records a notice the client served by
+    # post on 2027-01-01 (force majeure): it took effect 2027-01-31, year 2's first day, so year 2 was never owed:
+    # cancelled, and its 100,000.01 is credit from 2027-02-03 (the payment's date). Year 1 was paid.
+    desk = Desk(office)
+    cid = office.activate(D("2026-01-31"), annual_fee="100000.01", payment_due_days=7, notice_period_days=30)
+    office.run_invoicing(D("2026-01-31"))
+    desk.pay(cid, "100000.01", D("2026-02-02"), "P-1")
+    office.run_invoicing(D("2027-01-31"))
+    desk.pay(cid, "100000.01", D("2027-02-03"), "P-2")
+    notice(office, cid, D("2027-01-01"), "client", "force_majeure", recorded=D("2027-02-10"))
+    assert office.contract(cid).notices[0].effective_date == D("2027-01-31")
+    assert invoice_rows(desk, cid, D("2027-02-10"))[1][4] == "cancelled"
+    assert desk.balances(cid, D("2027-02-02"))["credit"] == "0.00"
+    assert desk.balances(cid, D("2027-02-03"))["credit"] == "100000.01"
+    assert desk.balances(cid, D("2027-02-10")) == {
+        "fees_outstanding": "0.00",
+        "penalties_outstanding": "0.00",
+        "credit": "100000.01",
+        "net": "-100000.01",
+    }
+    cancelled = desk.told(cid, "InvoiceCancelled")
+    assert [(c["year"], c["paid"]) for c in cancelled] == [(2, "100000.01")]
+    assert office.run_lifecycle(D("2027-02-10"))["events"] == {"ContractTerminated": 1}
+    assert office.contract(cid).closed_on == D("2027-01-31")
+    # The credit can be refunded in full, not a cent more.
+    with pytest.raises(Conflict):
+        desk.refund(cid, "100000.02", D("2027-02-11"), "R-1")
+    desk.refund(cid, "100000.01", D("2027-02-11"), "R-1")
+    assert desk.balances(cid, D("2027-02-11"))["net"] == "0.00"
+
+
+# ---- two agreements in sequence; the second on a year's first day revises from the first's fee ------------------
+def test_two_agreements_in_sequence_the_second_revises_the_first_days_invoice(office: Office) -> None:
+    # Effective 2026-04-30, 3 years, 120,000.00, due 30. Agreement 1 in force 2026-07-15 (mid-year 1) raises the
+    # fee to 135,000.50: year 1 keeps 120,000.00. Year 2 (2027-04-30) is issued at 135,000.50 due 2027-05-30.
+    # Agreement 2, signed later on 2027-04-30, lowers it to 99,999.99 and sets 45 days: year 2 is revised from
+    # 135,000.50 to 99,999.99, due the later of 2027-05-30 and 2027-04-30 + 45 = 2027-06-14 (Apr 30 + 31 = May 31,
+    # + 14 = Jun 14). Year 3 (2028-04-30) 99,999.99 due 2028-06-14.
+    desk = Desk(office)
+    cid = office.activate(D("2026-04-30"))
+    office.run_invoicing(D("2026-04-30"))
+    assert office.amend(cid, D("2026-07-15"), annual_fee="135000.50") == 1
+    office.run_invoicing(D("2027-04-30"))
+    assert desk.invoices(cid, D("2027-04-30"))[2]["amount"] == "135000.50"
+    assert office.amend(cid, D("2027-04-30"), annual_fee="99999.99", payment_due_days=45) == 2
+    office.run_invoicing(D("2028-04-30"))
+    assert invoice_rows(desk, cid, D("2028-04-30")) == [
+        (1, "2026-04-30", "2026-05-30", "120000.00", "open"),
+        (2, "2027-04-30", "2027-06-14", "99999.99", "open"),
+        (3, "2028-04-30", "2028-06-14", "99999.99", "open"),
+    ]
+    revised = desk.told(cid, "InvoiceRevised")
+    assert [(r["year"], r["amendment_no"], r["previous_amount"], r["amount"]) for r in revised] == [
+        (2, 2, "135000.50", "99999.99")
+    ]
+    # As of the day before year 2, nothing of agreement 2 shows; 合同金额 = 120,000 + 2 x 99,999.99 = 319,999.98
+    assert office.contract(cid).contract_amount == Decimal("319999.98")
+    assert office.contract(cid).contract_amount_on(D("2027-04-29")) == Decimal("390001.00")
+
+
+# ---- an agreement mid-year after the year was invoiced and paid -------------------------------------------------
+def test_an_agreement_mid_year_after_the_year_was_paid_changes_only_later_years(office: Office) -> None:
+    # Effective 2026-01-31, 3 years, 77,777.77, due 7. Year 1 paid 2026-02-05. Agreement in force 2026-09-30
+    # (mid-year 1) raises the fee to 80,000.00 and the daily rate: year 1 stays 77,777.77 and paid, no revision,
+    # no credit; year 2 (2027-01-31) is 80,000.00 due 2027-02-07.
+    desk = Desk(office)
+    cid = office.activate(D("2026-01-31"), annual_fee="77777.77", payment_due_days=7)
+    office.run_invoicing(D("2026-01-31"))
+    desk.pay(cid, "77777.77", D("2026-02-05"), "Q-1")
+    office.amend(
+        cid,
+        D("2026-09-30"),
+        annual_fee="80000.00",
+        late_penalty={"mode": "daily_pct", "rate_pct": "0.1", "cap_pct": "10"},
+    )
+    office.run_invoicing(D("2027-01-31"))
+    assert invoice_rows(desk, cid, D("2027-01-31")) == [
+        (1, "2026-01-31", "2026-02-07", "77777.77", "paid"),
+        (2, "2027-01-31", "2027-02-07", "80000.00", "open"),
+    ]
+    assert desk.told(cid, "InvoiceRevised") == []
+    assert desk.balances(cid, D("2027-01-31"))["credit"] == "0.00"
+    # Year 2 is held to the new clause: 0.1 % a day of 80,000.00 = 80.00; 2027-02-08..2027-04-18 is 70 days =
+    # 5,600.00, above the cap of 10 % of 80,000.00 = 8,000.00? No: 5,600 < 8,000. On 2027-05-18 (100 days):
+    # 8,000.00 capped.
+    assert desk.invoices(cid, D("2027-04-18"))[2]["penalties"]["accrued"] == "5600.00"
+    assert desk.invoices(cid, D("2027-05-18"))[2]["penalties"]["accrued"] == "8000.00"
+    assert desk.invoices(cid, D("2027-06-30"))[2]["penalties"]["accrued"] == "8000.00"
+
+
+# ---- an agreement changing the notice period, then notices under each ----------------------------------------
+@pytest.mark.parametrize(
+    ("period", "served", "effective"),
+    [(1, "2027-02-28", "2027-03-01"), (90, "2027-03-01", "2027-05-30"), (30, "2027-12-01", "2027-12-31")],
+)
+def test_an_agreement_changing_the_notice_period_governs_notices_served_after_it(
+    office: Office, period: int, served: str, effective: str
+) -> None:
+    # Effective 2026-03-31, 3 years, 30 days' notice. Agreement in force 2026-10-10 sets `period`. A notice served
+    # on `served` (a later day) takes effect `served` + period: 2027-02-28 + 1 = 2027-03-01;
+    # 2027-03-01 + 90 = 2027-05-30 (Mar 1 + 30 = Mar 31, + 30 = Apr 30, + 30 = May 30); 2027-12-01 + 30 =
+    # 2027-12-31. None of them crosses year 2's start (2027-03-31) except... 2027-05-30 and 2027-12-31 are in
+    # year 2, which is issued whole; year 3 (2028-03-31) never is.
+    args: dict[str, Any] = {"notice_period_days": period} if period != 30 else {"payment_due_days": 45}
+    cid = office.activate(D("2026-03-31"))
+    office.amend(cid, D("2026-10-10"), **args)
+    n = notice(office, cid, D(served), "client", "mutual_agreement").notices[0]
+    assert n.effective_date == D(effective)
+    events = sweep(office, served, "2028-04-02")
+    assert events == [(effective, "ContractTerminated")]
+    years = [i.year for i in office.invoices(cid)]
+    assert years == ([1] if D(effective) <= D("2027-03-31") else [1, 2])
