@@ -77,6 +77,9 @@ def serve(
     assert c.effective_date is not None
     if notice_date < c.effective_date:
         raise ValidationError("notice_date", "must not be before the contract's effective date")
+    end = c.end_date
+    if end is not None and notice_date > end:  # the contract expired after its term, whether or not the job ran
+        raise IllegalTransition("contract", c.id, c.status, "terminating", f"its term ended on {end.isoformat()}")
     notice = TerminationNotice(
         no=len(c.notices) + 1,
         by=by,
@@ -124,6 +127,9 @@ def withdraw(c: Contract, reason: str, at: str, today: date, withdrawn_on: date 
         raise IllegalTransition(
             "notice", f"{c.id}:{notice.no}", "served", "withdrawn", "the notice has already taken effect"
         )
+    end = c.end_date
+    if end is not None and today > end:  # the notice lapsed when the term ended, whether or not the job ran
+        raise IllegalTransition("notice", f"{c.id}:{notice.no}", "served", "withdrawn", f"the term ended on {end}")
     check_transition(CONTRACT_TRANSITIONS, "contract", c.id, c.status, "active")
     notice.status = "withdrawn"
     notice.withdrawn_at = at

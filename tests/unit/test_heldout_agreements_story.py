@@ -283,3 +283,67 @@ def test_an_agreement_changing_the_notice_period_governs_notices_served_after_it
     assert events == [(effective, "ContractTerminated")]
     years = [i.year for i in office.invoices(cid)]
     assert years == ([1] if D(effective) <= D("2027-03-31") else [1, 2])
+
+
+# ---- the term has ended though the lifecycle job has not run yet -------------------------------------------------
+def test_an_agreement_signed_after_the_last_day_of_the_term_is_refused_whether_or_not_the_job_ran(
+    office: Office,
+) -> None:
+    # Effective 2026-01-31, 1 year: the term ends 2027-01-30 and the contract expires after it ("after the last
+    # day of the term it expires the contract"). The daily job is late. An extension proposed on the last day and
+    # signed by the client that day, by the vendor on 2027-01-31, comes a day too late: refused, nothing changes,
+    # and the next run expires the contract as of 2027-01-31. A new agreement proposed on 2027-02-02 is refused too.
+    cid = office.activate(D("2026-01-31"), term_years=1)
+    office.at(shanghai(D("2027-01-30"), 9))
+    lifecycle.propose_amendment(
+        office.deps,
+        cid,
+        command(rq.ProposeAmendmentRequest, {"changes": {"extend_years": 1}, "reason": "续期一年"}),
+        OPERATOR,
+    )
+    tokens = office.tokens(cid, "AmendmentSent")
+    office.sign(tokens["client"])
+    office.at(shanghai(D("2027-01-31"), 10))
+    with pytest.raises(IllegalTransition):
+        office.sign(tokens["vendor"], "韩梅梅")
+    contract = office.contract(cid)
+    assert (contract.end_date, contract.amendments[0].status, len(contract.terms_versions)) == (
+        D("2027-01-30"),
+        "awaiting_signatures",
+        1,
+    )
+    office.at(shanghai(D("2027-02-02"), 9))
+    body = {"changes": {"annual_fee": "130000.00"}, "reason": "调价"}
+    with pytest.raises((IllegalTransition, Conflict)):
+        lifecycle.propose_amendment(office.deps, cid, command(rq.ProposeAmendmentRequest, body), OPERATOR)
+    assert office.run_lifecycle(D("2027-02-02"))["events"] == {"ContractExpired": 1}
+    assert office.contract(cid).closed_on == D("2027-01-31")
+    assert office.run_invoicing(D("2027-02-02"))["invoices_issued"] == 1  # year 1 only, caught up
+    assert [i.year for i in office.invoices(cid)] == [1]
+
+
+def test_the_last_day_of_the_term_is_still_in_time_for_an_agreement(office: Office) -> None:
+    # Effective 2025-12-31, 1 year: ends 2026-12-30. An extension signed by both on 2026-12-30 is in force: the
+    # term ends 2027-12-30 and year 2 starts 2026-12-31.
+    cid = office.activate(D("2025-12-31"), term_years=1)
+    office.amend(cid, D("2026-12-30"), extend_years=1)
+    assert office.contract(cid).end_date == D("2027-12-30")
+    assert sweep(office, "2026-12-30", "2027-01-01") == []
+    assert [i.issue_on for i in office.invoices(cid)] == [D("2025-12-31"), D("2026-12-31")]
+
+
+def test_a_notice_dated_after_the_term_ended_is_refused_and_one_dated_within_it_lapses(office: Office) -> None:
+    # Effective 2026-01-31, 1 year, 30 days' notice: the term ends 2027-01-30. The job is late. A notice dated
+    # 2027-01-31 comes after the contract ended: refused. One dated 2027-01-20 (recorded 2027-02-01) would take
+    # effect 2027-02-19, after the term: it lapses, and the contract expires as of 2027-01-31; it can no longer be
+    # withdrawn on 2027-02-05 (the term ended; nothing is pending any more).
+    cid = office.activate(D("2026-01-31"), term_years=1)
+    with pytest.raises(IllegalTransition):
+        notice(office, cid, D("2027-01-31"), "vendor", "non_payment")
+    assert office.contract(cid).notices == []
+    notice(office, cid, D("2027-01-20"), "client", "other", recorded=D("2027-02-01"))
+    with pytest.raises(IllegalTransition):
+        withdraw(office, cid, D("2027-02-05"))
+    assert office.run_lifecycle(D("2027-02-05"))["events"] == {"ContractExpired": 1}
+    contract = office.contract(cid)
+    assert (contract.status, contract.closed_on, contract.notices[0].status) == ("expired", D("2027-01-31"), "withdrawn")
