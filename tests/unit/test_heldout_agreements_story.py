@@ -347,3 +347,16 @@ def test_a_notice_dated_after_the_term_ended_is_refused_and_one_dated_within_it_
     assert office.run_lifecycle(D("2027-02-05"))["events"] == {"ContractExpired": 1}
     contract = office.contract(cid)
     assert (contract.status, contract.closed_on, contract.notices[0].status) == ("expired", D("2027-01-31"), "withdrawn")
+
+
+def test_the_agreement_says_a_year_starting_the_day_it_takes_effect_is_revised(office: Office) -> None:
+    # The 补充协议's fee clause must say what the system does: a year starting on the day the agreement takes
+    # effect is governed by it, its payment notice issued that morning revised; years begun before keep their fee
+    # and their payment notices. (It used to say every notice issued before the agreement was unaffected.)
+    cid = office.activate(D("2026-01-31"))
+    office.run_invoicing(D("2027-01-31"))
+    office.amend(cid, D("2027-01-31"), annual_fee="123456.78")
+    html = office.repo.get_document(cid, "amendment:1").html
+    assert "本补充协议生效当日开始的合同年度，其付款通知书已于当日开具的，按调整后的服务费用修订" in html
+    assert "乙方在本补充协议生效前已开具的付款通知书不受影响" not in html
+    assert [i.amount for i in office.invoices(cid)] == [Decimal("120000.00"), Decimal("123456.78")]
