@@ -224,3 +224,67 @@ def test_a_notice_recorded_late_cancels_a_paid_year(world: Any) -> None:
     for who in (CLIENT, VENDOR):
         assert subjects(who, "合同已解除") == 1
     assert world.run("invoicing", D("2028-01-31"))["invoices_issued"] == 0
+
+
+def test_an_extension_signed_after_the_term_ended_is_refused_and_the_contract_expires(world: Any) -> None:
+    # Effective 2026-03-31, 1 year, 66,666.66: the term ends 2027-03-30. An extension is proposed on 2027-03-29;
+    # the client signs on 2027-03-30 (the last day), the vendor on 2027-03-31 when the lifecycle job has not yet
+    # run: the contract expired after 2027-03-30, so the signature is refused (409) and nothing changes; the job
+    # then expires it as of 2027-03-31 and no year-2 invoice is ever issued.
+    cid = signed_on(world, "2026-03-31", term_years=1, annual_fee="66666.66")
+    world.run("invoicing", D("2026-03-31"))
+    at(world, "2027-03-29")
+    body = {"changes": {"extend_years": 2, "annual_fee": "70000.00"}, "reason": "续期两年"}
+    world.ok("POST", f"/contracts/{cid}/amendments", body, status=201)
+    world.deliver()
+    client_token, vendor_token = token_of(signing_link(CLIENT)), token_of(signing_link(VENDOR))
+    at(world, "2027-03-30")
+    world.ok("POST", f"/sign/{client_token}", {"signer_name": "王芳", "consent": True}, role=None, status=201)
+    at(world, "2027-03-31", 2)  # 10:00 in Shanghai
+    late = world.call("POST", f"/sign/{vendor_token}", {"signer_name": "李娜", "consent": True}, role=None)
+    assert late.status_code == 409, late.json_body
+    world.deliver()
+    contract = world.contract(cid)
+    assert contract["end_date"] == "2027-03-30" and contract["amendments"][0]["status"] == "awaiting_signatures"
+    assert subjects(CLIENT, "补充协议（第1号）已生效") == 0
+    # A new agreement is refused too, by the contract's state, and nothing is written.
+    again = world.call("POST", f"/contracts/{cid}/amendments", {"changes": {"extend_years": 1}, "reason": "续期"})
+    assert again.status_code == 409, again.json_body
+    assert world.run("lifecycle", D("2027-03-31"))["events"] == {"ContractExpired": 1}
+    assert world.run("invoicing", D("2027-03-31"))["invoices_issued"] == 0
+    assert [i["year"] for i in world.invoices(cid)] == [1]
+    assert world.contract(cid)["status"] == "expired"
+    assert world.ok("GET", f"/contracts/{cid}/audit")["verified"] is True
+
+
+def test_two_agreements_and_two_notices_each_have_their_own_document(world: Any) -> None:
+    # Effective 2026-11-22, 3 years, 120,000.00. Agreement 1 (2026-12-01) sets the fee to 130,000.10;
+    # agreement 2 (2027-01-15) sets due days 0 and notice 1 day. Notice 1 by the client (2027-02-01, 1 day:
+    # in force 2027-02-02) is withdrawn on 2027-02-01; notice 2 by the vendor on 2027-03-01 takes effect
+    # 2027-03-02. Each document is its own: agreement 2 shows the fee of agreement 1 nowhere as a change.
+    cid = signed_on(world, "2026-11-22")
+    amend(world, cid, "2026-12-01", {"annual_fee": "130000.10"})
+    amend(world, cid, "2027-01-15", {"payment_due_days": 0, "notice_period_days": 1})
+    first, second = document(world, cid, "amendment:1"), document(world, cid, "amendment:2")
+    assert "人民币壹拾叁万元壹角" in first and "人民币壹拾叁万元壹角" not in second
+    assert "1日" in second and "0日" in second
+    at(world, "2027-02-01")
+    body = {"by": "client", "reason_code": "convenience", "details": "调整"}
+    assert world.ok("POST", f"/contracts/{cid}/termination", body, status=201)["effective_date"] == "2027-02-02"
+    withdrawal = {"reason": "继续合作", "agreed_by": ["client", "vendor"]}
+    world.ok("POST", f"/contracts/{cid}/termination/withdraw", withdrawal)
+    at(world, "2027-03-01")
+    body = {"by": "vendor", "reason_code": "late_performance", "details": "逾期"}
+    assert world.ok("POST", f"/contracts/{cid}/termination", body, status=201)["effective_date"] == "2027-03-02"
+    world.deliver()
+    one, two = document(world, cid, "notice:1"), document(world, cid, "notice:2")
+    assert "2027年2月2日" in one and "2027年3月2日" in two
+    assert "第1号" in one and "第2号" in two
+    assert world.call("GET", f"/contracts/{cid}/document?part=notice:3").status_code == 404
+    for who in (CLIENT, VENDOR):
+        assert subjects(who, "解除合同通知书") == 2 and subjects(who, "解除通知已撤回") == 1
+    assert world.run("lifecycle", D("2027-03-02"))["events"] == {"ContractTerminated": 1}
+    # The invoicing job never ran: its late run catches up year 1 (it started before the contract ended), at the
+    # fee in force on 2026-11-22, 120,000.00, due 30 days later, 2026-12-22; year 2 (2027-11-22) is never issued.
+    assert world.run("invoicing", D("2027-11-22"))["invoices_issued"] == 1
+    assert [(i["year"], i["amount"], i["due_date"]) for i in world.invoices(cid)] == [(1, "120000.00", "2026-12-22")]

@@ -360,3 +360,44 @@ def test_the_agreement_says_a_year_starting_the_day_it_takes_effect_is_revised(o
     assert "本补充协议生效当日开始的合同年度，其付款通知书已于当日开具的，按调整后的服务费用修订" in html
     assert "乙方在本补充协议生效前已开具的付款通知书不受影响" not in html
     assert [i.amount for i in office.invoices(cid)] == [Decimal("120000.00"), Decimal("123456.78")]
+
+
+# ---- every reason code, served by each party ---------------------------------------------------------------------
+@pytest.mark.parametrize("by", ["client", "vendor"])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "non_payment",
+        "data_not_provided",
+        "quality_below_standard",
+        "confidentiality_breach",
+        "late_performance",
+        "force_majeure",
+        "mutual_agreement",
+        "convenience",
+        "other",
+    ],
+)
+def test_a_notice_by_either_party_for_each_reason_cites_its_clause_and_ends_the_contract(
+    office: Office, by: str, reason: str
+) -> None:
+    # Effective 2026-12-31, 7 days' notice, 45,678.90 a year. Served 2027-06-30: in force 2027-07-07, mid-year 1.
+    # The notice goes to the other party, cites the seeds' clause for the reason, and lists year 1's 45,678.90
+    # (due 2027-01-30) as outstanding; both parties are told once; year 2 (2027-12-31) is never issued.
+    from chalicelib.domain.contract import REASON_CLAUSES
+
+    cid = office.activate(D("2026-12-31"), annual_fee="45678.90", notice_period_days=7)
+    office.run_invoicing(D("2026-12-31"))
+    served = notice(office, cid, D("2027-06-30"), by, reason).notices[0]
+    assert (served.by, served.reason_code, served.effective_date) == (by, reason, D("2027-07-07"))
+    html = office.repo.get_document(cid, "notice:1").html
+    other = office.contract(cid).party("vendor" if by == "client" else "client")
+    assert REASON_CLAUSES[reason] in html and f"致：{other.name}" in html
+    assert "45,678.90" in html and "人民币肆万伍仟陆佰柒拾捌元玖角" in html and "2027年7月7日" in html
+    told = [e.payload for e in office.repo.events("NoticeServed", cid)]
+    assert [(t["by"], t["reason_code"], t["effective_date"], t["outstanding_total"]) for t in told] == [
+        (by, reason, "2027-07-07", "45678.90")
+    ]
+    assert sweep(office, "2027-07-06", "2028-01-01") == [("2027-07-07", "ContractTerminated")]
+    assert office.contract(cid).closed_reason == reason
+    assert [i.year for i in office.invoices(cid)] == [1]
