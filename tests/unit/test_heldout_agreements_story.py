@@ -401,3 +401,21 @@ def test_a_notice_by_either_party_for_each_reason_cites_its_clause_and_ends_the_
     assert sweep(office, "2027-07-06", "2028-01-01") == [("2027-07-07", "ContractTerminated")]
     assert office.contract(cid).closed_reason == reason
     assert [i.year for i in office.invoices(cid)] == [1]
+
+
+@pytest.mark.parametrize(("invoiced_first", "due"), [(True, "2027-03-02"), (False, "2027-02-07")])
+def test_a_shorter_due_period_on_a_years_first_day_never_moves_an_issued_invoice_earlier(
+    office: Office, invoiced_first: bool, due: str
+) -> None:
+    # Effective 2026-01-31, due 30 days. An agreement in force on 2027-01-31 (year 2's first day) shortens
+    # payment_due_days to 7. Signed before that day's invoicing run, year 2 is issued due 2027-01-31 + 7 =
+    # 2027-02-07. Signed after it, the invoice already told the client 2027-03-02 and a revision's due date is
+    # the later of the original and 2027-01-31 + 7: it stays 2027-03-02 (docs/domain-rules.md, "Invoices").
+    cid = office.activate(D("2026-01-31"))
+    if invoiced_first:
+        office.run_invoicing(D("2027-01-31"))
+    office.amend(cid, D("2027-01-31"), payment_due_days=7)
+    office.run_invoicing(D("2027-01-31"))
+    assert office.invoices(cid)[1].due_on == D(due)
+    office.run_invoicing(D("2028-01-31"))
+    assert office.invoices(cid)[2].due_on == D("2028-02-07")  # year 3 under the agreement from the start
