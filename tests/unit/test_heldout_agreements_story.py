@@ -419,3 +419,49 @@ def test_a_shorter_due_period_on_a_years_first_day_never_moves_an_issued_invoice
     assert office.invoices(cid)[1].due_on == D(due)
     office.run_invoicing(D("2028-01-31"))
     assert office.invoices(cid)[2].due_on == D("2028-02-07")  # year 3 under the agreement from the start
+
+
+def test_a_late_recorded_notice_cancels_an_overdue_year_and_takes_back_its_penalty(office: Office) -> None:
+    # Effective 2026-01-31, 100,000.01 a year, due 7 days, 0.05 %/day. Year 1 is paid. Year 2 (issued 2027-01-31,
+    # due 2027-02-07) is unpaid: on 2027-02-08 it is 1 day overdue, penalty 100,000.01 x 0.05 % = 50.000005 ->
+    # 50.00, finance is told. On 2027-02-20 a notice the vendor served on 2026-12-31 (31 days: in force
+    # 2027-01-31) is recorded: year 2 was never owed — cancelled, no penalty; finance is told the 50.00 is gone.
+    desk = Desk(office)
+    cid = office.activate(D("2026-01-31"), annual_fee="100000.01", payment_due_days=7, notice_period_days=31)
+    office.run_invoicing(D("2026-01-31"))
+    desk.pay(cid, "100000.01", D("2026-02-01"), "P-1")
+    office.run_invoicing(D("2027-01-31"))
+    office.run_overdue(D("2027-02-08"))
+    assert [(p["year"], p["penalty_delta"]) for p in desk.told(cid, "PenaltyAssessed")] == [(2, "50.00")]
+    notice(office, cid, D("2026-12-31"), "vendor", "non_payment", recorded=D("2027-02-20"))
+    year2 = desk.invoices(cid, D("2027-02-20"))[2]
+    assert (year2["status"], year2["outstanding"], year2["penalties"]["accrued"]) == ("cancelled", "0.00", "0.00")
+    assert [(p["year"], p["penalty_delta"]) for p in desk.told(cid, "PenaltyAdjusted")] == [(2, "-50.00")]
+    assert desk.balances(cid, D("2027-02-20"))["net"] == "0.00"
+    assert desk.row(cid, D("2027-02-20")) is None
+    office.run_overdue(D("2027-02-21"))
+    assert len(desk.told(cid, "InvoiceOverdue")) == 1
+    assert office.run_lifecycle(D("2027-02-21"))["events"] == {"ContractTerminated": 1}
+
+
+def test_contract_pct_penalty_counts_the_revised_fee_in_the_contract_amount(office: Office) -> None:
+    # Effective 2026-01-31, 3 years, 123,456.78, due 10 days, late penalty 1.5 % of the contract amount per
+    # overdue invoice, capped at 5 % of the overdue amount. Year 1 is paid on time. Year 2 is issued 2027-01-31 at
+    # 123,456.78; an agreement signed that afternoon lowers the fee to 100,000.00: year 2 is revised (due
+    # 2027-02-10). Unpaid on 2027-02-11: 合同金额 then = 123,456.78 + 2 x 100,000.00 = 323,456.78; 1.5 % of it =
+    # 4,851.8517 -> 4,851.85, under the cap of 5 % x 100,000.00 = 5,000.00.
+    desk = Desk(office)
+    lp = {"mode": "contract_pct", "rate_pct": "1.5", "cap_pct": "5"}
+    cid = office.activate(D("2026-01-31"), annual_fee="123456.78", payment_due_days=10, late_penalty=lp)
+    office.run_invoicing(D("2026-01-31"))
+    desk.pay(cid, "123456.78", D("2026-02-10"), "C-1")
+    office.run_invoicing(D("2027-01-31"))
+    office.amend(cid, D("2027-01-31"), annual_fee="100000.00")
+    assert desk.invoices(cid, D("2027-02-10"))[2]["penalties"]["accrued"] == "0.00"
+    assert desk.invoices(cid, D("2027-02-11"))[2]["penalties"]["accrued"] == "4851.85"
+    office.run_overdue(D("2027-02-11"))
+    assert [(p["year"], p["penalty_total"]) for p in desk.told(cid, "PenaltyAssessed")] == [(2, "4851.85")]
+    # Half paid on 2027-02-11 (50,000.00, designated to the fee): the penalty stands, once.
+    desk.pay(cid, "50000.00", D("2027-02-11"), "C-2", applies_to=[(2, "fee")])
+    assert desk.invoices(cid, D("2027-06-30"))[2]["penalties"]["accrued"] == "4851.85"
+    assert desk.balances(cid, D("2027-06-30"))["net"] == "54851.85"
