@@ -138,6 +138,9 @@ def test_leap_day_fee_lowered_on_a_paid_years_first_day_then_the_vendors_notice(
     assert world.run("lifecycle", D("2026-08-31"))["events"] == {}
     for who in (CLIENT, VENDOR):
         assert subjects(who, "合同已解除") == 1
+    # Finance hears of each once, on the topic.
+    for kind in ("NoticeServed", "ContractTerminated", "CreditApplied"):
+        assert len(alerts(world, kind)) == 1, kind
     # Year 3 stays whole and collectible; year 4 (2027-02-28) is never issued.
     assert world.run("invoicing", D("2027-02-28"))["invoices_issued"] == 0
     rows = world.invoices(cid, D("2027-03-01"))
