@@ -346,7 +346,11 @@ def test_a_notice_dated_after_the_term_ended_is_refused_and_one_dated_within_it_
         withdraw(office, cid, D("2027-02-05"))
     assert office.run_lifecycle(D("2027-02-05"))["events"] == {"ContractExpired": 1}
     contract = office.contract(cid)
-    assert (contract.status, contract.closed_on, contract.notices[0].status) == ("expired", D("2027-01-31"), "withdrawn")
+    assert (contract.status, contract.closed_on, contract.notices[0].status) == (
+        "expired",
+        D("2027-01-31"),
+        "withdrawn",
+    )
 
 
 def test_the_agreement_says_a_year_starting_the_day_it_takes_effect_is_revised(office: Office) -> None:
