@@ -291,3 +291,33 @@ def test_two_agreements_and_two_notices_each_have_their_own_document(world: Any)
     # fee in force on 2026-11-22, 120,000.00, due 30 days later, 2026-12-22; year 2 (2027-11-22) is never issued.
     assert world.run("invoicing", D("2027-11-22"))["invoices_issued"] == 1
     assert [(i["year"], i["amount"], i["due_date"]) for i in world.invoices(cid)] == [(1, "120000.00", "2026-12-22")]
+
+
+def test_an_agreement_signed_just_after_midnight_in_shanghai_governs_the_year_starting_that_day(world: Any) -> None:
+    # Effective 2026-01-31 (3 years, 120,000.00, due 30 days). Both sign agreement 1 (fee 95,000.95, due 7 days)
+    # at 2027-01-30T16:30Z = 00:30 on 2027-01-31 in Shanghai, year 2's first day: it is in force from 2027-01-31,
+    # so the run at 01:00 that day issues year 2 at 95,000.95 due 2027-02-07, with nothing to revise.
+    cid = signed_on(world, "2026-01-31")
+    world.run("invoicing", D("2026-01-31"))
+    at(world, "2027-01-30", 16)
+    world.ok(
+        "POST",
+        f"/contracts/{cid}/amendments",
+        {"changes": {"annual_fee": "95000.95", "payment_due_days": 7}, "reason": "调价"},
+        status=201,
+    )
+    world.deliver()
+    world.clock.set(datetime(2027, 1, 30, 16, 30, tzinfo=UTC))
+    for who in (CLIENT, VENDOR):
+        token = token_of(signing_link(who))
+        world.ok("POST", f"/sign/{token}", {"signer_name": "王芳", "consent": True}, role=None, status=201)
+    world.deliver()
+    amendment = world.contract(cid)["amendments"][0]
+    assert (amendment["status"], amendment["effective_date"]) == ("effective", "2027-01-31")
+    world.clock.set(datetime(2027, 1, 30, 17, 0, tzinfo=UTC))
+    assert world.run("invoicing", D("2027-01-31"))["invoices_issued"] == 1
+    year2 = world.invoices(cid)[1]
+    assert (year2["amount"], year2["due_date"], year2["revisions"]) == ("95000.95", "2027-02-07", [])
+    assert subjects(CLIENT, "付款通知书（修订）") == 0
+    # 合同金额 = 120,000.00 + 2 x 95,000.95 = 310,001.90
+    assert world.contract(cid)["contract_amount"] == "310001.90"
