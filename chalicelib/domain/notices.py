@@ -166,5 +166,5 @@ def due_events(c: Contract, as_of: date) -> list[Event]:
         if due:
             # A late run that skipped a reminder sends only the nearest one; all due are marked sent.
             c.reminders_sent = sorted(set(c.reminders_sent) | set(due), reverse=True)
-            return [RenewalReminder(days_before_end=min(due), end_date=end)]
+            return [RenewalReminder(days_before_end=min(due), end_date=end, days_left=(end - as_of).days)]
     return []

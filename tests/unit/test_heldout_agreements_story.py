@@ -469,3 +469,34 @@ def test_contract_pct_penalty_counts_the_revised_fee_in_the_contract_amount(offi
     desk.pay(cid, "50000.00", D("2027-02-11"), "C-2", applies_to=[(2, "fee")])
     assert desk.invoices(cid, D("2027-06-30"))[2]["penalties"]["accrued"] == "4851.85"
     assert desk.balances(cid, D("2027-06-30"))["net"] == "54851.85"
+
+
+# ---- renewal reminders after a withdrawn notice ------------------------------------------------------------------
+def test_a_reminder_sent_after_a_withdrawn_notice_tells_the_days_really_left(office: Office) -> None:
+    # Effective 2026-01-31, 1 year: ends 2027-01-30; reminders due 2026-12-01 (60 days before) and 2026-12-31 (30).
+    # The client's notice of 2026-11-20 (30 days: in force 2026-12-20) holds reminders back while pending; both
+    # withdraw it on 2026-12-11, and that day's run sends the 60-day reminder, 50 days before the end
+    # (Dec 11 -> Jan 30 = 20 + 30): its email says 50 days, not 60. The 30-day one follows on 2026-12-31, on time.
+    from chalicelib.services.notifications import Delivery, MessageBuilder
+    from tests.fakes import DictOnce, FakeMailer, FakePublisher
+
+    cid = office.activate(D("2026-01-31"), term_years=1)
+    notice(office, cid, D("2026-11-20"), "client", "convenience")
+    assert sweep(office, "2026-11-20", "2026-12-10") == []
+    withdraw(office, cid, D("2026-12-11"))
+    assert sweep(office, "2026-12-11", "2027-02-01") == [
+        ("2026-12-11", "RenewalReminder"),
+        ("2026-12-31", "RenewalReminder"),
+        ("2027-01-31", "ContractExpired"),
+    ]
+    sent = office.repo.events("RenewalReminder", cid)
+    assert [(e.payload["days_before_end"], e.payload["days_left"]) for e in sent] == [(60, 50), (30, 30)]
+    mailer = FakeMailer()
+    delivery = Delivery(
+        MessageBuilder(office.settings, "http://api.local", office.deps.link_secret),
+        mailer,
+        FakePublisher(),
+        DictOnce(),
+    )
+    delivery.deliver(sent[0])
+    assert mailer.sent and all("2027-01-30" in m.text and "50" in m.text and "60日" not in m.text for m in mailer.sent)
