@@ -500,3 +500,33 @@ def test_a_reminder_sent_after_a_withdrawn_notice_tells_the_days_really_left(off
     )
     delivery.deliver(sent[0])
     assert mailer.sent and all("2027-01-30" in m.text and "50" in m.text and "60日" not in m.text for m in mailer.sent)
+
+
+def test_a_fee_raised_on_a_first_day_due_the_same_day_owes_the_difference_from_the_next_day(office: Office) -> None:
+    # Effective 2025-12-31, due 0 days, 10,000.00 a year, 0.05 %/day capped at 1 %. Year 2 is issued 2026-12-31 and
+    # paid in full that morning; that afternoon an agreement raises the fee to 12,345.67: year 2 is revised, due
+    # the later of 2026-12-31 and 2026-12-31 + 0 — the same day. The 2,345.67 left is overdue from 2027-01-01:
+    # 2,345.67 x 0.05 % = 1.172835 a day; as of 2027-01-10 (10 days) 11.72835 -> 11.73; the cap is 1 % of the
+    # 2,345.67 unpaid at the end of the due date = 23.4567 -> 23.46, reached after 20 days (2027-01-20: 23.4567).
+    desk = Desk(office)
+    cid = office.activate(
+        D("2025-12-31"),
+        annual_fee="10000.00",
+        payment_due_days=0,
+        late_penalty={"mode": "daily_pct", "rate_pct": "0.05", "cap_pct": "1"},
+    )
+    office.run_invoicing(D("2025-12-31"))
+    desk.pay(cid, "10000.00", D("2025-12-31"), "Y-1")
+    office.run_invoicing(D("2026-12-31"))
+    desk.pay(cid, "10000.00", D("2026-12-31"), "Y-2")
+    office.amend(cid, D("2026-12-31"), annual_fee="12345.67")
+    year2 = desk.invoices(cid, D("2026-12-31"))[2]
+    assert (year2["amount"], year2["due_date"], year2["outstanding"], year2["status"]) == (
+        "12345.67",
+        "2026-12-31",
+        "2345.67",
+        "partially_paid",
+    )
+    assert desk.invoices(cid, D("2027-01-10"))[2]["penalties"]["accrued"] == "11.73"
+    assert desk.invoices(cid, D("2027-01-20"))[2]["penalties"]["accrued"] == "23.46"
+    assert desk.invoices(cid, D("2027-03-31"))[2]["penalties"]["accrued"] == "23.46"
