@@ -321,3 +321,32 @@ def test_an_agreement_signed_just_after_midnight_in_shanghai_governs_the_year_st
     assert subjects(CLIENT, "付款通知书（修订）") == 0
     # 合同金额 = 120,000.00 + 2 x 95,000.95 = 310,001.90
     assert world.contract(cid)["contract_amount"] == "310001.90"
+
+
+def test_an_extension_signed_on_the_last_day_of_the_term_keeps_the_contract_running(world: Any) -> None:
+    # Effective 2025-12-31, 1 year, 54,321.09, due 7 days: the term ends 2026-12-30; reminders on 2026-10-31 and
+    # 2026-11-30 are sent. On 2026-12-30 both sign a 2-year extension at 60,000.00: the term ends the day before
+    # 2028-12-31, i.e. 2028-12-30. The run on 2026-12-31 expires nothing; year 2 is issued that day at 60,000.00
+    # due 2027-01-07; reminders come again on 2028-10-31 and 2028-11-30; the contract expires on 2028-12-31.
+    cid = signed_on(world, "2025-12-31", term_years=1, annual_fee="54321.09", payment_due_days=7)
+    world.run("invoicing", D("2025-12-31"))
+    assert world.run("lifecycle", D("2026-10-31"))["events"] == {"RenewalReminder": 1}
+    assert world.run("lifecycle", D("2026-11-30"))["events"] == {"RenewalReminder": 1}
+    amend(world, cid, "2026-12-30", {"extend_years": 2, "annual_fee": "60000.00"})
+    contract = world.contract(cid)
+    assert (contract["end_date"], contract["contract_amount"]) == ("2028-12-30", "174321.09")  # 54,321.09 + 2 x 60k
+    assert world.run("lifecycle", D("2026-12-31"))["events"] == {}
+    assert world.run("invoicing", D("2026-12-31"))["invoices_issued"] == 1
+    assert [(i["year"], i["amount"], i["due_date"]) for i in world.invoices(cid)] == [
+        (1, "54321.09", "2026-01-07"),
+        (2, "60000.00", "2027-01-07"),
+    ]
+    assert world.run("lifecycle", D("2028-10-30"))["events"] == {}
+    assert world.run("lifecycle", D("2028-10-31"))["events"] == {"RenewalReminder": 1}
+    assert world.run("lifecycle", D("2028-11-30"))["events"] == {"RenewalReminder": 1}
+    assert world.run("invoicing", D("2027-12-31"))["invoices_issued"] == 1
+    assert world.run("lifecycle", D("2028-12-31"))["events"] == {"ContractExpired": 1}
+    assert world.run("invoicing", D("2028-12-31"))["invoices_issued"] == 0
+    for who in (CLIENT, VENDOR, OPERATOR):
+        assert subjects(who, "续约提醒") == 4
+    assert world.contract(cid)["status"] == "expired"
