@@ -530,3 +530,51 @@ def test_a_fee_raised_on_a_first_day_due_the_same_day_owes_the_difference_from_t
     assert desk.invoices(cid, D("2027-01-10"))[2]["penalties"]["accrued"] == "11.73"
     assert desk.invoices(cid, D("2027-01-20"))[2]["penalties"]["accrued"] == "23.46"
     assert desk.invoices(cid, D("2027-03-31"))[2]["penalties"]["accrued"] == "23.46"
+
+
+# ---- the same day's facts in every recording order -----------------------------------------------------------
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("invoice", "pay", "amend"),
+        ("invoice", "amend", "pay"),
+        ("amend", "invoice", "pay"),
+        ("pay", "amend", "invoice"),
+        ("pay", "invoice", "amend"),
+        ("amend", "pay", "invoice"),
+    ],
+)
+def test_a_first_days_invoice_payment_and_agreement_give_the_same_figures_in_any_order(
+    office: Office, order: tuple[str, ...]
+) -> None:
+    # Effective 2026-01-31, 3 years, 120,000.00, due 30 days, 0.05 %/day. On 2027-01-31 (year 2's first day) three
+    # things happen, recorded in `order`: the invoicing run, a payment of 100,000.00 dated that day, and an
+    # agreement raising the fee to 130,000.50 with 45 days to pay. Whatever the order, year 2 is 130,000.50 due
+    # 2027-03-17 (Jan 31 + 45), 100,000.00 paid, 30,000.50 outstanding; as of 2027-03-27 it is 10 days overdue:
+    # 30,000.50 x 0.05 % x 10 = 150.0025 -> 150.00. Year 1 (paid on time) owes nothing; no credit.
+    desk = Desk(office)
+    cid = office.activate(D("2026-01-31"))
+    office.run_invoicing(D("2026-01-31"))
+    desk.pay(cid, "120000.00", D("2026-02-15"), "Z-1")
+    steps = {
+        "invoice": lambda: office.run_invoicing(D("2027-01-31")),
+        "pay": lambda: desk.pay(cid, "100000.00", D("2027-01-31"), "Z-2"),
+        "amend": lambda: office.amend(cid, D("2027-01-31"), annual_fee="130000.50", payment_due_days=45),
+    }
+    for step in order:
+        steps[step]()
+    year2 = desk.invoices(cid, D("2027-03-27"))[2]
+    assert (year2["amount"], year2["due_date"], year2["paid"], year2["outstanding"]) == (
+        "130000.50",
+        "2027-03-17",
+        "100000.00",
+        "30000.50",
+    )
+    assert year2["penalties"]["accrued"] == "150.00"
+    assert desk.balances(cid, D("2027-03-27")) == {
+        "fees_outstanding": "30000.50",
+        "penalties_outstanding": "150.00",
+        "credit": "0.00",
+        "net": "30150.50",
+    }
+    assert desk.balances(cid, D("2027-01-31"))["credit"] == "0.00"
