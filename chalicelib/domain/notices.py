@@ -57,7 +57,7 @@ class TerminationNotice:
     details: str
     notice_date: date
     effective_date: date
-    status: str  # served | effective | withdrawn
+    status: str  # served | effective | withdrawn | lapsed (the term ended before it took effect)
     served_at: str
     document_sha256: str
     withdrawn_at: str | None = None
@@ -155,8 +155,8 @@ def due_events(c: Contract, as_of: date) -> list[Event]:
         return [ContractTerminated(notice.no, notice.effective_date, notice.reason_code, c.invoiced_years)]
     if as_of > end:
         check_transition(CONTRACT_TRANSITIONS, "contract", c.id, c.status, "expired")
-        if notice is not None:
-            notice.status = "withdrawn"
+        if notice is not None:  # nobody withdrew it: it lapsed with the term
+            notice.status = "lapsed"
             notice.withdrawal_reason = "the term ended before the notice took effect"
         c.status = "expired"
         c.closed_on = add_days(end, 1)

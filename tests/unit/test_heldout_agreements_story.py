@@ -349,7 +349,7 @@ def test_a_notice_dated_after_the_term_ended_is_refused_and_one_dated_within_it_
     assert (contract.status, contract.closed_on, contract.notices[0].status) == (
         "expired",
         D("2027-01-31"),
-        "withdrawn",
+        "lapsed",
     )
 
 
