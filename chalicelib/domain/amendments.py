@@ -117,11 +117,22 @@ def _amount_after(c: Contract, changes: dict[str, Any]) -> Decimal:
     return sum(kept, Decimal(0)) + terms.annual_fee * (terms.term_years - len(kept))
 
 
+def check_running(c: Contract, today: date | None) -> None:
+    """An agreement is made only while the contract runs: active, and its term not over on `today` (the contract has
+    expired after the term's last day whether or not the lifecycle job has run yet)."""
+    if c.status != "active":
+        raise IllegalTransition("contract", c.id, c.status, "amended", "the contract is no longer active")
+    end = c.end_date
+    if today is not None and end is not None and today > end:
+        raise IllegalTransition("contract", c.id, c.status, "amended", f"its term ended on {end.isoformat()}")
+
+
 def propose(
-    c: Contract, changes: dict[str, Any], reason: str, now: str, document_sha256: str
+    c: Contract, changes: dict[str, Any], reason: str, now: str, document_sha256: str, today: date | None = None
 ) -> tuple[Amendment, AmendmentProposed]:
     if c.status != "active":
         raise IllegalTransition("contract", c.id, c.status, "amended", "only an active contract can be amended")
+    check_running(c, today)
     if c.pending_amendment is not None:
         raise Conflict(f"supplementary agreement {c.pending_amendment.no} is still pending")
     if c.pending_notice is not None:
@@ -155,8 +166,7 @@ def send(c: Contract, no: int, links: dict[str, SigningLink]) -> AmendmentSent:
 def take_effect(c: Contract, no: int, today: date, at: str) -> AmendmentEffective:
     amendment = c.amendment(no)
     check_transition(AMENDMENT_TRANSITIONS, "amendment", f"{c.id}:{no}", amendment.status, "effective")
-    if c.status not in ("active",):
-        raise IllegalTransition("contract", c.id, c.status, "amended", "the contract is no longer active")
+    check_running(c, today)
     old_end = c.end_date
     new_terms = apply_changes(c.current_terms, amendment.changes)
     amendment.status = "effective"

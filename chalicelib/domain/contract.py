@@ -275,9 +275,8 @@ class Contract:
             raise Conflict(f"the {party} has already signed", field="party")
         if signature.document_sha256 != sigset.document_sha256:
             raise Conflict("the document shown is not the document sent for signature")
-        if subject != "contract" and self.status != "active":
-            # Checked before anything is recorded: a refused signature must leave the aggregate unchanged.
-            raise IllegalTransition("contract", self.id, self.status, "amended", "the contract is no longer active")
+        if subject != "contract":  # checked before anything is recorded: a refused signature changes nothing
+            amendments.check_running(self, today)
         sigset.signatures[party] = signature
         events: list[Event] = [SignatureRecorded.of(subject, signature)]
         if sigset.complete:
@@ -359,9 +358,9 @@ class Contract:
 
     # ---- amendments (补充协议): the rules live in domain/amendments.py -----------------------------------
     def propose_amendment(
-        self, changes: dict[str, Any], reason: str, now: str, document_sha256: str
+        self, changes: dict[str, Any], reason: str, now: str, document_sha256: str, today: date | None = None
     ) -> tuple[Amendment, AmendmentProposed]:
-        return amendments.propose(self, changes, reason, now, document_sha256)
+        return amendments.propose(self, changes, reason, now, document_sha256, today)
 
     def send_amendment(self, no: int, links: dict[str, SigningLink], now: str) -> AmendmentSent:
         return amendments.send(self, no, links)

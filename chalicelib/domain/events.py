@@ -287,8 +287,9 @@ class ContractExpired(Event):
 
 @dataclass(frozen=True)
 class RenewalReminder(Event):
-    days_before_end: int
+    days_before_end: int  # the reminder (a configured day) this is
     end_date: date
+    days_left: int | None = None  # from the day it was sent to end_date: fewer when a run sent it late
 
 
 FINANCE_EVENTS = frozenset(name for name, cls in EVENT_TYPES.items() if cls.finance)

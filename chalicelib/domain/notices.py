@@ -57,7 +57,7 @@ class TerminationNotice:
     details: str
     notice_date: date
     effective_date: date
-    status: str  # served | effective | withdrawn
+    status: str  # served | effective | withdrawn | lapsed (the term ended before it took effect)
     served_at: str
     document_sha256: str
     withdrawn_at: str | None = None
@@ -77,6 +77,9 @@ def serve(
     assert c.effective_date is not None
     if notice_date < c.effective_date:
         raise ValidationError("notice_date", "must not be before the contract's effective date")
+    end = c.end_date
+    if end is not None and notice_date > end:  # the contract expired after its term, whether or not the job ran
+        raise IllegalTransition("contract", c.id, c.status, "terminating", f"its term ended on {end.isoformat()}")
     notice = TerminationNotice(
         no=len(c.notices) + 1,
         by=by,
@@ -124,6 +127,9 @@ def withdraw(c: Contract, reason: str, at: str, today: date, withdrawn_on: date 
         raise IllegalTransition(
             "notice", f"{c.id}:{notice.no}", "served", "withdrawn", "the notice has already taken effect"
         )
+    end = c.end_date
+    if end is not None and today > end:  # the notice lapsed when the term ended, whether or not the job ran
+        raise IllegalTransition("notice", f"{c.id}:{notice.no}", "served", "withdrawn", f"the term ended on {end}")
     check_transition(CONTRACT_TRANSITIONS, "contract", c.id, c.status, "active")
     notice.status = "withdrawn"
     notice.withdrawn_at = at
@@ -149,8 +155,8 @@ def due_events(c: Contract, as_of: date) -> list[Event]:
         return [ContractTerminated(notice.no, notice.effective_date, notice.reason_code, c.invoiced_years)]
     if as_of > end:
         check_transition(CONTRACT_TRANSITIONS, "contract", c.id, c.status, "expired")
-        if notice is not None:
-            notice.status = "withdrawn"
+        if notice is not None:  # nobody withdrew it: it lapsed with the term
+            notice.status = "lapsed"
             notice.withdrawal_reason = "the term ended before the notice took effect"
         c.status = "expired"
         c.closed_on = add_days(end, 1)
@@ -160,5 +166,5 @@ def due_events(c: Contract, as_of: date) -> list[Event]:
         if due:
             # A late run that skipped a reminder sends only the nearest one; all due are marked sent.
             c.reminders_sent = sorted(set(c.reminders_sent) | set(due), reverse=True)
-            return [RenewalReminder(days_before_end=min(due), end_date=end)]
+            return [RenewalReminder(days_before_end=min(due), end_date=end, days_left=(end - as_of).days)]
     return []

@@ -204,7 +204,7 @@ def propose_amendment(deps: Deps, contract_id: str, command: ProposeAmendment, a
         changes = contract.check_changes(command.changes.to_dict())
         html = _agreement_document(contract, changes, reason)
         sha = document_sha256(html)
-        amendment, proposed = contract.propose_amendment(changes, reason, deps.now_iso(), sha)
+        amendment, proposed = contract.propose_amendment(changes, reason, deps.now_iso(), sha, deps.today())
         subject = f"amendment:{amendment.no}"
         links, tokens = issue_links(deps, contract, subject, sha)
         sent = contract.send_amendment(amendment.no, links, deps.now_iso())

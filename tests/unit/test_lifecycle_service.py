@@ -136,7 +136,7 @@ def test_a_notice_that_would_take_effect_after_the_term_ends_lets_the_contract_e
     office.serve_notice(cid, D("2029-11-01"))  # effective 2029-12-01, after the end on 2029-11-21
     assert office.run_lifecycle(D("2029-11-22"))["events"] == {"ContractExpired": 1}
     contract = office.contract(cid)
-    assert (contract.status, contract.notices[0].status) == ("expired", "withdrawn")
+    assert (contract.status, contract.notices[0].status) == ("expired", "lapsed")
     assert office.run_lifecycle(D("2029-12-01"))["contracts_due"] == 0
 
 
