@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.domain.calendar import shanghai_iso
-from chalicelib.domain.contract import Contract, SigningLink, TerminationNotice
+from chalicelib.domain.contract import Contract, Signature, SigningLink, TerminationNotice
 from chalicelib.domain.event_codec import encode_fields
 from chalicelib.domain.money import amount_in_words, money_str
 
@@ -46,14 +46,7 @@ def contract_response(c: Contract) -> dict[str, Any]:
         "end_date": _d(end),
         "document_sha256": c.signing.document_sha256,
         "document_frozen": c.signing.frozen,
-        "signatures": [
-            {
-                "party": p,
-                **{k: v for k, v in asdict(s).items() if k != "party"},
-                "signed_at_local": shanghai_iso(s.signed_at),
-            }
-            for p, s in sorted(c.signing.signatures.items())
-        ],
+        "signatures": [signature_view(p, s) for p, s in sorted(c.signing.signatures.items())],
         "awaiting": [
             p for p in ("client", "vendor") if c.status == "awaiting_signatures" and p not in c.signing.signatures
         ],
@@ -79,6 +72,15 @@ def contract_response(c: Contract) -> dict[str, Any]:
         "notices": [notice_response(n) for n in c.notices],
         "closed_on": _d(c.closed_on),
         "closed_reason": c.closed_reason,
+    }
+
+
+def signature_view(party: str, s: Signature) -> dict[str, Any]:
+    """A signature's evidence as recorded, with its time also as read in Asia/Shanghai."""
+    return {
+        "party": party,
+        **{k: v for k, v in asdict(s).items() if k != "party"},
+        "signed_at_local": shanghai_iso(s.signed_at),
     }
 
 
