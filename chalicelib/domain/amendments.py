@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationError
-from chalicelib.domain.events import AmendmentEffective, AmendmentProposed, AmendmentSent, LinkSent
+from chalicelib.domain.events import AmendmentEffective, AmendmentProposed, AmendmentSent, LinkSent, SigningVoided
 from chalicelib.domain.obligation_terms import Obligation
 from chalicelib.domain.signing import SignatureSet, SigningLink
 from chalicelib.domain.states import AMENDMENT_TRANSITIONS, check_transition
 from chalicelib.domain.terms import MAX_TERM_YEARS, LatePenalty, ServiceStandards, Terms, check_contract_amount
+from chalicelib.domain.verification import invited
 
 if TYPE_CHECKING:
     from chalicelib.domain.contract import Contract
@@ -185,3 +186,20 @@ def take_effect(c: Contract, no: int, today: date, at: str) -> AmendmentEffectiv
         signatures=dict(amendment.signing.signatures),
         document_sha256=amendment.signing.document_sha256,
     )
+
+
+LAPSED = "合同期限届满，本补充协议未经双方签署，不再签署 / the contract's term ended before both parties signed"
+
+
+def lapse_pending(c: Contract) -> list[SigningVoided]:
+    """When the contract expires, an agreement still awaiting signatures can no longer be made: it is voided (its
+    links stop working) and those who had a link are told it lapsed."""
+    pending = c.pending_amendment
+    if pending is None:
+        return []
+    subject = f"amendment:{pending.no}"
+    told = invited(c.signature_set(subject)) if pending.status == "awaiting_signatures" else ()
+    check_transition(AMENDMENT_TRANSITIONS, "amendment", f"{c.id}:{pending.no}", pending.status, "voided")
+    pending.status = "voided"
+    pending.closed_reason = LAPSED
+    return [SigningVoided(subject=subject, reason=LAPSED, invited=told, lapsed=True)]

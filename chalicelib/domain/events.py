@@ -208,6 +208,8 @@ class SigningVoided(Event):
     reason: str
     # the parties whose link had gone out (under a signing order, before the turn, only the first): who is told
     invited: tuple[str, ...] = ("client", "vendor")
+    # True when nobody voided it: the contract's term ended with the agreement still awaiting signatures
+    lapsed: bool = False
 
 
 # ---- supplementary agreements (补充协议) -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from chalicelib.domain import amendments
 from chalicelib.domain.calendar import add_days
 from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationError
 from chalicelib.domain.events import (
@@ -160,7 +161,7 @@ def due_events(c: Contract, as_of: date) -> list[Event]:
             notice.withdrawal_reason = "the term ended before the notice took effect"
         c.status = "expired"
         c.closed_on = add_days(end, 1)
-        return [ContractExpired(end_date=end, invoiced_years=c.invoiced_years)]
+        return [ContractExpired(end_date=end, invoiced_years=c.invoiced_years), *amendments.lapse_pending(c)]
     if c.status == "active":
         due = [d for d in sorted(c.reminder_days) if d not in c.reminders_sent and as_of >= add_days(end, -d)]
         if due:

@@ -253,7 +253,9 @@ def test_an_extension_signed_after_the_term_ended_is_refused_and_the_contract_ex
     # A new agreement is refused too, by the contract's state, and nothing is written.
     again = world.call("POST", f"/contracts/{cid}/amendments", {"changes": {"extend_years": 1}, "reason": "续期"})
     assert again.status_code == 409, again.json_body
-    assert world.run("lifecycle", D("2027-03-31"))["events"] == {"ContractExpired": 1}
+    # The expiry voids the extension still awaiting a signature (it lapsed with the term)
+    assert world.run("lifecycle", D("2027-03-31"))["events"] == {"ContractExpired": 1, "SigningVoided": 1}
+    assert world.contract(cid)["amendments"][0]["status"] == "voided"
     assert world.run("invoicing", D("2027-03-31"))["invoices_issued"] == 0
     assert [i["year"] for i in world.invoices(cid)] == [1]
     assert world.contract(cid)["status"] == "expired"

@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from chalicelib.api import requests as rq
-from chalicelib.domain.errors import Conflict, IllegalTransition
+from chalicelib.domain.errors import Conflict, IllegalTransition, TokenRejected
 from chalicelib.services import lifecycle
+from chalicelib.services.notifications import Delivery, MessageBuilder
 from tests.factories import command
+from tests.fakes import DictOnce, FakeMailer, FakePublisher
 from tests.unit.conftest import OPERATOR, Office, shanghai
 from tests.unit.ledger_heldout_support import Desk
 
@@ -316,8 +318,31 @@ def test_an_agreement_signed_after_the_last_day_of_the_term_is_refused_whether_o
     body = {"changes": {"annual_fee": "130000.00"}, "reason": "调价"}
     with pytest.raises((IllegalTransition, Conflict)):
         lifecycle.propose_amendment(office.deps, cid, command(rq.ProposeAmendmentRequest, body), OPERATOR)
-    assert office.run_lifecycle(D("2027-02-02"))["events"] == {"ContractExpired": 1}
-    assert office.contract(cid).closed_on == D("2027-01-31")
+    # The expiry also voids the extension still awaiting the vendor: it can no longer be signed, and both (who had
+    # links) are told it lapsed — not that the operator withdrew it
+    assert office.run_lifecycle(D("2027-02-02"))["events"] == {"ContractExpired": 1, "SigningVoided": 1}
+    contract = office.contract(cid)
+    assert (contract.closed_on, contract.amendments[0].status) == (D("2027-01-31"), "voided")
+    assert contract.pending_amendment is None
+    [lapsed] = office.repo.events("SigningVoided", cid)
+    assert (lapsed.payload["lapsed"], lapsed.payload["invited"], lapsed.payload["subject"]) == (
+        True,
+        ["client", "vendor"],
+        "amendment:1",
+    )
+    mailer = FakeMailer()
+    Delivery(
+        MessageBuilder(office.settings, "http://api.local", office.deps.link_secret),
+        mailer,
+        FakePublisher(),
+        DictOnce(),
+    ).deliver(lapsed)
+    assert len(mailer.sent) == 2
+    assert all("合同期限已届满" in m.text and "经办人" not in m.text and "term ended" in m.text for m in mailer.sent)
+    with pytest.raises(TokenRejected) as closed:
+        office.sign(tokens["vendor"], "韩梅梅")
+    assert closed.value.status == 409
+    assert office.run_lifecycle(D("2027-02-03"))["contracts_due"] == 0
     assert office.run_invoicing(D("2027-02-02"))["invoices_issued"] == 1  # year 1 only, caught up
     assert [i.year for i in office.invoices(cid)] == [1]
 
@@ -477,8 +502,6 @@ def test_a_reminder_sent_after_a_withdrawn_notice_tells_the_days_really_left(off
     # The client's notice of 2026-11-20 (30 days: in force 2026-12-20) holds reminders back while pending; both
     # withdraw it on 2026-12-11, and that day's run sends the 60-day reminder, 50 days before the end
     # (Dec 11 -> Jan 30 = 20 + 30): its email says 50 days, not 60. The 30-day one follows on 2026-12-31, on time.
-    from chalicelib.services.notifications import Delivery, MessageBuilder
-    from tests.fakes import DictOnce, FakeMailer, FakePublisher
 
     cid = office.activate(D("2026-01-31"), term_years=1)
     notice(office, cid, D("2026-11-20"), "client", "convenience")
