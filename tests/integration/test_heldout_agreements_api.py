@@ -1,6 +1,6 @@
 """Held-out-style stories of supplementary agreements, termination notices and the contract's end, through the API
 and the workers on moto: the figures as of several days, the documents (part=amendment:N, notice:N) and the emails
-and finance alerts each step sends, once each. Expected values are worked out by hand from DESIGN.md and
+and finance alerts each step sends, once each. Expected values are worked out by hand from
 docs/domain-rules.md in the comments."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Held-out signing scenarios over the API: signing order, both parties in either order, decline, void, resend
 and link expiry, with the evidence, the audit and the emails each step sends (expectations from
-docs/domain-rules.md "Signing and its evidence" and DESIGN.md "Signed originals and signer verification")."""
+docs/domain-rules.md "Signing and its evidence" and docs/signed-originals.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Held-out scenarios on the signed original (DESIGN.md "Signed originals and signer verification"): the PDF a
+"""Held-out scenarios on the signed original (docs/signed-originals.md): the PDF a
 contract in force is downloaded as, by staff and by each signer, carries the certificate page with every signer's
 evidence in Asia/Shanghai time, the consent version, the frozen document's SHA-256 and the audit chain's head;
 POST /verify finds it genuine, a copy with one byte changed not, nor the unsigned document."""

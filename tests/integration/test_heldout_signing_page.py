@@ -1,6 +1,6 @@
 """Held-out checks of what a signer reads: the receipt's time in Asia/Shanghai and the party in words, and why a
-link no longer works, in Chinese first with English beside (DESIGN.md: times shown in Asia/Shanghai; every page
-zh first, en beside)."""
+link no longer works, in Chinese first with English beside (docs/domain-rules.md "Signing and its evidence":
+times shown in Asia/Shanghai; every page zh first, en beside)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Held-out-style scenarios for supplementary agreements (补充协议), termination notices (解除合同通知书) and the
 contract's lifecycle (expiry, renewal reminders), with their own fees (cents), rates and dates.
 
-Every expected date and figure is worked out by hand in the comment beside it from DESIGN.md and
+Every expected date and figure is worked out by hand in the comment beside it from
 docs/domain-rules.md ("Supplementary agreements", "Termination notices", "Receivables ledger": revisions and
 cancellations). Nothing is copied from the code's output."""
 
