@@ -93,9 +93,14 @@ def iso_utc(dt: datetime) -> str:
     return _aware(dt).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def instant(iso: str) -> datetime:
+    """An instant stored as iso_utc writes it ('…Z') or with any other zone, as an aware datetime."""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
 def shanghai_iso(iso_utc_text: str) -> str:
     """'2026-11-22T15:59:30Z' → '2026-11-22T23:59:30+08:00': the same instant as people in China read it."""
-    return datetime.fromisoformat(iso_utc_text.replace("Z", "+00:00")).astimezone(SHANGHAI).isoformat()
+    return instant(iso_utc_text).astimezone(SHANGHAI).isoformat()
 
 
 def parse_date(value: str) -> date:

@@ -10,14 +10,11 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 
+from chalicelib.domain.calendar import instant
 from chalicelib.domain.signing import SignatureSet, SigningLink
 from chalicelib.domain.verification import CODE_VALID, code_digest
 
 RETRY_WINDOW = CODE_VALID  # without a code: how long after the act a resent request is still that request
-
-
-def _at(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def _same_proof(link: SigningLink, done_at: str, code: str | None, now: datetime) -> bool:
@@ -25,8 +22,8 @@ def _same_proof(link: SigningLink, done_at: str, code: str | None, now: datetime
     valid, or (no code was needed) within RETRY_WINDOW of the act."""
     spent = link.code
     if spent is None or spent.used_at is None:  # the act needed no code (a link is used by one act only)
-        return now < _at(done_at) + RETRY_WINDOW
-    if code is None or now >= _at(spent.expires_at):
+        return now < instant(done_at) + RETRY_WINDOW
+    if code is None or now >= instant(spent.expires_at):
         return False
     return hmac.compare_digest(code_digest(spent.salt, link.token_hash, code), spent.digest)
 

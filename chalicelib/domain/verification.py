@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.calendar import iso_utc
+from chalicelib.domain.calendar import instant, iso_utc
 from chalicelib.domain.errors import Conflict, DomainError, TokenRejected
 from chalicelib.domain.event_base import Event
 from chalicelib.domain.signing import OneTimeCode, SignatureSet, SigningLink
@@ -45,10 +45,6 @@ class CodeRejected(DomainError):
         self.status = status
         self.tries_left = tries_left
         self.retry_after = retry_after
-
-
-def _at(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 # ---- destinations -------------------------------------------------------------------------------------
@@ -104,7 +100,7 @@ def issue_code(
     if link.locked_at is not None:
         raise CodeRejected("link_locked", _LOCKED, LOCKED_STATUS)
     if link.code is not None:
-        wait = _at(link.code.issued_at) + REQUEST_EVERY - now
+        wait = instant(link.code.issued_at) + REQUEST_EVERY - now
         if wait > timedelta(0):
             seconds = max(1, int(wait.total_seconds() + 0.999))
             raise CodeRejected(
@@ -151,7 +147,7 @@ def check_code(contract: Contract, subject: str, party: str, code: str | None, n
         raise CodeRejected("code_required", "code: a one-time code is required; ask for one first", 400)
     if link.code is None or link.code.used_at is not None:
         raise CodeRejected("code_not_requested", "code: no code was sent for this link; ask for one", 422)
-    if _at(link.code.expires_at) <= now:
+    if instant(link.code.expires_at) <= now:
         raise CodeRejected(
             "code_expired", "code: this code has expired (codes last 10 minutes); ask for a new one", 422
         )

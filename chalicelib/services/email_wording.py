@@ -3,15 +3,13 @@ rather than its key (`contract`, `amendment:1`), and an instant in Asia/Shanghai
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from chalicelib.domain.calendar import SHANGHAI
+from chalicelib.domain.calendar import SHANGHAI, instant
 from chalicelib.services.documents import TITLES
 
 
 def local_time(iso: str) -> str:
     """'2026-12-06T04:00:00Z' → '2026-12-06 12:00 北京时间 Asia/Shanghai'."""
-    at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI)
+    at = instant(iso).astimezone(SHANGHAI)
     return at.strftime("%Y-%m-%d %H:%M") + " 北京时间 Asia/Shanghai"
 
 
