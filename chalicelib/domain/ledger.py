@@ -8,8 +8,8 @@ ledger").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -29,123 +29,28 @@ from chalicelib.domain.ledger_facts import (
     governing,
     source_id,
 )
+from chalicelib.domain.ledger_state import Allocation, ContractAmountOn, FeeState, SourceState
 from chalicelib.domain.money import quantize
-from chalicelib.domain.terms import LatePenalty
 
-__all__ = [  # the facts are re-exported: the ledger is read and written in their terms
+__all__ = [  # the facts and the state are re-exported: the ledger is read and written in their terms
     "ZERO",
+    "Allocation",
+    "ContractAmountOn",
     "Designation",
     "Fact",
     "Fee",
     "FeeCancellation",
     "FeeRevision",
+    "FeeState",
     "Payment",
     "Refund",
     "SetOff",
+    "SourceState",
     "Target",
     "Waiver",
     "fact_order",
     "source_id",
 ]
-
-
-# ---- results ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Allocation:
-    """`amount` of source `source` went to (year, what) on `on`; a negative amount is money released back."""
-
-    source: str
-    year: int
-    what: Target
-    amount: Decimal
-    on: date
-
-
-ContractAmountOn = Callable[[date], Decimal]
-
-
-@dataclass
-class FeeState:
-    fee: Fee
-    amount: Decimal
-    due_on: date
-    status: str = "open"  # open | partially_paid | paid | cancelled | void
-    cancelled_on: date | None = None
-    revisions: list[FeeRevision] = field(default_factory=list)
-    paid: Decimal = ZERO
-    # late penalty
-    day_amounts: Decimal = Decimal(0)  # Σ outstanding over overdue days (daily_pct)
-    accrued_through: date | None = None
-    overdue_base: Decimal | None = None  # unpaid on the due date
-    one_off: Decimal | None = None  # contract_pct, assessed once on due + 1
-    penalty_paid: Decimal = ZERO
-    penalty_waived: Decimal = ZERO
-
-    @property
-    def year(self) -> int:
-        return self.fee.year
-
-    @property
-    def clause(self) -> LatePenalty:
-        return governing(self.fee, self.revisions)[1]
-
-    def accrue(self, through: date, contract_amount_on: ContractAmountOn) -> None:
-        """Accrue the late penalty for the days up to and including `through`, on each day's opening outstanding
-        (nothing changes between facts, so a whole stretch is counted at once)."""
-        if not self.live:
-            return
-        start = max(self.accrued_through or self.due_on, self.due_on)
-        if through <= start:
-            return
-        outstanding = self.outstanding
-        if self.overdue_base is None:
-            self.overdue_base = outstanding  # unpaid at the end of the due date
-            if outstanding > 0 and self.clause.mode == "contract_pct":
-                amount = contract_amount_on(self.due_on + timedelta(days=1))
-                self.one_off = quantize(amount * self.clause.rate_pct / Decimal(100))
-        if outstanding > 0:
-            self.day_amounts += outstanding * (through - start).days
-        self.accrued_through = through
-
-    @property
-    def live(self) -> bool:
-        return self.cancelled_on is None
-
-    @property
-    def outstanding(self) -> Decimal:
-        return quantize(self.amount - self.paid) if self.live else ZERO
-
-    @property
-    def penalty_accrued(self) -> Decimal:
-        if not self.live:
-            return ZERO
-        clause = self.clause
-        if clause.mode == "daily_pct":
-            penalty = quantize(self.day_amounts * clause.rate_pct / Decimal(100))
-        else:
-            penalty = self.one_off if self.one_off is not None else ZERO
-        if clause.cap_pct is not None and self.overdue_base is not None:
-            penalty = min(penalty, quantize(self.overdue_base * clause.cap_pct / Decimal(100)))
-        return penalty
-
-    @property
-    def penalty_outstanding(self) -> Decimal:
-        return max(ZERO, quantize(self.penalty_accrued - self.penalty_paid - self.penalty_waived))
-
-    def days_overdue(self, as_of: date) -> int:
-        return (as_of - self.due_on).days if self.live and self.outstanding > 0 and as_of > self.due_on else 0
-
-
-@dataclass
-class SourceState:
-    """A payment or a set-off: its money and where it is now."""
-
-    fact: Payment | SetOff
-    unallocated: Decimal
-
-    @property
-    def id(self) -> str:
-        return source_id(self.fact)
 
 
 @dataclass
@@ -158,7 +63,7 @@ class Ledger:
     allocations: list[Allocation]
     facts: list[Fact]
     refunded: Decimal = ZERO
-    refund_shortfall: Decimal = ZERO  # refunded beyond the credit (only after a later-recorded backdated fact)
+    refund_shortfall: Decimal = ZERO  # refunded beyond the credit and what credit had paid (owed back)
 
     @property
     def credit(self) -> Decimal:
@@ -329,6 +234,10 @@ class _Replay:
         st.penalty_waived = quantize(st.penalty_waived + min(w.amount, st.penalty_outstanding))
 
     def refund(self, r: Refund) -> None:
+        """Out of credit, the oldest payment's first. A refund is refused beyond the credit on its date, but a fact
+        recorded after it and dated before it (a late invoicing run, a revision) may have spent that credit since:
+        the refund then takes back what credit paid, newest first, reopening those fees or penalties from its date
+        (the money went back to the client, so what it had paid is owed again)."""
         left = quantize(r.amount)
         self.refunded = quantize(self.refunded + left)
         for src in sorted(self.sources.values(), key=lambda s: (s.fact.on, s.fact.seq)):
@@ -336,7 +245,29 @@ class _Replay:
             if take > 0:
                 src.unallocated = quantize(src.unallocated - take)
                 left -= take
+        left = self._reclaim_credit(left, r.on)
         self.refund_shortfall = quantize(self.refund_shortfall + left)
+
+    def _reclaim_credit(self, wanted: Decimal, on: date) -> Decimal:
+        """Take up to `wanted` back from placements credit made (a source's money placed after its own date),
+        newest first; returns what is still wanted."""
+        for a in reversed(list(self.allocations)):
+            if wanted <= 0:
+                break
+            if a.amount <= 0 or a.on <= self.sources[a.source].fact.on:
+                continue
+            st = self.fees[a.year]
+            give = min(a.amount, self._net_placed(a.source, a.year, a.what), wanted)
+            if give <= 0 or not st.live:
+                continue
+            self.allocations.append(Allocation(a.source, a.year, a.what, -give, on))
+            if a.what == "fee":
+                st.paid = quantize(st.paid - give)
+            else:
+                st.penalty_paid = quantize(st.penalty_paid - give)
+            self._restatus(st)
+            wanted = quantize(wanted - give)
+        return wanted
 
 
 def replay(facts: Iterable[Fact], as_of: date, contract_amount_on: ContractAmountOn) -> Ledger:

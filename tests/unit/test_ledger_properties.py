@@ -116,20 +116,32 @@ def reference(facts: list[Fact], as_of: date) -> dict[str, object]:
     credit: dict[str, Decimal] = {}
     order: list[str] = []
     short = Decimal("0.00")
+    by_credit: list[tuple[str, int, str, Decimal]] = []  # what credit paid, in order
 
-    def place(src: str, year: int, what: str, amt: Decimal) -> None:
+    def place(src: str, year: int, what: str, amt: Decimal, from_credit: bool = False) -> None:
         if amt <= 0:
             return
         book = fees[year].paid if what == "fee" else fees[year].pen_paid
         book[src] = book.get(src, Decimal(0)) + amt
         credit[src] -= amt
+        if from_credit:
+            by_credit.append((src, year, what, amt))
 
-    def default(src: str, day: date) -> None:
+    def default(src: str, day: date, from_credit: bool = False) -> None:
         live = [f for f in fees.values() if not f.dead and f.fee.on <= day]
         for f in sorted(live, key=lambda f: (not day > f.due, f.due, f.fee.year)):
-            place(src, f.fee.year, "fee", min(credit[src], f.out()))
+            place(src, f.fee.year, "fee", min(credit[src], f.out()), from_credit)
         for f in sorted(live, key=lambda f: (f.due, f.fee.year)):
-            place(src, f.fee.year, "late_penalty", min(credit[src], f.pen_out()))
+            place(src, f.fee.year, "late_penalty", min(credit[src], f.pen_out()), from_credit)
+
+    def take_back(left: Decimal) -> Decimal:
+        """A refund beyond the credit takes back what credit paid, newest first."""
+        for src, year, what, amt in reversed(by_credit):
+            book = fees[year].paid if what == "fee" else fees[year].pen_paid
+            give = Decimal(0) if fees[year].dead else min(amt, book.get(src, Decimal(0)), left)
+            book[src] = book.get(src, Decimal(0)) - give
+            left -= give
+        return left
 
     def release(f: RefFee, books: list[dict[str, Decimal]], amount: Decimal | None) -> None:
         for book in books:
@@ -172,7 +184,7 @@ def reference(facts: list[Fact], as_of: date) -> dict[str, object]:
                 r.day_sum += r.out()
         for src in list(order):
             if credit[src] > 0:
-                default(src, day)
+                default(src, day, from_credit=True)
         for f in sorted(todays, key=lambda f: getattr(f, "seq", 0)):
             if isinstance(f, Payment | SetOff):
                 src = f"payment:{f.voucher_no}" if isinstance(f, Payment) else f"set-off:{f.seq}"
@@ -196,7 +208,7 @@ def reference(facts: list[Fact], as_of: date) -> dict[str, object]:
                     take = min(left, credit[src])
                     credit[src] -= take
                     left -= take
-                short += left
+                short += take_back(left)
         day += timedelta(days=1)
     return {
         "fees": {y: (r.out(), r.accrued(), r.pen_out()) for y, r in sorted(fees.items())},
