@@ -3,12 +3,12 @@ served by the API so the page's CSP allows no inline script."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.calendar import instant
 from chalicelib.domain.signing import PARTY_LABELS
 from chalicelib.html_templates import html_templates
 
@@ -43,7 +43,7 @@ def _env() -> Any:
 def local_time(iso: str) -> str:
     """'2026-12-01T08:00:00Z' → '2026-12-01 16:00:00 (Asia/Shanghai)'."""
     try:
-        at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI)
+        at = instant(iso).astimezone(SHANGHAI)
     except ValueError:
         return iso
     return f"{at:%Y-%m-%d %H:%M:%S} (Asia/Shanghai)"

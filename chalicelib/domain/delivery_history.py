@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 
-from chalicelib.domain.calendar import SHANGHAI, today_shanghai
+from chalicelib.domain.calendar import SHANGHAI, instant, today_shanghai
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.kpis import Kpis, breaches
 from chalicelib.domain.obligations import Delivery, Scheduled, standards_of
@@ -51,11 +51,11 @@ class DeliveryRevision:
     @property
     def recorded_on(self) -> date:
         """The Asia/Shanghai day it was recorded: from this day on, views as of a day know it."""
-        return today_shanghai(datetime.fromisoformat(self.at.replace("Z", "+00:00")))
+        return today_shanghai(instant(self.at))
 
     @property
     def local_at(self) -> str:
-        return datetime.fromisoformat(self.at.replace("Z", "+00:00")).astimezone(SHANGHAI).isoformat()
+        return instant(self.at).astimezone(SHANGHAI).isoformat()
 
 
 @dataclass(frozen=True)

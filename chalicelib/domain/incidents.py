@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from chalicelib.domain.calendar import instant
 from chalicelib.domain.errors import Conflict, ValidationError
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -18,7 +19,7 @@ _ORDER = {"reported": 0, "plan": 1, "resolved": 2}
 def parse_instant(value: str, field_name: str, now: datetime) -> datetime:
     """An ISO 8601 time with its zone, not in the future."""
     try:
-        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        at = instant(value.strip())
     except ValueError:
         raise ValidationError(
             field_name, "must be an ISO 8601 time with its zone, e.g. 2026-11-30T09:30:00+08:00"
@@ -92,4 +93,4 @@ class Incident:
 
 
 def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return instant(value)

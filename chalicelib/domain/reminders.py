@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.calendar import add_days, today_shanghai
+from chalicelib.domain.calendar import add_days, instant, today_shanghai
 from chalicelib.domain.event_base import Event
 from chalicelib.domain.signing import PARTIES, SignatureSet, SigningLink
 from chalicelib.domain.signing_events import SigningLinkExpired, SigningReminder
@@ -24,7 +24,7 @@ MAX_REMINDERS = 3
 
 
 def _day(iso: str) -> date:
-    return today_shanghai(datetime.fromisoformat(iso.replace("Z", "+00:00")))
+    return today_shanghai(instant(iso))
 
 
 def _open_sets(c: Contract) -> Iterator[tuple[str, SignatureSet]]:

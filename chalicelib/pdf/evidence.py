@@ -5,11 +5,10 @@ the verification URL its QR code opens. Pure data: no fpdf2 here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import quote
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.calendar import SHANGHAI
+from chalicelib.domain.calendar import SHANGHAI, instant
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.signing import PARTIES, PARTY_LABELS, Signature
 
@@ -57,7 +56,7 @@ def verify_url(base_url: str, contract_no: str, part: str) -> str:
 
 
 def shanghai_time(iso: str) -> str:
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI)
+    moment = instant(iso).astimezone(SHANGHAI)
     return moment.strftime("%Y-%m-%d %H:%M:%S") + " Asia/Shanghai (UTC+08:00)"
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.calendar import instant
 from chalicelib.domain.documents import document_sha256
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def source_for(contract: Contract, part: str, html: str, created: str | None = N
         title=title.strip("《》"),
         html=html,
         sha256=document_sha256(html),
-        created=datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC),
+        created=instant(stamp).astimezone(UTC),
     )
 
 
@@ -94,4 +95,4 @@ def render_signed_original(source: PdfSource, evidence: CertificateEvidence) -> 
 
 
 def _instant(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
+    return instant(iso).astimezone(UTC)

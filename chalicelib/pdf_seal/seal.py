@@ -10,6 +10,7 @@ import urllib.request
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.calendar import instant
 from chalicelib.pdf_seal.model import CATALOG_KEY, FIELD_NAME, SealedFacts, SealKey
 
 TSA_TIMEOUT_SECONDS = 10
@@ -142,7 +143,7 @@ def seal_pdf(
     if timestamper is None and tsa_url:
         timestamper = _timestamper(tsa_url)
     try:
-        at = sealed_at or datetime.fromisoformat(facts.signed_at.replace("Z", "+00:00"))
+        at = sealed_at or instant(facts.signed_at)
         writer = _writer(pdf, at)
         _stable_id(writer, pdf, facts)
         _record_facts(writer, facts)

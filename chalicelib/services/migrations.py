@@ -18,11 +18,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.calendar import today_shanghai
+from chalicelib.domain.calendar import instant, today_shanghai
 from chalicelib.domain.ledger import Allocation, FeeCancellation, Ledger, settled_since
 from chalicelib.domain.ledger_facts import SET_OFF_SOURCE, payment_source
 from chalicelib.services import ledger as ledgers
@@ -93,7 +93,7 @@ def void_cancellations(book: LedgerBook, audit: list[AuditEntry], out: ContractM
         entries = [e for e in audit if e.type == "InvoiceVoided" and e.data.get("year") == year]
         if entries:
             entry = entries[-1]
-            on = today_shanghai(datetime.fromisoformat(entry.at.replace("Z", "+00:00")))
+            on = today_shanghai(instant(entry.at))
             seq = entry.seq
             reason = inv.void_reason or str(entry.data.get("reason", ""))
         else:

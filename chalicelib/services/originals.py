@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.calendar import SHANGHAI, iso_utc
+from chalicelib.domain.calendar import SHANGHAI, instant, iso_utc
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.documents import document_sha256
 from chalicelib.domain.errors import TokenRejected, ValidationError
@@ -136,7 +136,7 @@ def signer_pdf(deps: Deps, token: str) -> PdfFile:
     record, contract = find_link(deps, token)  # used: its party signed with it (the contract records that)
     if record.status == "revoked":
         raise TokenRejected(REPLACED, 410)
-    if record.status != "used" and datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
+    if record.status != "used" and instant(record.expires_at) <= deps.clock.now():
         raise TokenRejected(EXPIRED, 410)
     if record.status != "used":  # a link not used to sign: only while its document awaits signatures
         closed_for_signing(contract.subject_status(record.subject))

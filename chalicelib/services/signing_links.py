@@ -7,9 +7,9 @@ contract holds each link's token hash and expiry, and records the signature that
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
 from chalicelib.domain import verification
+from chalicelib.domain.calendar import instant
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.errors import NotFound, TokenRejected
 from chalicelib.domain.links import plausible_token, split_token, token_hash
@@ -77,7 +77,7 @@ def check_usable(deps: Deps, record: SigningToken, contract: Contract) -> None:
         raise TokenRejected(USED, 410)
     if record.status == "revoked":
         raise TokenRejected(REPLACED, 410)
-    if datetime.fromisoformat(record.expires_at.replace("Z", "+00:00")) <= deps.clock.now():
+    if instant(record.expires_at) <= deps.clock.now():
         raise TokenRejected(EXPIRED, 410)
     closed_for_signing(contract.subject_status(record.subject))
     verification.check_turn(contract.signature_set(record.subject), record.party)

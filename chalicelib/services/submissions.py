@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from chalicelib.domain.calendar import SHANGHAI, iso_utc
+from chalicelib.domain.calendar import SHANGHAI, instant, iso_utc
 from chalicelib.domain.errors import TokenRejected, ValidationError
 from chalicelib.domain.links import link_token, plausible_token, token_hash
 from chalicelib.domain.obligations import PeriodState, find_scheduled, period_state, standards_of
@@ -59,7 +59,7 @@ def _resolve(deps: Deps, token: str) -> dict[str, Any]:
     record = store.find_submit_token(deps.repo, token_hash(token))
     if record is None:
         raise TokenRejected("this submission link is not valid", 404)
-    if datetime.fromisoformat(record["expires_at"].replace("Z", "+00:00")) <= deps.clock.now():
+    if instant(record["expires_at"]) <= deps.clock.now():
         raise TokenRejected("this submission link has expired; ask the contract manager for help", 410)
     return record
 
