@@ -232,7 +232,7 @@ class AmendmentSent(Event):
 
 
 @dataclass(frozen=True)
-class AmendmentEffective(Event):
+class AmendmentEffective(Event, finance=True):
     in_words = ("contract_amount",)
     amendment_no: int
     effective_date: date
@@ -266,7 +266,7 @@ class NoticeServed(Event, finance=True):
 
 
 @dataclass(frozen=True)
-class NoticeWithdrawn(Event):
+class NoticeWithdrawn(Event, finance=True):
     notice_no: int
     reason: str
     effective_date: date
@@ -282,7 +282,7 @@ class ContractTerminated(Event, finance=True):
 
 
 @dataclass(frozen=True)
-class ContractExpired(Event):
+class ContractExpired(Event, finance=True):
     end_date: date
     invoiced_years: int
 

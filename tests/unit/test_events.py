@@ -45,6 +45,10 @@ def test_finance_is_a_property_of_the_event_class() -> None:
         "SetOffRecorded",
         "RefundRecorded",
         "CreditApplied",
+    } | {  # what changes what the client will owe: a withdrawn notice, an agreement in force, the term's end
+        "NoticeWithdrawn",
+        "AmendmentEffective",
+        "ContractExpired",
     } == FINANCE_EVENTS
     assert EVENT_TYPES["InvoiceIssued"].finance and not EVENT_TYPES["ContractSent"].finance
 
