@@ -163,6 +163,6 @@ def map_exception(exc: Exception) -> Response:
         return error(422 if exc.code == "idempotency_key_reused" else 409, exc.code, exc.message, exc.field)
     if isinstance(exc, DomainError):
         status = next((code for cls, code in _STATUS if isinstance(exc, cls)), 400)
-        return error(status, exc.code, exc.message, exc.field if isinstance(exc, ValidationError) else None)
+        return error(status, exc.code, exc.message, exc.field if isinstance(exc, (ValidationError, NotFound)) else None)
     logger.exception("unhandled error")
     return error(500, "internal_error", "internal error; it has been logged")

@@ -24,12 +24,15 @@ class ValidationError(DomainError):
 
 
 class NotFound(DomainError):
+    """Nothing under that key; `field` names the request field that asked for it, when one did (e.g. `part`)."""
+
     code = "not_found"
 
-    def __init__(self, entity: str, key: str) -> None:
+    def __init__(self, entity: str, key: str, field: str | None = None) -> None:
         super().__init__(f"{entity} {key} not found")
         self.entity = entity
         self.key = key
+        self.field = field
 
 
 class IllegalTransition(DomainError):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.calendar import instant
@@ -13,6 +15,8 @@ if TYPE_CHECKING:
     from chalicelib.domain.contract import Contract
     from chalicelib.pdf.evidence import CertificateEvidence
     from chalicelib.pdf.layout import Sheet
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 
 @dataclass(frozen=True)
@@ -67,18 +71,28 @@ def render_pdf(contract: Contract, part: str, html: str | None = None) -> bytes:
 
 
 def source_for(contract: Contract, part: str, html: str, created: str | None = None) -> PdfSource:
-    from chalicelib.pdf.evidence import part_title
-
-    title = part_title(contract, part) if part == "contract" or part.startswith("amendment:") else part
     stamp = created or contract.created_at
     return PdfSource(
         contract_no=contract.contract_no,
         part=part,
-        title=title.strip("《》"),
+        title=document_title(contract, part, html),
         html=html,
         sha256=document_sha256(html),
         created=instant(stamp).astimezone(UTC),
     )
+
+
+def document_title(contract: Contract, part: str, html: str) -> str:
+    """The PDF's title: the document's own (its HTML <title>, e.g. 付款通知书（修订）, 《外呼外包合同》补充协议（一）)
+    without the contract number the sheet adds; the part's name when the HTML has none."""
+    from chalicelib.pdf.evidence import part_title
+
+    found = _TITLE.search(html)
+    title = unescape(found.group(1)).strip() if found else ""
+    title = title.removesuffix(f"（{contract.contract_no}）").strip()
+    if title:
+        return title
+    return part_title(contract, part).strip("《》") if part == "contract" else part_title(contract, part)
 
 
 def render_signed_original(source: PdfSource, evidence: CertificateEvidence) -> bytes:

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import io
 import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from chalicelib.pdf_seal.canonical import signature_bytes_canonical
@@ -13,6 +17,10 @@ from chalicelib.pdf_seal.model import CATALOG_KEY, FIELD_NAME, SealedFacts, Seal
 
 logger = logging.getLogger(__name__)
 PDF_MAGIC = b"%PDF-"
+# A genuine original is checked in well under a second. A hostile file can make the reader loop for hours (an xref
+# stream declaring 2**31 entries of width 0 is 130 bytes), which in AWS would end as the API's 29-second timeout, a
+# 5xx; past this budget the check stops and the file is reported as unreadable.
+CHECK_SECONDS = 10.0
 
 
 def looks_like_pdf(data: bytes) -> bool:
@@ -25,13 +33,45 @@ def check_seal(pdf: bytes, trust_roots: list[bytes]) -> SealReport:
     first, the only root a seal may chain to; any others are trusted for timestamps only (a TSA's root)."""
     report = SealReport()
     try:
-        _check(pdf, trust_roots, report)
+        with _deadline(CHECK_SECONDS):
+            _check(pdf, trust_roots, report)
+    except CheckTooLong:
+        report.problems.append(
+            f"the file cannot be read as a sealed PDF (its structure could not be checked in {CHECK_SECONDS:g} s; "
+            "Hetong's originals are checked in under a second)"
+        )
     except SealDamaged as exc:
         report.problems.append(str(exc)[:300])
     except Exception as exc:  # noqa: BLE001 - a hostile or broken file is a finding, never an error
         logger.info("seal check stopped: %s", exc)
         report.problems.append(f"the file cannot be read as a sealed PDF ({type(exc).__name__}: {exc})"[:300])
     return report
+
+
+class CheckTooLong(BaseException):
+    """The check ran past its budget (raised inside it by the timer; a BaseException, so that no `except
+    Exception` in the PDF library swallows it and carries on)."""
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` of wall-clock time with CheckTooLong. A timer signal is the only way to
+    stop a loop inside the PDF library; signals reach the main thread only, which is where Lambda (and the test
+    client) run a request. Elsewhere (a threaded local server) the block runs unbounded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise CheckTooLong()
+
+    previous: Callable[..., Any] | int | None = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
 
 
 def _check(pdf: bytes, trust_roots: list[bytes], report: SealReport) -> None:

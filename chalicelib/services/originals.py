@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.calendar import SHANGHAI, instant, iso_utc
 from chalicelib.domain.contract import Contract
 from chalicelib.domain.documents import document_sha256
-from chalicelib.domain.errors import TokenRejected, ValidationError
+from chalicelib.domain.errors import NotFound, TokenRejected, ValidationError
 from chalicelib.services.base import Deps
 from chalicelib.services.letters import letter_html
 from chalicelib.services.ports import StoredDocument
@@ -55,11 +55,16 @@ def parse_part(raw: str | None) -> str:
 
 
 def document(deps: Deps, contract: Contract, part: str, as_of: date | None = None) -> StoredDocument:
-    """The HTML of `part`: the stored (frozen) document, or the letter rendered from the ledger as of a day."""
+    """The HTML of `part`: the stored (frozen) document, or the letter rendered from the ledger as of a day.
+    A part the contract does not have is a NotFound naming the field `part`."""
     kind, _, number = part.partition(":")
-    if kind in FROZEN:
-        return deps.repo.get_document(contract.id, part)
-    html = letter_html(deps.repo.load_ledger(contract.id), kind, int(number), as_of, deps.today())
+    try:
+        if kind in FROZEN:
+            return deps.repo.get_document(contract.id, part)
+        html = letter_html(deps.repo.load_ledger(contract.id), kind, int(number), as_of, deps.today())
+    except NotFound as exc:
+        why = exc.key.partition(" ")[2].strip("()") if kind not in FROZEN else "no such document"
+        raise NotFound("part", f"{part} of {contract.contract_no} ({why})", field="part") from None
     return StoredDocument(contract.id, part, html, document_sha256(html))
 
 

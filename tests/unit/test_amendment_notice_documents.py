@@ -166,12 +166,14 @@ def test_agreement_lists_every_change_before_and_after_in_order() -> None:
 
     html = render_supplementary_agreement(context)
 
+    # before and after on rows of their own (one wide column: the PDF's text never interleaves the two)
     assert (
-        "<tr><td>1</td><td>年度服务费用</td>"
-        "<td>人民币120,000.00元（大写：人民币壹拾贰万元整）</td>"
-        "<td>人民币150,000.00元（大写：人民币壹拾伍万元整）</td></tr>"
+        "<tr><td>1</td><td>年度服务费用</td><td>变更前：人民币120,000.00元（大写：人民币壹拾贰万元整）</td></tr>\n"
+        "    <tr><td></td><td></td><td>变更后：人民币150,000.00元（大写：人民币壹拾伍万元整）</td></tr>"
     ) in html
-    assert "<tr><td>2</td><td>服务期限</td><td>3年</td><td>4年（延长1年）</td></tr>" in html
+    assert "<tr><td>2</td><td>服务期限</td><td>变更前：3年</td></tr>" in html
+    assert "<tr><td></td><td></td><td>变更后：4年（延长1年）</td></tr>" in html
+    assert html.index("变更前：3年") > html.index("变更后：人民币150,000.00元")
     assert "变更前" in html and "变更后" in html
 
 
@@ -207,7 +209,8 @@ def test_agreement_escapes_html_special_characters() -> None:
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
     assert "《外呼&lt;b&gt;外包&lt;/b&gt;合同》补充协议（一）" in html
     assert "A&amp;B &#34;涨价&#34; &lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<td>&lt;i&gt;条款&lt;/i&gt;</td><td>a&lt;b</td><td>c&gt;d &amp; e</td>" in html
+    assert "<td>&lt;i&gt;条款&lt;/i&gt;</td><td>变更前：a&lt;b</td>" in html
+    assert "<td>变更后：c&gt;d &amp; e</td>" in html
     assert "A&amp;B &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 有限公司" in html
 
 
