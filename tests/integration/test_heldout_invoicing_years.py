@@ -117,3 +117,43 @@ def test_invoice_amount_in_words(world: Any, fee: str, words: str) -> None:
     world.run("invoicing", date(2025, 3, 1))
     [inv] = world.invoices(cid)
     assert (inv["amount"], inv["amount_in_words"], inv["outstanding_in_words"]) == (fee, words, words)
+
+
+def test_a_late_catch_up_run_pays_each_new_year_from_credit_on_its_own_issue_date(world: Any) -> None:
+    # 100000.00 a year, due 10 days after issue; 250000.00 paid on 2025-01-05 → year 1 paid, 150000.00 credit
+    cid = active(world, date(2025, 1, 1), annual_fee="100000.00", payment_due_days=10, term_years=3)
+    world.run("invoicing", date(2025, 1, 1))
+    world.travel(date(2025, 1, 5))
+    body = {"amount": "250000.00", "paid_on": "2025-01-05", "voucher_no": "ADV-1", "method": "bank_transfer"}
+    world.ok("POST", f"/contracts/{cid}/payments", body, role="finance", status=201)
+    # The invoicing job does not run again until 2027-01-15: years 2 and 3 are issued at once
+    assert world.run("invoicing", date(2027, 1, 15))["invoices_issued"] == 2
+    by_year = {i["year"]: i for i in world.invoices(cid, date(2027, 1, 15))}
+    # Year 2 was paid from credit on 2026-01-01 (on time: no penalty); year 3 got the 50000.00 left on 2027-01-01
+    assert (by_year[2]["status"], by_year[2]["paid"], by_year[2]["penalties"]["accrued"]) == ("paid", "100000.00", "0.00")
+    assert (by_year[3]["status"], by_year[3]["paid"], by_year[3]["outstanding"]) == (
+        "partially_paid",
+        "50000.00",
+        "50000.00",
+    )
+    # 2027-01-11 → 2027-01-15: 4 days on 50000.00 at 0.05 % = 100.00
+    assert by_year[3]["penalties"]["accrued"] == "100.00"
+    applied = [m for m in finance_messages(world.aws) if m.get("event_type") == "CreditApplied"]
+    assert [(m["year"], m["amount"], m["credit_after"]) for m in applied] == [
+        (2, "100000.00", "50000.00"),
+        (3, "50000.00", "0.00"),
+    ]
+    rows = world.ok("GET", "/receivables?as_of=2026-06-01", role="finance")["contracts"]
+    assert [(r["outstanding"], r["credit"], r["net"]) for r in rows] == [("0.00", "50000.00", "-50000.00")]
+
+
+def test_a_late_run_after_expiry_still_issues_the_last_year(world: Any) -> None:
+    cid = active(world, date(2024, 7, 1), term_years=2, payment_due_days=30)
+    world.run("invoicing", date(2024, 7, 1))
+    world.run("lifecycle", date(2026, 7, 1))  # the term ended 2026-06-30: expired, year 2 never invoiced
+    assert world.contract(cid)["status"] == "expired"
+    assert world.run("invoicing", date(2026, 7, 2))["invoices_issued"] == 1
+    assert issued(world, cid) == [
+        (1, "2024-07-01", "2024-07-31", "2024-07-01", "2025-06-30"),
+        (2, "2025-07-01", "2025-07-31", "2025-07-01", "2026-06-30"),
+    ]

@@ -192,3 +192,43 @@ def test_contracts_in_every_status(world: Any) -> None:
             FEE,
             "17750.00",
         )
+
+
+def test_a_contract_settled_later_is_still_listed_as_of_the_days_before(world: Any) -> None:
+    # Year 1 paid 5 days late (2025-01-16: 5 × 50.00 = 250.00 of penalty), the penalty paid 2025-02-01
+    cid = active(world)
+    world.run("invoicing", START)
+    pay(world, cid, FEE, "2025-01-16", "S-1")
+    pay(world, cid, "250.00", "2025-02-01", "S-2")
+    world.travel(date(2025, 3, 1))
+    assert row_of(world, cid, "2025-03-01") is None  # settled
+    assert row_of(world, cid, "2025-02-01") is None  # settled that day
+    on_31 = row_of(world, cid, "2025-01-31")  # only the penalty
+    assert on_31 is not None
+    assert (on_31["outstanding"], on_31["penalties_outstanding"], on_31["net"]) == ("0.00", "250.00", "250.00")
+    on_15 = row_of(world, cid, "2025-01-15")  # 4 days overdue: 200.00
+    assert on_15 is not None
+    assert (on_15["0-30"], on_15["penalties_outstanding"], on_15["net"]) == (FEE, "200.00", "100200.00")
+    on_5 = row_of(world, cid, "2025-01-05")  # not yet due
+    assert on_5 is not None and (on_5["not_yet_due"], on_5["overdue"]) == (FEE, "0.00")
+
+
+def test_days_are_counted_in_asia_shanghai(world: Any) -> None:
+    from datetime import UTC, datetime
+
+    cid = active(world)
+    world.run("invoicing", START)
+    # 2025-01-11T16:30Z is 2025-01-12 00:30 in Shanghai: the report of "today" is as of 2025-01-12, 1 day overdue
+    world.clock.set(datetime(2025, 1, 11, 16, 30, tzinfo=UTC))
+    rep = world.ok("GET", "/receivables", role="finance")
+    assert rep["as_of"] == "2025-01-12"
+    [row] = rep["contracts"]
+    assert (row["contract_id"], row["0-30"], row["penalties_outstanding"]) == (cid, FEE, "50.00")
+    # A notice served then is dated 2025-01-12 in Shanghai: effective 30 days later, 2025-02-11
+    served = world.ok(
+        "POST",
+        f"/contracts/{cid}/termination",
+        {"by": "vendor", "reason_code": "non_payment", "details": "逾期未付"},
+        status=201,
+    )
+    assert (served["notice_date"], served["effective_date"]) == ("2025-01-12", "2025-02-11")
