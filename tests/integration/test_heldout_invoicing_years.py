@@ -130,7 +130,11 @@ def test_a_late_catch_up_run_pays_each_new_year_from_credit_on_its_own_issue_dat
     assert world.run("invoicing", date(2027, 1, 15))["invoices_issued"] == 2
     by_year = {i["year"]: i for i in world.invoices(cid, date(2027, 1, 15))}
     # Year 2 was paid from credit on 2026-01-01 (on time: no penalty); year 3 got the 50000.00 left on 2027-01-01
-    assert (by_year[2]["status"], by_year[2]["paid"], by_year[2]["penalties"]["accrued"]) == ("paid", "100000.00", "0.00")
+    assert (by_year[2]["status"], by_year[2]["paid"], by_year[2]["penalties"]["accrued"]) == (
+        "paid",
+        "100000.00",
+        "0.00",
+    )
     assert (by_year[3]["status"], by_year[3]["paid"], by_year[3]["outstanding"]) == (
         "partially_paid",
         "50000.00",

@@ -19,9 +19,7 @@ START = date(2025, 1, 1)
 def contract(world: Any, penalty: dict[str, Any], **terms: Any) -> str:
     world.travel(START)
     cid = str(
-        world.active_contract(
-            annual_fee="100000.00", payment_due_days=10, term_years=3, late_penalty=penalty, **terms
-        )
+        world.active_contract(annual_fee="100000.00", payment_due_days=10, term_years=3, late_penalty=penalty, **terms)
     )
     world.run("invoicing", START)
     return cid
@@ -84,7 +82,11 @@ def test_levels_once_across_repeated_late_and_concurrent_runs_then_payment(world
     assert len(alerts(world)) == 2
     assert len(assessed(world)) == 3
     [inv] = world.invoices(cid, date(2025, 4, 12))
-    assert (inv["status"], inv["penalties"]["accrued"], inv["penalties"]["outstanding"]) == ("paid", "2000.00", "2000.00")
+    assert (inv["status"], inv["penalties"]["accrued"], inv["penalties"]["outstanding"]) == (
+        "paid",
+        "2000.00",
+        "2000.00",
+    )
 
 
 def test_daily_pct_with_a_cap(world: Any) -> None:
@@ -133,3 +135,21 @@ def test_contract_pct_capped(world: Any) -> None:
     world.run("overdue", date(2025, 1, 12))
     world.run("overdue", date(2025, 1, 26))
     assert assessed(world) == [("5000.00", "5000.00", 1)]
+
+
+def test_a_payment_recorded_while_the_job_runs_stops_the_alert(world: Any) -> None:
+    cid = contract(world, {"mode": "daily_pct", "rate_pct": "0.05", "cap_pct": None})
+    from chalicelib.bootstrap import get_deps
+    from chalicelib.services.billing import check_overdue
+
+    deps = get_deps()
+    world.travel(date(2025, 1, 26))
+    # The job read the open invoice (15 days overdue) from its index; then finance recorded the full payment,
+    # dated 2025-01-20 (9 days late: 450.00 of penalty, reported with the payment)
+    stale = deps.repo.get_invoice(cid, 1)
+    body = {"amount": "100000.00", "paid_on": "2025-01-20", "voucher_no": "RACE-1", "method": "bank_transfer"}
+    world.ok("POST", f"/contracts/{cid}/payments", body, role="finance", status=201)
+    assert check_overdue(deps, stale, date(2025, 1, 26))["escalated"] == 0
+    world.deliver()
+    assert alerts(world) == []
+    assert assessed(world) == [("450.00", "450.00", 9)]

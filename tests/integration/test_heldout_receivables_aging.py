@@ -109,7 +109,13 @@ def test_only_penalty_only_credit_net_negative_several_contracts_and_totals(worl
         "1000.00",
     )
     assert ra["invoices"] == [
-        {"year": 1, "due_date": "2025-01-11", "outstanding": "0.00", "days_overdue": 0, "penalty_outstanding": "1000.00"}
+        {
+            "year": 1,
+            "due_date": "2025-01-11",
+            "outstanding": "0.00",
+            "days_overdue": 0,
+            "penalty_outstanding": "1000.00",
+        }
     ]
     assert (rb["outstanding"], rb["penalties_outstanding"], rb["credit"], rb["net"]) == (
         "0.00",

@@ -137,9 +137,7 @@ def test_withdrawal_dates_and_agreement(world: Any) -> None:
     world.travel(date(2025, 6, 10))
     assert notice(world, cid, "2025-06-01").json_body["effective_date"] == "2025-07-01"
     # Both parties must agree
-    one = world.call(
-        "POST", f"/contracts/{cid}/termination/withdraw", {"reason": "撤回", "agreed_by": ["client"]}
-    )
+    one = world.call("POST", f"/contracts/{cid}/termination/withdraw", {"reason": "撤回", "agreed_by": ["client"]})
     assert one.status_code == 400 and one.json_body["error"]["field"] == "agreed_by"
     # Dated before the notice, or after today: refused
     early = withdraw(world, cid, withdrawn_on="2025-05-31")
