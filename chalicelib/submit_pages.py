@@ -95,8 +95,8 @@ def form_body(raw: bytes | None) -> dict[str, Any]:
         body["note"] = fields["note"]
     if "connect_rate_pct" in fields or "satisfaction_pct" in fields:
         body["kpis"] = {
-            "connect_rate_pct": fields.get("connect_rate_pct", ""),
-            "satisfaction_pct": fields.get("satisfaction_pct", ""),
+            "connect_rate_pct": fields.get("connect_rate_pct", "").strip(),
+            "satisfaction_pct": fields.get("satisfaction_pct", "").strip(),
             # an unticked box is absent (not clear); a value other than the box's is refused, not read as "no"
             "call_quality_ok": _ticked(fields.get("call_quality_ok")),
         }
