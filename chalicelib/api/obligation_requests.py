@@ -41,7 +41,7 @@ def rate(value: str | int | float, field: str) -> Decimal:
     # A JSON number as written; a string only as a plain decimal ("96.5", not "+96.5", " 96", "1e2" or "９６").
     pct = plain_decimal(value) if isinstance(value, str) else Decimal(str(value))
     if pct is None:
-        raise ValidationError(field, f'is not a number like "96.5": {value[:40]!r}')
+        raise ValidationError(field, f'is not a number like "96.5": {str(value)[:40]!r}')
     if not pct.is_finite() or pct < 0 or pct > 100:
         raise ValidationError(field, "must be a percentage between 0 and 100")
     if pct.as_tuple().exponent < -2:  # type: ignore[operator]

@@ -89,7 +89,7 @@ def _pct(value: object, field: str, *, lo: Decimal, hi: Decimal, lo_inclusive: b
         raise ValidationError(field, 'must be a decimal number given as a string, e.g. "0.05"')
     pct = Decimal(value) if isinstance(value, int) else plain_decimal(value)
     if pct is None:
-        raise ValidationError(field, f'is not a number like "0.05": {value[:40]!r}')
+        raise ValidationError(field, f'is not a number like "0.05": {str(value)[:40]!r}')
     if pct < lo or (pct == lo and not lo_inclusive) or pct > hi:
         bound = ">=" if lo_inclusive else ">"
         raise ValidationError(field, f"must be {bound} {lo} and <= {hi}")
