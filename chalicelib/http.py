@@ -80,6 +80,9 @@ def parse_json_body(raw: bytes | None, content_type: str | None) -> Any:
         raise BadRequest("body", f"body is nested more than {MAX_DEPTH} levels deep") from None
     if _depth(data) > MAX_DEPTH:
         raise BadRequest("body", f"body is nested more than {MAX_DEPTH} levels deep")
+    broken = _lone_surrogate_at(data)
+    if broken is not None:
+        raise BadRequest(broken, "is not valid Unicode text: it holds a lone surrogate escape such as \\ud800")
     return data
 
 
@@ -128,6 +131,32 @@ def _depth(data: Any) -> int:
             children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
             stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
     return deepest
+
+
+def _lone_surrogate_at(data: Any) -> str | None:
+    """The path (`terms.services[1]`) of the first string or key holding a lone UTF-16 surrogate, which a JSON
+    `\\ud800` escape yields: no such text can be stored, mailed, printed or even sent back in an error."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str) and _has_surrogate(value):
+            return path or "body"
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if _has_surrogate(key):
+                    return path or "body"
+                stack.append((child, f"{path}.{key}" if path else key))
+        elif isinstance(value, list):
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(value))
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def int_param(raw: str, name: str, lo: int, hi: int, message: str) -> int:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from chalice.app import Response
 
-from chalicelib.domain.errors import DomainError, TokenRejected
+from chalicelib.domain.errors import DomainError, TokenRejected, ValidationError
 from chalicelib.domain.signing import PARTY_LABELS
 from chalicelib.html_templates import html_templates
+from chalicelib.http import MAX_BODY_BYTES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS: dict[str, str | list[str]] = {
@@ -87,16 +88,31 @@ def _ticked(value: str | None) -> bool | str:
     return True if value in ("true", "on") else value
 
 
+FORM_FIELDS = ("period", "delivered_on", "note", "connect_rate_pct", "satisfaction_pct", "call_quality_ok")
+
+
 def form_body(raw: bytes | None) -> dict[str, Any]:
-    """The form's fields as the JSON body of POST /submit/{token} would carry them."""
-    fields = {k: v[-1] for k, v in parse_qs((raw or b"").decode("utf-8", "replace"), keep_blank_values=True).items()}
+    """The form's fields as the JSON body of POST /submit/{token} would carry them; like a JSON body, a form that is
+    too large or not UTF-8, or names a field twice or a field the form does not have, is refused (ValidationError)."""
+    if len(raw or b"") > MAX_BODY_BYTES:
+        raise ValidationError("body", f"is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        pairs = parse_qsl((raw or b"").decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise ValidationError("body", "is not UTF-8 form data") from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name not in FORM_FIELDS or name in fields:
+            problem = "appears more than once" if name in fields else "is not a field of this form"
+            raise ValidationError(name[:40], problem)
+        fields[name] = value
     body: dict[str, Any] = {"period": fields.get("period", ""), "delivered_on": fields.get("delivered_on", "")}
     if fields.get("note", "").strip():
         body["note"] = fields["note"]
     if "connect_rate_pct" in fields or "satisfaction_pct" in fields:
         body["kpis"] = {
-            "connect_rate_pct": fields.get("connect_rate_pct", ""),
-            "satisfaction_pct": fields.get("satisfaction_pct", ""),
+            "connect_rate_pct": fields.get("connect_rate_pct", "").strip(),
+            "satisfaction_pct": fields.get("satisfaction_pct", "").strip(),
             # an unticked box is absent (not clear); a value other than the box's is refused, not read as "no"
             "call_quality_ok": _ticked(fields.get("call_quality_ok")),
         }

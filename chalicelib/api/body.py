@@ -2,6 +2,9 @@
 shape and its limits, which are both what `parse` enforces and what /openapi.json publishes; its `command()`
 adds the domain's own checks and returns the typed command a service takes.
 
+A `pattern` ends `$(?!\n)`: msgspec matches it with Python's re, whose `$` also matches before a final newline
+(so "V-1\n" would pass as a voucher); the lookahead closes that and stays valid JSON Schema (ECMA) syntax.
+
 Errors keep the API's one shape: a `ValidationError` naming the dotted field path (`terms.annual_fee`,
 `terms.services[1]`, an unknown field by its own path).
 """
@@ -124,4 +127,6 @@ class Body(Generic[B]):
 
     def parse(self) -> B:
         data = self.json
+        if data is None and (self._raw or b"").strip():  # a JSON null is a body, and not an object
+            raise ValidationError("body", "must be a JSON object, not null")
         return parse(self.model, {} if data is None else data)

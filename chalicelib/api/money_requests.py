@@ -13,7 +13,7 @@ from chalicelib.api.body import IsoDate, Money, RequestBody, optional_date, text
 from chalicelib.api.requests import MAX_REASON, Reason
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.ledger import Designation
-from chalicelib.domain.money import InvalidAmount, to_money
+from chalicelib.domain.money import MAX_AMOUNT_IN_WORDS, InvalidAmount, to_money
 from chalicelib.services import commands
 
 MAX_YEAR = 99
@@ -23,7 +23,7 @@ Year = Annotated[int, Meta(ge=1, le=MAX_YEAR, description="a contract year numbe
 Voucher = Annotated[
     str,
     Meta(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{0,63}$",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{0,63}$(?!\n)",
         description="支付凭证号: 1–64 letters, digits, '-', '_', '/' or '.'",
     ),
 ]
@@ -39,6 +39,8 @@ def positive_amount(value: str | int, field: str) -> Decimal:
         ) from None
     if amount <= 0:
         raise ValidationError(field, "must be greater than 0")
+    if amount > MAX_AMOUNT_IN_WORDS:  # every amount is also written in 大写 (receipts, letters), which stops here
+        raise ValidationError(field, f"must be at most {MAX_AMOUNT_IN_WORDS}")
     return amount
 
 

@@ -3,7 +3,7 @@ other body (chalicelib/api/requests.py): shape and limits here, the domain's rul
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from msgspec import Meta
@@ -13,6 +13,7 @@ from chalicelib.api.money_requests import real_date
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.incidents import SEVERITIES, STAGES
 from chalicelib.domain.kpis import Kpis
+from chalicelib.domain.money import plain_decimal
 from chalicelib.domain.obligations import check_period_id
 from chalicelib.services.obligation_commands import RecordDelivery, ReportIncident, UpdateIncident
 
@@ -37,10 +38,10 @@ Stage = Literal[STAGES]  # type: ignore[valid-type]
 def rate(value: str | int | float, field: str) -> Decimal:
     if isinstance(value, bool):
         raise ValidationError(field, "must be a percentage between 0 and 100")
-    try:
-        pct = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationError(field, f"is not a number: {value!r}") from None
+    # A JSON number as written; a string only as a plain decimal ("96.5", not "+96.5", " 96", "1e2" or "９６").
+    pct = plain_decimal(value) if isinstance(value, str) else Decimal(str(value))
+    if pct is None:
+        raise ValidationError(field, f'is not a number like "96.5": {str(value)[:40]!r}')
     if not pct.is_finite() or pct < 0 or pct > 100:
         raise ValidationError(field, "must be a percentage between 0 and 100")
     if pct.as_tuple().exponent < -2:  # type: ignore[operator]

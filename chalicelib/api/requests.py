@@ -82,7 +82,7 @@ class ServiceStandardsBody(RequestBody):
 class ObligationBody(RequestBody):
     """履约义务: who delivers what, per period, due N days after the period ends."""
 
-    key: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$", examples=["monthly_report"])]
+    key: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$(?!\n)", examples=["monthly_report"])]
     party: PartyName
     title: Annotated[str, Meta(min_length=1, max_length=200)]
     clause: Annotated[str, Meta(min_length=1, max_length=40, examples=["2.3"])]
@@ -142,7 +142,7 @@ class SendRequest(RequestBody):
 
 class ResendRequest(RequestBody):
     party: PartyName
-    subject: Annotated[str, Meta(pattern=r"^(contract|amendment:[0-9]{1,3})$")] = "contract"
+    subject: Annotated[str, Meta(pattern=r"^(contract|amendment:[0-9]{1,3})$(?!\n)")] = "contract"
 
     def command(self) -> commands.ResendLink:
         return commands.ResendLink(party=self.party, subject=self.subject)
@@ -156,7 +156,8 @@ class VoidRequest(RequestBody):
 
 
 OneTimeCode = Annotated[
-    str, Meta(pattern=r"^[0-9]{6}$", description="the 6-digit code from POST /sign/{token}/code", examples=["042917"])
+    str,
+    Meta(pattern=r"^[0-9]{6}$(?!\n)", description="the 6-digit code from POST /sign/{token}/code", examples=["042917"]),
 ]
 
 

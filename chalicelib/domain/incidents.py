@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from chalicelib.domain.calendar import instant
+from chalicelib.domain.calendar import SHANGHAI, instant
 from chalicelib.domain.errors import Conflict, ValidationError
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -17,7 +17,8 @@ _ORDER = {"reported": 0, "plan": 1, "resolved": 2}
 
 
 def parse_instant(value: str, field_name: str, now: datetime) -> datetime:
-    """An ISO 8601 time with its zone, not in the future."""
+    """An ISO 8601 time with its zone, not in the future, as the same instant in Asia/Shanghai (where incidents
+    are kept and shown, whatever zone they were given in)."""
     try:
         at = instant(value.strip())
     except ValueError:
@@ -26,6 +27,10 @@ def parse_instant(value: str, field_name: str, now: datetime) -> datetime:
         ) from None
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValidationError(field_name, "must carry its time zone (e.g. +08:00 or Z)")
+    try:  # 0001-01-01T00:00+08:00 is valid ISO 8601, but before year 1 in UTC: no datetime can hold it there
+        at = at.astimezone(SHANGHAI)
+    except OverflowError:
+        raise ValidationError(field_name, "is out of range: give a real time, e.g. 2026-11-30T09:30:00+08:00") from None
     if at > now:
         raise ValidationError(field_name, "must not be in the future")
     return at

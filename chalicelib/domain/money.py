@@ -18,6 +18,10 @@ _CTX = Context(prec=34, rounding=ROUND_HALF_UP, traps=[InvalidOperation, Divisio
 # "5.", "+5", thousands separators, whitespace and non-ASCII digits, all of which Decimal() would accept.
 _WIRE_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?")
 
+# A percentage or rate on the wire: ASCII digits with an optional fraction, nothing else (Decimal() would also take
+# "+5", " 5", "1e1", "-0", "NaN" and any script's digits, "９６" or "٩٦").
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _IN_SECTION = ((1000, "仟"), (100, "佰"), (10, "拾"), (1, ""))
 
@@ -54,6 +58,11 @@ def to_money(value: str | int | Decimal) -> Decimal:
     if q != d:
         raise InvalidAmount(value, "has more than two decimal places")
     return q
+
+
+def plain_decimal(value: str) -> Decimal | None:
+    """`value` as a Decimal if it is written as a plain non-negative decimal ("95", "0.05"), else None."""
+    return Decimal(value) if _PLAIN_DECIMAL.fullmatch(value) else None
 
 
 def quantize(d: Decimal) -> Decimal:

@@ -20,7 +20,7 @@ DUE_DAYS_AFTER = (0, 366)
 INCIDENT_REPORT_HOURS = (1, 720)
 DEFAULT_INCIDENT_REPORT_HOURS = 2
 MAX_OBLIGATIONS = 30
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_TITLE = 200
 MAX_CLAUSE = 40
 
@@ -89,7 +89,7 @@ def parse_obligation(data: object, field: str) -> Obligation:
     if unknown:
         raise ValidationError(f"{field}.{unknown[0]}", "is not a field of an obligation")
     key = data.get("key")
-    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         raise ValidationError(f"{field}.key", "must be 1-40 characters of a-z, 0-9 and _, starting with a letter")
     due = data.get("due_days_after")
     if isinstance(due, bool) or not isinstance(due, int) or not DUE_DAYS_AFTER[0] <= due <= DUE_DAYS_AFTER[1]:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 REMINDER_DAYS_BEFORE = 5
 ZERO = Decimal("0.00")
 IN_FORCE = ("active", "terminating", "terminated", "expired")
-_PERIOD_ID = re.compile(r"^(?:(\d{4})-(0[1-9]|1[0-2])|(\d{4})-Q([1-4])|(\d{4})|once)$")
+_PERIOD_ID = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])|([0-9]{4})-Q([1-4])|([0-9]{4})|once")
 
 
 def with_template_defaults(template: str, terms: Terms) -> Terms:
@@ -120,7 +120,7 @@ def _periods(kind: str, due_days_after: int, first: date, last: date) -> tuple[P
 
 
 def check_period_id(value: str, field: str) -> str:
-    if not _PERIOD_ID.match(value):
+    if not _PERIOD_ID.fullmatch(value):
         raise ValidationError(field, "must be a period id: YYYY-MM, YYYY-Qn, YYYY or once")
     return value
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from chalicelib.domain.errors import ValidationError
-from chalicelib.domain.money import MAX_AMOUNT_IN_WORDS, InvalidAmount, money_str, to_money
+from chalicelib.domain.money import MAX_AMOUNT_IN_WORDS, InvalidAmount, money_str, plain_decimal, to_money
 from chalicelib.domain.obligation_terms import (
     DEFAULT_INCIDENT_REPORT_HOURS,
     Obligation,
@@ -87,12 +87,9 @@ def parse_int(value: object, field: str, lo: int, hi: int) -> int:
 def _pct(value: object, field: str, *, lo: Decimal, hi: Decimal, lo_inclusive: bool = True) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(field, 'must be a decimal number given as a string, e.g. "0.05"')
-    try:
-        pct = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationError(field, f"is not a number: {value!r}") from None
-    if not pct.is_finite():
-        raise ValidationError(field, "must be a finite number")
+    pct = Decimal(value) if isinstance(value, int) else plain_decimal(value)
+    if pct is None:
+        raise ValidationError(field, f'is not a number like "0.05": {str(value)[:40]!r}')
     if pct < lo or (pct == lo and not lo_inclusive) or pct > hi:
         bound = ">=" if lo_inclusive else ">"
         raise ValidationError(field, f"must be {bound} {lo} and <= {hi}")

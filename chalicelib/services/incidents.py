@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.domain.errors import Conflict, NotFound, ValidationError
 from chalicelib.domain.incidents import Incident, parse_instant
 from chalicelib.domain.obligation_events import IncidentReported, IncidentUpdated
@@ -36,9 +35,8 @@ def incident_response(i: Incident) -> dict[str, Any]:
 
 def report_incident(deps: Deps, contract_id: str, cmd: ReportIncident, actor: str) -> dict[str, Any]:
     now = deps.clock.now()
-    # kept and shown in Asia/Shanghai, whatever zone they were given in (the same instants)
-    occurred = parse_instant(cmd.occurred_at, "occurred_at", now).astimezone(SHANGHAI)
-    reported = parse_instant(cmd.reported_at, "reported_at", now).astimezone(SHANGHAI)
+    occurred = parse_instant(cmd.occurred_at, "occurred_at", now)  # both in Asia/Shanghai
+    reported = parse_instant(cmd.reported_at, "reported_at", now)
     if reported < occurred:
         raise ValidationError("reported_at", "must not be before occurred_at")
 
@@ -81,7 +79,7 @@ def report_incident(deps: Deps, contract_id: str, cmd: ReportIncident, actor: st
 
 
 def update_incident(deps: Deps, contract_id: str, no: int, cmd: UpdateIncident, actor: str) -> dict[str, Any]:
-    at = parse_instant(cmd.at, "at", deps.clock.now()).astimezone(SHANGHAI)
+    at = parse_instant(cmd.at, "at", deps.clock.now())
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
         uow.contract(contract_id)

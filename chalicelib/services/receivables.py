@@ -82,7 +82,7 @@ def receivables(deps: Deps, as_of: date) -> dict[str, Any]:
 # a sheet's "convert fullwidth" turns them into the ASCII ones, and a party name has no reason to start with one.
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # An amount exactly as money_str writes it: a real number, negative ones included (a credit makes net -100.00).
-_AMOUNT = re.compile(r"-?[0-9]+\.[0-9]{2}")
+_AMOUNT = re.compile(r"(-?)([0-9]+\.[0-9]{2})")
 
 
 def csv_cell(value: str) -> str:
@@ -91,8 +91,14 @@ def csv_cell(value: str) -> str:
 
 
 def csv_amount(value: str) -> str:
-    """An amount cell: left a number when it is one (so finance can sum it), neutralized text otherwise."""
-    return value if _AMOUNT.fullmatch(value) else csv_cell(value)
+    """An amount cell: a number finance can sum when it is one, neutralized text otherwise. A negative amount is
+    written the accountant's way, in parentheses ("-100.00" → "(100.00)"): no cell may start with "-", and
+    "(100.00)" is both what an accountant reads as negative and what Excel imports as the number -100."""
+    amount = _AMOUNT.fullmatch(value)
+    if amount is None:
+        return csv_cell(value)
+    sign, digits = amount.groups()
+    return f"({digits})" if sign and Decimal(digits) else digits
 
 
 def receivables_csv(report: dict[str, Any]) -> str:

@@ -55,8 +55,8 @@ def test_receivables_csv_neutralizes_formula_names_and_keeps_amounts_numeric(wor
     assert clients == {"'" + name for name in HOSTILE_NAMES}
     for cells in rows[1:]:
         for cell in cells[3:]:
-            float(cell)  # every figure is a plain number a spreadsheet can sum
+            float(cell.replace("(", "-").rstrip(")"))  # every figure is a number a spreadsheet can sum
         for cell in cells[:3]:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")), cell
     net = {r[1]: r[-1] for r in rows[1:-1]}
-    assert net["'" + ids[overpaid]] == "-100.00"
+    assert net["'" + ids[overpaid]] == "(100.00)"  # a negative amount in the accountant's parentheses

@@ -22,9 +22,14 @@ def test_other_text_is_left_as_written(text: str) -> None:
     assert csv_cell(text) == text
 
 
-@pytest.mark.parametrize("amount", ["0.00", "120000.00", "-100.00", "9999999999999.99"])
+@pytest.mark.parametrize("amount", ["0.00", "120000.00", "9999999999999.99"])
 def test_real_amounts_stay_numbers(amount: str) -> None:
     assert csv_amount(amount) == amount
+
+
+@pytest.mark.parametrize(("amount", "cell"), [("-100.00", "(100.00)"), ("-0.01", "(0.01)"), ("-0.00", "0.00")])
+def test_a_negative_amount_is_written_in_parentheses(amount: str, cell: str) -> None:
+    assert csv_amount(amount) == cell
 
 
 @pytest.mark.parametrize("text", ["-2+3", "-1.00+1", "+100.00", "=1", "-100", "-1e5", "@1.00"])
@@ -45,6 +50,6 @@ def test_every_cell_of_an_export_is_safe() -> None:
     # Then no cell starts with a trigger unless it is a real amount
     for cells in rows[1:]:
         for cell in cells:
-            assert not cell.startswith(tuple(TRIGGERS)) or cell in ("-100.00",), cell
+            assert not cell.startswith(tuple(TRIGGERS)), cell
     assert rows[1][1] == '\'=HYPERLINK("http://evil.example","x")'
-    assert rows[1][-1] == "-100.00" and rows[1][-2] == "100.00"
+    assert rows[1][-1] == "(100.00)" and rows[1][-2] == "100.00"
