@@ -101,34 +101,24 @@ def csv_amount(value: str) -> str:
     return f"({digits})" if sign and Decimal(digits) else digits
 
 
+CSV_COLUMNS = ("contract_id", "contract_no", "client", "status", *FIGURES)
+
+
 def receivables_csv(report: dict[str, Any]) -> str:
-    """UTF-8 with BOM so Excel shows Chinese correctly; names and numbers of parties are neutralized text."""
+    """One line per contract row of the JSON report, under the JSON's own field names (a spreadsheet or a script
+    reads the same columns; the totals stay in the JSON, so sorting or summing the sheet never meets a totals
+    line). UTF-8 with BOM so Excel shows Chinese correctly; names and numbers of parties are neutralized text."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "合同编号 contract_no",
-            "甲方 client",
-            "状态 status",
-            "未付 outstanding",
-            "未到期 not_yet_due",
-            "逾期 overdue",
-            *[f"逾期{b}天 {b}" for b in BUCKETS],
-            "逾期违约金 penalties",
-            "未付违约金 penalties_outstanding",
-            "预收 credit",
-            "净额 net",
-        ]
-    )
+    writer.writerow(CSV_COLUMNS)
     for row in report["contracts"]:
         writer.writerow(
             [
+                csv_cell(row["contract_id"]),
                 csv_cell(row["contract_no"]),
                 csv_cell(row["client"]),
                 csv_cell(row["status"]),
                 *[csv_amount(row[k]) for k in FIGURES],
             ]
         )
-    totals = report["totals"]
-    writer.writerow(["合计 total", "", "", *[csv_amount(totals[k]) for k in FIGURES]])
     return "\ufeff" + buf.getvalue()

@@ -162,9 +162,9 @@ def test_no_csv_cell_starts_with_a_formula_trigger_and_negative_amounts_stay_rea
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")), (row, cell)
     # and the overpaid contract's net is the readable, summable (100.00) — the JSON still says -100.00
-    header, overpaid = rows[0], next(r for r in rows if r[1] == "'=1+1公司")
-    assert overpaid[header.index("净额 net")] == "(100.00)"
-    assert overpaid[header.index("预收 credit")] == "100.00"
+    header, overpaid = rows[0], next(r for r in rows if r[2] == "'=1+1公司")
+    assert overpaid[header.index("net")] == "(100.00)"
+    assert overpaid[header.index("credit")] == "100.00"
     report = world.ok("GET", "/receivables?as_of=2026-11-30", role="finance")
     assert next(r for r in report["contracts"] if r["client"] == "=1+1公司")["net"] == "-100.00"
 

@@ -116,8 +116,9 @@ def test_receivables_buckets_and_csv(world: Any) -> None:
     csv = world.call("GET", "/receivables?as_of=2027-01-31&format=csv", role="finance")
     assert csv.status_code == 200 and "text/csv" in csv.headers["Content-Type"]
     text = csv.body.decode("utf-8") if isinstance(csv.body, bytes) else csv.body
-    assert text.startswith("\ufeff")  # BOM, so Excel shows the Chinese headers
-    assert "合同编号" in text and "北京云帆科技有限公司" in text and "120000.00" in text
+    assert text.startswith("\ufeff")  # BOM, so Excel shows the Chinese names
+    assert text.lstrip("\ufeff").startswith("contract_id,contract_no,client,status,outstanding,")
+    assert "北京云帆科技有限公司" in text and "120000.00" in text
     # a full payment leaves only the late penalty on the report (40 days × 60.00)
     world.travel(date(2027, 1, 31))
     world.ok(

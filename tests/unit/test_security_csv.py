@@ -42,7 +42,15 @@ def test_every_cell_of_an_export_is_safe() -> None:
     row = dict.fromkeys(("outstanding", "not_yet_due", "overdue", "0-30", "31-60", "61-90", "90+"), "-2+3")
     row |= {"penalties": "=1", "penalties_outstanding": "@A1", "credit": "100.00", "net": "-100.00"}
     report = {
-        "contracts": [{"contract_no": "+HT", "client": '=HYPERLINK("http://evil.example","x")', "status": "-", **row}],
+        "contracts": [
+            {
+                "contract_id": "@id",
+                "contract_no": "+HT",
+                "client": '=HYPERLINK("http://evil.example","x")',
+                "status": "-",
+                **row,
+            }
+        ],
         "totals": row,
     }
     # When it is exported
@@ -51,5 +59,5 @@ def test_every_cell_of_an_export_is_safe() -> None:
     for cells in rows[1:]:
         for cell in cells:
             assert not cell.startswith(tuple(TRIGGERS)), cell
-    assert rows[1][1] == '\'=HYPERLINK("http://evil.example","x")'
+    assert rows[1][2] == '\'=HYPERLINK("http://evil.example","x")'
     assert rows[1][-1] == "(100.00)" and rows[1][-2] == "100.00"
