@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import amendments
-from chalicelib.domain.calendar import add_days
+from chalicelib.domain.calendar import add_days, instant, today_shanghai
 from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationError
 from chalicelib.domain.events import (
     ContractExpired,
@@ -169,3 +169,33 @@ def due_events(c: Contract, as_of: date) -> list[Event]:
             c.reminders_sent = sorted(set(c.reminders_sent) | set(due), reverse=True)
             return [RenewalReminder(days_before_end=min(due), end_date=end, days_left=(end - as_of).days)]
     return []
+
+
+_IN_FORCE = ("active", "terminating", "terminated", "expired")
+
+
+def status_on(c: Contract, day: date) -> str:
+    """The contract's status as it stood on `day`, from its dates (a report as of a past day names the status of
+    that day, not today's): terminated from the day a notice that ended it took effect, expired after the term's
+    last day, terminating from a notice's date until it was withdrawn (or took effect, or lapsed), else active.
+    A contract never in force keeps its status."""
+    end = c.end_date
+    if c.status not in _IN_FORCE or c.effective_date is None or end is None or day < c.effective_date:
+        return c.status
+    ending = [n for n in c.notices if n.status in ("served", "effective") and n.effective_date <= end]
+    if any(day >= n.effective_date for n in ending):
+        return "terminated"
+    if day > end:
+        return "expired"
+    if any(n.notice_date <= day and not _withdrawn_by(n, day) for n in c.notices):
+        return "terminating"
+    return "active"
+
+
+def _withdrawn_by(n: TerminationNotice, day: date) -> bool:
+    if n.status != "withdrawn":
+        return False
+    on = n.withdrawn_on  # older notices recorded only the instant it was recorded
+    if on is None:
+        on = today_shanghai(instant(n.withdrawn_at)) if n.withdrawn_at else n.notice_date
+    return on <= day

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain import notices
 from chalicelib.domain.ledger import BUCKETS, ZERO, Ledger, aging_bucket
 from chalicelib.domain.money import money_str, quantize
 from chalicelib.services import ledger as ledgers
@@ -41,7 +42,7 @@ def _row(book: LedgerBook, ledger: Ledger, as_of: date) -> dict[str, Any] | None
         "contract_id": c.id,
         "contract_no": c.contract_no,
         "client": c.client.name,
-        "status": c.status,
+        "status": notices.status_on(c, as_of),  # as it stood that day
         **{k: money_str(quantize(v)) for k, v in sums.items()},
         "invoices": [
             {
