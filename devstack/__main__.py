@@ -169,7 +169,8 @@ def migrate_stored_data() -> None:
         print(f"[migrate] {summary['migrated']} contract(s) carried over to the receivables ledger", flush=True)
 
 
-def fire_scheduled_workers(stop: threading.Event, interval: float) -> None:
+def fire_scheduled_workers(stop: threading.Event, interval: float, clock_file: Path) -> None:
+    from devstack.clock import schedule_held
     from devstack.lambda_shim import LocalContext
     from functions import anchor, invoicing, lifecycle, obligations, overdue
 
@@ -181,6 +182,8 @@ def fire_scheduled_workers(stop: threading.Event, interval: float) -> None:
         ("anchor", anchor),
     )
     while not stop.wait(interval):
+        if schedule_held(clock_file):  # the demo is telling its story on moved days
+            continue
         for name, module in workers:
             try:
                 module.handler({}, LocalContext(f"hetong-{name}"))
@@ -229,7 +232,9 @@ def run(args: argparse.Namespace) -> int:
     threading.Thread(target=runner.run_forever, name="stream-runner", daemon=True).start()
     threading.Thread(target=shards.run_forever, name="shard-runner", daemon=True).start()
     if args.schedule_seconds > 0:
-        threading.Thread(target=fire_scheduled_workers, args=(stop, args.schedule_seconds), daemon=True).start()
+        threading.Thread(
+            target=fire_scheduled_workers, args=(stop, args.schedule_seconds, clock_path(state_dir)), daemon=True
+        ).start()
 
     def shutdown(*_: Any) -> None:
         stop.set()

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 FILE_NAME = "clock.json"
+# How long a time-travelling demo holds the stack's scheduled workers at most (it lets go when it ends; this bounds
+# a demo that was killed before it could).
+HOLD_SECONDS = 900.0
 
 
 def clock_path(state_dir: Path | str) -> Path:
@@ -33,13 +37,27 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def set_today(path: Path, day: date | None) -> date:
-    """Moves the stack's today to `day` (None: back to the real date); returns the real today it counted from."""
+def set_today(path: Path, day: date | None, hold_schedule: bool = False) -> date:
+    """Moves the stack's today to `day` (None: back to the real date); returns the real today it counted from.
+    `hold_schedule`: `make run`'s scheduled workers skip their ticks meanwhile (for HOLD_SECONDS at most), so a
+    story told on moved days (the demo) is not joined by a daily run on whichever day the clock shows then."""
     from chalicelib.domain.calendar import today_shanghai
 
     real = today_shanghai()
-    write_atomic(path, json.dumps({"offset_days": 0 if day is None else (day - real).days}) + "\n")
+    state: dict[str, float | int] = {"offset_days": 0 if day is None else (day - real).days}
+    if hold_schedule:
+        state["schedule_held_until"] = time.time() + HOLD_SECONDS
+    write_atomic(path, json.dumps(state) + "\n")
     return real
+
+
+def schedule_held(path: Path | str) -> bool:
+    """Whether a time-travelling story holds the scheduled workers now (see set_today)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return float(json.load(fh).get("schedule_held_until", 0)) > time.time()
+    except (FileNotFoundError, ValueError, AttributeError, TypeError):
+        return False
 
 
 class OffsetFileClock:

@@ -371,7 +371,7 @@ class Clock:
         self.original = path.read_text(encoding="utf-8") if path.exists() else None
 
     def set(self, day: date) -> None:
-        set_today(self.path, day)
+        set_today(self.path, day, hold_schedule=True)  # no daily run joins the story on a moved day
 
     def restore(self) -> None:
         if self.original is None:
