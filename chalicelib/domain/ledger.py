@@ -173,14 +173,18 @@ class _Replay:
             if net <= 0:
                 continue
             give = net if wanted is None else min(net, wanted)
-            self.allocations.append(Allocation(a.source, year, a.what, -give, on))
+            self._unplace(a.source, st, a.what, give, on)
             self.sources[a.source].unallocated = quantize(self.sources[a.source].unallocated + give)
-            if a.what == "fee":
-                st.paid = quantize(st.paid - give)
-            else:
-                st.penalty_paid = quantize(st.penalty_paid - give)
             if wanted is not None:
                 wanted -= give
+
+    def _unplace(self, source: str, st: FeeState, what: Target, amount: Decimal, on: date) -> None:
+        """Take `amount` of `source`'s money off (st's year, what) on `on`: a negative allocation, less paid."""
+        self.allocations.append(Allocation(source, st.fee.year, what, -amount, on))
+        if what == "fee":
+            st.paid = quantize(st.paid - amount)
+        else:
+            st.penalty_paid = quantize(st.penalty_paid - amount)
 
     def _net_placed(self, source: str, year: int, what: str) -> Decimal:
         return quantize(
@@ -260,11 +264,7 @@ class _Replay:
             give = min(a.amount, self._net_placed(a.source, a.year, a.what), wanted)
             if give <= 0 or not st.live:
                 continue
-            self.allocations.append(Allocation(a.source, a.year, a.what, -give, on))
-            if a.what == "fee":
-                st.paid = quantize(st.paid - give)
-            else:
-                st.penalty_paid = quantize(st.penalty_paid - give)
+            self._unplace(a.source, st, a.what, give, on)
             self._restatus(st)
             wanted = quantize(wanted - give)
         return wanted
