@@ -26,17 +26,22 @@ def late_penalty_text(lp: LatePenalty) -> str:
     return f"依照合同约定，甲方逾期付款的，每笔逾期款项按合同金额的{rate}%支付逾期违约金{cap}。"
 
 
+def _no_such(book: LedgerBook, kind: str, year: int, why: str) -> NotFound:
+    return NotFound("part", f"{kind}:{year} of {book.contract.contract_no} ({why})", field="part")
+
+
 def letter_html(book: LedgerBook, kind: str, year: int, as_of: date | None, today: date) -> str:
     """The HTML of `kind` (invoice | overdue-letter) for contract year `year`, figures as of `as_of` (default:
-    today, or the last recorded fact's day). NotFound when that year has no invoice, or no overdue amount."""
+    today, or the last recorded fact's day). NotFound naming the request field `part` (`kind:year`) when that
+    year has no invoice, or no overdue amount."""
     day = as_of or ledgers.latest_day(book, today)
     ledger = ledgers.view(book, day)  # one replay: the figures shown and the clause the fee is held to
     st = ledger.fees.get(year)
     if st is None:
-        raise NotFound(kind, f"{book.contract.contract_no}/year {year} (no invoice issued by {day.isoformat()})")
+        raise _no_such(book, kind, year, f"no invoice issued by {day.isoformat()}")
     inv = invoice_response(book.invoices[year], st, ledger)
     if kind == "overdue-letter" and (inv["days_overdue"] <= 0 or inv["status"] == "cancelled"):
-        raise NotFound(kind, f"{book.contract.contract_no}/year {year} (not overdue on {day.isoformat()})")
+        raise _no_such(book, kind, year, f"not overdue on {day.isoformat()}")
     contract = book.contract
     days, clause = governing(st.fee, st.revisions)
     total = Decimal(inv["outstanding"]) + Decimal(inv["penalties"]["outstanding"])

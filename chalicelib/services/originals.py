@@ -58,14 +58,13 @@ def document(deps: Deps, contract: Contract, part: str, as_of: date | None = Non
     """The HTML of `part`: the stored (frozen) document, or the letter rendered from the ledger as of a day.
     A part the contract does not have is a NotFound naming the field `part`."""
     kind, _, number = part.partition(":")
-    try:
-        if kind in FROZEN:
-            return deps.repo.get_document(contract.id, part)
+    if kind not in FROZEN:  # a letter the ledger does not have on that day is letter_html's NotFound of `part`
         html = letter_html(deps.repo.load_ledger(contract.id), kind, int(number), as_of, deps.today())
-    except NotFound as exc:
-        why = exc.key.partition(" ")[2].strip("()") if kind not in FROZEN else "no such document"
-        raise NotFound("part", f"{part} of {contract.contract_no} ({why})", field="part") from None
-    return StoredDocument(contract.id, part, html, document_sha256(html))
+        return StoredDocument(contract.id, part, html, document_sha256(html))
+    try:
+        return deps.repo.get_document(contract.id, part)
+    except NotFound:
+        raise NotFound("part", f"{part} of {contract.contract_no} (no such document)", field="part") from None
 
 
 def in_force(contract: Contract, part: str) -> bool:
