@@ -20,6 +20,7 @@ from chalicelib.domain.errors import (
     Unavailable,
     ValidationError,
 )
+from chalicelib.domain.text import has_lone_surrogate
 from chalicelib.domain.verification import CodeRejected
 from chalicelib.services.auth import Forbidden, Unauthorized
 
@@ -139,24 +140,16 @@ def _lone_surrogate_at(data: Any) -> str | None:
     stack: list[tuple[Any, str]] = [(data, "")]
     while stack:
         value, path = stack.pop()
-        if isinstance(value, str) and _has_surrogate(value):
+        if isinstance(value, str) and has_lone_surrogate(value):
             return path or "body"
         if isinstance(value, dict):
             for key, child in value.items():
-                if _has_surrogate(key):
+                if has_lone_surrogate(key):
                     return path or "body"
                 stack.append((child, f"{path}.{key}" if path else key))
         elif isinstance(value, list):
             stack.extend((child, f"{path}[{i}]") for i, child in enumerate(value))
     return None
-
-
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def int_param(raw: str, name: str, lo: int, hi: int, message: str) -> int:

@@ -16,6 +16,16 @@ _LINE_BREAKS = frozenset("\t\n\r")
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+def has_lone_surrogate(value: str) -> bool:
+    """True if `value` holds a lone UTF-16 surrogate (what a JSON `\\ud800` escape yields): text no channel can
+    carry — it cannot be encoded to be stored, mailed, printed or sent back in an error."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def has_control_chars(value: str, *, multiline: bool = False) -> bool:
     """True if `value` holds a C0 or C1 control character (or DEL) or a bidi control; tabs and line breaks pass
     if multiline (free text that reaches an email is never multiline: nothing below 0x20 passes)."""
