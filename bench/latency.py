@@ -5,7 +5,11 @@ from the same factory (chalicelib.adapters.aws.client) as the repository's.
 Contracts are drafted (with `signer_verification: email_code`, the default) and sent through the services (each
 send makes two signing links, in the format emailed: the contract id, then the token); before each signing, and
 outside the timed call, the signer asks for a one-time code (the code's email is captured instead of sent), and
-the signing carries it. Each signing is followed by one call of the minimal handler, so both see the same table
+the signing carries it. The code request leaves the process its copy of the contract (adapters/recent.py), as
+on a Lambda instance that served the signer's code request: the signing starts from it, and its one request is
+the TransactWriteItems. A second pass (`cold`, COLD_CONTRACTS more contracts) times the same signings after the
+copies are forgotten — a signing on an instance that did not serve the code request, which reads the contract
+first. Each signing is followed by one call of the minimal handler, so both see the same table
 and the same machine load. The first few of each are a warm-up and not counted. Half the signings are a first
 signature, half a second one (which also makes the contract take effect).
 
@@ -36,6 +40,7 @@ from bench.motofast import fast_moto
 CONTRACTS = 30  # 60 timed signings
 WARMUP_CONTRACTS = 2
 COUNTED_CONTRACTS = 2  # the untimed counting pass: 2 first signatures, 2 that make the contract effective
+COLD_CONTRACTS = 30  # 60 more timed signings on a process without a copy of the contract (adapters/recent.py)
 TARGET_P50_RATIO = 3.0
 CODE = re.compile(r"\b(\d{6})\b")
 
@@ -172,7 +177,7 @@ def run() -> dict[str, Any]:
         clock(deps, EFFECTIVE)
         tokens: list[str] = []
         with METER.pause():
-            for _ in range(WARMUP_CONTRACTS + CONTRACTS + COUNTED_CONTRACTS):
+            for _ in range(WARMUP_CONTRACTS + CONTRACTS + COLD_CONTRACTS + COUNTED_CONTRACTS):
                 body = contract_body(signer_verification="email_code")
                 drafted = draft_contract(deps, parse(DraftContractRequest, body).command(), "staff:operator")
                 sent = send_for_signature(deps, drafted.id, "staff:operator")
@@ -209,6 +214,12 @@ def run() -> dict[str, Any]:
             raise RuntimeError(f"first signing: {first.status_code} {first.body!r}")
         counted_tokens = tokens[-2 * COUNTED_CONTRACTS :]
         del tokens[-2 * COUNTED_CONTRACTS :]
+        cold_tokens = tokens[-2 * COLD_CONTRACTS :]
+        del tokens[-2 * COLD_CONTRACTS :]
+        cold_s: list[float] = []
+        cold_minimal_s: list[float] = []
+        cold_kinds: list[str] = []
+        cold_calls: list[float] = []
         sign_s: list[float] = []
         minimal_s: list[float] = []
         # CPU time of the calling thread (everything here runs in it, moto included): what the wall time would be
@@ -274,6 +285,19 @@ def run() -> dict[str, Any]:
                 ddb_shares.append(ddb / (t_sign - used.meter_seconds))
                 sign_requests.append(used.ddb_requests)
                 minimal_requests.append((after - mid).ddb_requests)
+            # The same signings on a process that has no copy of the contract (another instance served the code
+            # request, or this one's copy was pushed out): the contract is read first.
+            for n, token in enumerate(cold_tokens, start=len(tokens) + len(counted_tokens)):
+                cold_body = signing_body(token)
+                forget = getattr(get_deps().repo, "forget_recent_contracts", None)
+                if forget is not None:
+                    forget()
+                with METER.pause():
+                    t_sign, _, t_min, _ = post_pair(n, token, cold_body, None)
+                cold_s.append(t_sign)
+                cold_minimal_s.append(t_min)
+                cold_kinds.append(last_kind[0])
+                cold_calls.append(last_calls[0])
         p50_sign, p95_sign = percentile(sign_s, 50), percentile(sign_s, 95)
         p50_min, p95_min = percentile(minimal_s, 50), percentile(minimal_s, 95)
         return {
@@ -300,4 +324,13 @@ def run() -> dict[str, Any]:
             "target_p50_ratio": TARGET_P50_RATIO,
             "by_kind": by_kind(kinds, sign_s, sign_calls, p50_min),
             "minimal_calls_p50_ms": percentile(minimal_calls, 50) * 1000,
+            "cold": {
+                "signings": len(cold_s),
+                "sign_p50_ms": percentile(cold_s, 50) * 1000,
+                "sign_p95_ms": percentile(cold_s, 95) * 1000,
+                "minimal_p50_ms": percentile(cold_minimal_s, 50) * 1000,
+                "p50_ratio": percentile(cold_s, 50) / percentile(cold_minimal_s, 50),
+                "p95_ratio": percentile(cold_s, 95) / percentile(cold_minimal_s, 95),
+                "by_kind": by_kind(cold_kinds, cold_s, cold_calls, percentile(cold_minimal_s, 50)),
+            },
         }

@@ -126,6 +126,12 @@ class FakeRepository:
         self.items_read: Counter[str] = Counter()
         self.writes: Counter[str] = Counter()
         self.failed_commits = 0
+        # get_contract(recent=True) answers these (a test's stand-in for a copy another process made stale).
+        self.stale: dict[str, Item] = {}
+
+    def make_stale(self, contract_id: str) -> None:
+        """From now on a `recent` read of the contract returns it as it is now, whatever is committed later."""
+        self.stale[contract_id] = dict(self._items[(contract_pk(contract_id), "META")])
 
     # ---- test helpers -------------------------------------------------------------------------------
     def reset_counters(self) -> None:
@@ -166,7 +172,9 @@ class FakeRepository:
         self.reads[operation] += 1
         self.items_read[operation] += items
 
-    def get_contract(self, contract_id: str) -> Contract:
+    def get_contract(self, contract_id: str, recent: bool = False) -> Contract:
+        if recent and contract_id in self.stale:  # a copy another process has since changed (set by a test)
+            return _contract_from(self.stale[contract_id])
         item = self._items.get((contract_pk(contract_id), "META"))
         self._read("get_contract", 0 if item is None else 1)
         if item is None:

@@ -38,6 +38,7 @@ from chalicelib.adapters.items import (
 from chalicelib.adapters.ledger_items import LedgerReader, fact_writes, payment_from, payment_writes
 from chalicelib.adapters.packing import unpack
 from chalicelib.adapters.plain_items import plain_from, plain_writes
+from chalicelib.adapters.recent import RecentContracts
 from chalicelib.adapters.records import (
     ALL_RECORDS,
     LEDGER_SK_FROM,
@@ -109,6 +110,7 @@ class DynamoRepository:
         shards.configure(settings.index_shards, settings.index_shards_previous)
         self._settings = settings
         self._connection: Connection | None = None
+        self._recent = RecentContracts()
 
     def _conn(self) -> Connection:
         if self._connection is None:
@@ -123,11 +125,22 @@ class DynamoRepository:
         return self._connection
 
     # ---- reads ----------------------------------------------------------------------------------------
-    def get_contract(self, contract_id: str) -> Contract:
-        found = contract_reads.contract_item(self._conn().client, self._settings.table_name, contract_pk(contract_id))
-        if found is None:
-            raise NotFound("contract", contract_id)
-        return contract_from(ContractRecord.from_raw_data(found))
+    def get_contract(self, contract_id: str, recent: bool = False) -> Contract:
+        rec = self._recent.get(contract_id) if recent else None
+        if rec is None:
+            found = contract_reads.contract_item(
+                self._conn().client, self._settings.table_name, contract_pk(contract_id)
+            )
+            if found is None:
+                self._recent.drop(contract_id)
+                raise NotFound("contract", contract_id)
+            rec = ContractRecord.from_raw_data(found)
+            self._recent.put(contract_id, rec)
+        return contract_from(rec)
+
+    def forget_recent_contracts(self) -> None:
+        """Empty this process's copies of contracts (adapters/recent.py): the next reads go to the table."""
+        self._recent.clear()
 
     def find_contract_id_by_no(self, contract_no: str) -> str | None:
         self._conn()
@@ -171,7 +184,7 @@ class DynamoRepository:
     def get_audit(self, contract_id: str) -> list[AuditEntry]:
         self._conn()
         records = AuditRecord.query(contract_pk(contract_id), AuditRecord.sk.startswith("AUDIT#"), consistent_read=True)
-        return [audit_from(r, contract_id) for r in records]
+        return [entry for r in records for entry in audit_from(r, contract_id)]
 
     def get_invoices(self, contract_id: str) -> list[Invoice]:
         self._conn()
@@ -326,7 +339,10 @@ class DynamoRepository:
                     tx.save(record, condition=condition)  # None: unconditional (guarded by the contract's version)
         except TransactWriteError as exc:
             changes.contract.version = changes.expected_version or 0
+            self._recent.drop(changes.contract.id)
             raise self._translate(exc, items) from None
+        if isinstance(items[0].record, ContractRecord):  # the contract as now stored (always first: WRITES)
+            self._recent.put(changes.contract.id, items[0].record)
 
     @staticmethod
     def _translate(exc: TransactWriteError, items: list[PendingWrite]) -> Exception:

@@ -142,8 +142,9 @@ def _json_or_marker(raw: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"unreadable": raw}
 
 
-def audit_from(rec: AuditRecord, contract_id: str) -> AuditEntry:
-    return AuditEntry(
+def audit_from(rec: AuditRecord, contract_id: str) -> list[AuditEntry]:
+    """The entries of one audit item: its own, then those of `more` (the same commit's further entries)."""
+    first = AuditEntry(
         contract_id=contract_id,
         seq=int(rec.seq),
         at=rec.at,
@@ -153,6 +154,16 @@ def audit_from(rec: AuditRecord, contract_id: str) -> AuditEntry:
         prev_hash=rec.prev_hash,
         hash=rec.hash,
     )
+    return [first] if rec.more is None else [first, *_further(rec.more, contract_id, first.seq)]
+
+
+def _further(raw: str, contract_id: str, seq: int) -> list[AuditEntry]:
+    """The item's `more`; if it no longer parses, one entry saying so, where verification will report the break."""
+    try:
+        further = json.loads(raw)
+        return [AuditEntry(contract_id=contract_id, **entry) for entry in further]
+    except (ValueError, TypeError):
+        return [AuditEntry(contract_id, seq + 1, "", "", "unreadable", {"unreadable": raw}, "", "")]
 
 
 # ---- the writes of one commit -----------------------------------------------------------------------------
@@ -172,25 +183,43 @@ def contract_writes(changes: Changes) -> Iterator[PendingWrite]:
 
 
 def audit_writes(changes: Changes) -> Iterator[PendingWrite]:
-    """Each entry once; the lifecycle index lists only a chain's first entry of a day (ports.Changes.audit_listed)."""
+    """The commit's entries in one item, keyed by the first one's seq: a commit that raises two events (a signing
+    that makes the contract effective) writes one audit item, not two. Only a chain's first entry of a day is
+    listed in the lifecycle index (ports.Changes.audit_listed); a commit's entries share one instant, so that can
+    only be the item's first."""
+    if not changes.audit:
+        return
     c = changes.contract
-    for entry in changes.audit:
-        listed = entry.seq in changes.audit_listed
-        audit = AuditRecord(
-            contract_pk(c.id),
-            f"AUDIT#{entry.seq:06d}",
-            kind="audit",
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            type=entry.type,
-            data=canonical_json(entry.data),
-            prev_hash=entry.prev_hash,
-            hash=entry.hash,
-            s2pk=shard_key(AUDITED, c.id) if listed else None,
-            s2sk=f"{entry.at}#{c.id}#{entry.seq:06d}" if listed else None,
-        )
-        yield PendingWrite(audit, AuditRecord.pk.does_not_exist(), "audit", f"{c.id}#{entry.seq}", "version")
+    entry, *further = changes.audit
+    listed = entry.seq in changes.audit_listed
+    audit = AuditRecord(
+        contract_pk(c.id),
+        f"AUDIT#{entry.seq:06d}",
+        kind="audit",
+        seq=entry.seq,
+        at=entry.at,
+        actor=entry.actor,
+        type=entry.type,
+        data=canonical_json(entry.data),
+        prev_hash=entry.prev_hash,
+        hash=entry.hash,
+        more=canonical_json([_entry_fields(e) for e in further]) if further else None,
+        s2pk=shard_key(AUDITED, c.id) if listed else None,
+        s2sk=f"{entry.at}#{c.id}#{entry.seq:06d}" if listed else None,
+    )
+    yield PendingWrite(audit, AuditRecord.pk.does_not_exist(), "audit", f"{c.id}#{entry.seq}", "version")
+
+
+def _entry_fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "type": entry.type,
+        "data": entry.data,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
 
 
 def outbox_writes(changes: Changes) -> Iterator[PendingWrite]:

@@ -162,8 +162,10 @@ class AuditLifecycleIndex(GlobalSecondaryIndex["AuditRecord"]):
 
 
 class AuditRecord(BaseRecord):
-    """pk CONTRACT#<id>, sk AUDIT#<seq:06d>; a chain's first entry of each UTC day has s2pk AUDITED#<n>, s2sk
-    <at>#<id>#<seq>: which chains grew since a day began (the anchor function's daily question)."""
+    """pk CONTRACT#<id>, sk AUDIT#<seq:06d>: the entries one commit appended to the chain, in one item (the first
+    in the attributes, any further ones in `more`, a JSON list of the same fields); a chain's first entry of each
+    UTC day has s2pk AUDITED#<n>, s2sk <at>#<id>#<seq>: which chains grew since a day began (the anchor function's
+    daily question). Items written before a commit's entries were grouped hold one entry each, without `more`."""
 
     class Meta(_Meta):
         pass
@@ -175,6 +177,7 @@ class AuditRecord(BaseRecord):
     data = UnicodeAttribute()
     prev_hash = UnicodeAttribute()
     hash = UnicodeAttribute()
+    more = UnicodeAttribute(null=True)  # the commit's further entries: [{seq, at, actor, type, data, prev_hash, hash}]
     s2pk = UnicodeAttribute(null=True)
     s2sk = UnicodeAttribute(null=True)
     lifecycle = AuditLifecycleIndex()

@@ -173,7 +173,10 @@ class Changes:
 
 
 class Repository(Protocol):
-    def get_contract(self, contract_id: str) -> Contract: ...
+    def get_contract(self, contract_id: str, recent: bool = False) -> Contract:
+        """The contract as stored; `recent`: possibly as this process last read or wrote it (a stale copy is safe
+        only in a use case run with unit_of_work.run's `recent_first`)."""
+        ...
 
     def find_contract_id_by_no(self, contract_no: str) -> str | None: ...
 

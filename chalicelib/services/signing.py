@@ -213,7 +213,7 @@ def sign(
     name, shown = command.signer_name, command.document_sha256
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
-        record, contract = find_link(deps, token)
+        record, contract = find_link(deps, token, recent=uow.recent)
         sigset = contract.signature_set(record.subject)
         if record.status == "used" and signing_retried(
             sigset, record.party, record.token_hash, name, shown, command.code, deps.clock.now()
@@ -239,7 +239,9 @@ def sign(
         uow.commit(at=signature.signed_at)
         return _receipt(contract, record, signature)
 
-    return run(deps, "signer", attempt)
+    # The signer asked for a code (or opened the page) moments ago, usually on this same instance: start from the
+    # contract as that request left it; a stale copy costs a refused commit and a second, fresh run.
+    return run(deps, "signer", attempt, recent_first=True)
 
 
 def _receipt(contract: Contract, record: SigningToken, signature: Signature) -> dict[str, Any]:

@@ -36,20 +36,21 @@ _CLOSED = {
 }
 
 
-def find_link(deps: Deps, token: str) -> tuple[SigningToken, Contract]:
+def find_link(deps: Deps, token: str, recent: bool = False) -> tuple[SigningToken, Contract]:
     """The link's record, whatever its state, and its contract; the record's `status` is `active`, `used` (its
-    party signed with it) or `revoked` (replaced or withdrawn), and its expiry the contract's. Unknown: 404."""
+    party signed with it) or `revoked` (replaced or withdrawn), and its expiry the contract's. Unknown: 404.
+    `recent`: the contract may be this process's last copy (only inside unit_of_work.run's `recent_first`)."""
     if not plausible_token(token):
         raise TokenRejected(UNKNOWN, 404)
     contract_id, secret_part = split_token(token)
     hashed = token_hash(secret_part)
     if contract_id is not None:
-        record, contract = _on_contract(deps, contract_id, hashed)
+        record, contract = _on_contract(deps, contract_id, hashed, recent)
     else:
         found = deps.repo.find_token(hashed)
         if found is None:
             raise TokenRejected(UNKNOWN, 404)
-        record, contract = found, deps.repo.get_contract(found.contract_id)
+        record, contract = found, deps.repo.get_contract(found.contract_id, recent=recent)
     sigset = contract.signature_set(record.subject)
     current = sigset.links.get(record.party)
     if current is None or current.token_hash != hashed:
@@ -93,9 +94,9 @@ def closed_for_signing(status: str) -> None:
         )
 
 
-def _on_contract(deps: Deps, contract_id: str, hashed: str) -> tuple[SigningToken, Contract]:
+def _on_contract(deps: Deps, contract_id: str, hashed: str, recent: bool) -> tuple[SigningToken, Contract]:
     try:
-        contract = deps.repo.get_contract(contract_id)
+        contract = deps.repo.get_contract(contract_id, recent=recent)
     except NotFound:
         raise TokenRejected(UNKNOWN, 404) from None
     for subject in ["contract", *(f"amendment:{a.no}" for a in contract.amendments)]:

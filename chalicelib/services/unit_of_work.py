@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from chalicelib.domain.contract import Contract
+from chalicelib.domain.errors import ConcurrentUpdate, DomainError, Unavailable
 from chalicelib.domain.events import Event
 from chalicelib.domain.invoice import Invoice
 from chalicelib.services import obligation_store
@@ -24,9 +25,11 @@ T = TypeVar("T")
 
 
 class UnitOfWork:
-    def __init__(self, deps: Deps, actor: str) -> None:
+    def __init__(self, deps: Deps, actor: str, recent: bool = False) -> None:
         self.deps = deps
         self.actor = actor
+        self.recent = recent  # reads may return this process's last copy of the contract (see run)
+        self.committed = False
         self.changes: Changes | None = None
         self.events: list[Event] = []
         self._invoice_versions: dict[int, int] = {}
@@ -41,7 +44,7 @@ class UnitOfWork:
         self.changes = Changes(contract=contract, expected_version=None)
 
     def contract(self, contract_id: str) -> Contract:
-        contract = self.deps.repo.get_contract(contract_id)
+        contract = self.deps.repo.get_contract(contract_id, recent=self.recent)
         self.adopt(contract)
         return contract
 
@@ -97,8 +100,29 @@ class UnitOfWork:
         stage_events(changes, self.events, self.actor, at or self.deps.now_iso())
         obligation_store.stage_schedule(changes)  # the obligations job's index entry follows the contract
         self.deps.repo.commit(changes)
+        self.committed = True
 
 
-def run(deps: Deps, actor: str, use_case: Callable[[UnitOfWork], T]) -> T:
-    """Run `use_case` in a fresh unit of work, again from the start when a concurrent writer won."""
+def run(deps: Deps, actor: str, use_case: Callable[[UnitOfWork], T], recent_first: bool = False) -> T:
+    """Run `use_case` in a fresh unit of work, again from the start when a concurrent writer won.
+
+    `recent_first`: the first run reads the contract as this process last read or wrote it (no request when it
+    has it; adapters/recent.py), for a use case a signer usually reaches right after another on the same contract.
+    That run stands only if it committed, since a commit on a stale copy is refused by the contract's version
+    condition. Anything else (a refusal, the same reply to a repeated request without a write, a lost race) is
+    not answered from the copy: the use case runs again, from the start, on fresh reads."""
+    if recent_first:
+        uow = UnitOfWork(deps, actor, recent=True)
+        try:
+            result = use_case(uow)
+        except ConcurrentUpdate:
+            pass
+        except Unavailable:  # DynamoDB is throttling: a second run at once would only add to its load
+            raise
+        except DomainError:
+            if uow.committed:  # refused after committing (a wrong code's try): the copy was current
+                raise
+        else:
+            if uow.committed:
+                return result
     return retry_on_conflict(lambda: use_case(UnitOfWork(deps, actor)))

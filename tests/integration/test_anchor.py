@@ -46,6 +46,21 @@ def _paid_contract(world: Any) -> str:
     return cid
 
 
+def _entries(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The audit entries one stored item holds: its own, then those in `more`."""
+    own = {
+        "seq": int(item["seq"]["N"]),
+        "at": item["at"]["S"],
+        "actor": item["actor"]["S"],
+        "type": item["type"]["S"],
+        "data": json.loads(item["data"]["S"]),
+        "prev_hash": item["prev_hash"]["S"],
+        "hash": item["hash"]["S"],
+    }
+    more = json.loads(item["more"]["S"]) if "more" in item else []
+    return [{**entry, "item": item} for entry in [own, *more]]
+
+
 def _rewrite_payment_through_the_table(cid: str, old: str, new: str) -> int:
     """What a table writer can do: change the amount in the payment's audit entry, recompute that entry's hash and
     every later one (each links to the one before), and point the contract's head at the new last hash."""
@@ -56,18 +71,26 @@ def _rewrite_payment_through_the_table(cid: str, old: str, new: str) -> int:
         ExpressionAttributeValues={":p": {"S": f"CONTRACT#{cid}"}, ":a": {"S": "AUDIT#"}},
     )["Items"]
     items.sort(key=lambda i: int(i["seq"]["N"]))
-    [changed] = [int(i["seq"]["N"]) for i in items if json.loads(i["data"]["S"]).get("amount") == old]
-    prev = items[changed - 2]["hash"]["S"]
-    for item in items[changed - 1 :]:
-        data = json.loads(item["data"]["S"])
-        if int(item["seq"]["N"]) == changed:
-            data["amount"] = new
-        seq, at, actor, type_ = int(item["seq"]["N"]), item["at"]["S"], item["actor"]["S"], item["type"]["S"]
-        item["data"] = {"S": canonical_json(data)}
-        item["prev_hash"] = {"S": prev}
-        item["hash"] = {"S": AuditEntry.compute_hash(cid, seq, at, actor, type_, data, prev)}
-        prev = item["hash"]["S"]
-        ddb.put_item(TableName=MAIN, Item=item)
+    entries = [entry for item in items for entry in _entries(item)]  # a commit's entries share one item
+    [changed] = [e["seq"] for e in entries if e["data"].get("amount") == old]
+    prev = entries[changed - 2]["hash"]
+    for entry in entries[changed - 1 :]:
+        if entry["seq"] == changed:
+            entry["data"]["amount"] = new
+        entry["prev_hash"] = prev
+        entry["hash"] = AuditEntry.compute_hash(
+            cid, entry["seq"], entry["at"], entry["actor"], entry["type"], entry["data"], prev
+        )
+        prev = entry["hash"]
+    for item in items:
+        grouped = [e for e in entries if e["item"] is item]
+        if grouped[-1]["seq"] >= changed:
+            first, *more = grouped
+            item["data"] = {"S": canonical_json(first["data"])}
+            item["prev_hash"], item["hash"] = {"S": first["prev_hash"]}, {"S": first["hash"]}
+            if more:
+                item["more"] = {"S": canonical_json([{k: v for k, v in e.items() if k != "item"} for e in more])}
+            ddb.put_item(TableName=MAIN, Item=item)
     contract = ddb.get_item(TableName=MAIN, Key={"pk": {"S": f"CONTRACT#{cid}"}, "sk": {"S": "META"}})["Item"]
     body = stored_body(contract)
     body["audit_head"] = prev
@@ -105,7 +128,24 @@ def test_a_rewritten_history_verifies_on_its_own_but_not_against_its_anchor(worl
     assert len(_anchors(cid)) == 1
 
 
-def test_a_rerun_a_late_run_and_concurrent_runs_anchor_each_head_once(world: Any) -> None:
+@pytest.fixture
+def serialized_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One AWS request at a time, as the local stack's moto server answers them (devstack/moto_server.py): moto's
+    own conditional put checks and writes without a lock, so two threads can both pass its condition, which
+    DynamoDB never lets happen."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    answer = BotocoreStubber.__call__
+
+    def one_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return answer(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", one_at_a_time)
+
+
+def test_a_rerun_a_late_run_and_concurrent_runs_anchor_each_head_once(world: Any, serialized_moto: None) -> None:
     cid = _paid_contract(world)
     first = world.run("anchor", date(2026, 11, 26))
     rerun = world.run("anchor", date(2026, 11, 26))

@@ -446,7 +446,8 @@ class TestRepositoryContract:
     def test_a_tampered_audit_entry_still_reads_back_so_verification_can_report_it(self, repo: Repository) -> None:
         contract = active_contract()
         create(repo, contract)
-        update(repo, contract, "A", "B")
+        update(repo, contract, "A")
+        update(repo, contract, "B")  # a commit of its own: one item each (a commit's entries share one item)
         tamper(repo, "CONTRACT#c-1", "AUDIT#000002", "data", '{"n": 0, "tampered": true}')
         tamper(repo, "CONTRACT#c-1", "AUDIT#000003", "data", "not json {")
 
