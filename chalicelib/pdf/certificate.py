@@ -4,7 +4,7 @@ signer's evidence, and a QR code to the verification page (drawn as vector squar
 from __future__ import annotations
 
 from chalicelib.pdf.document import render_blocks
-from chalicelib.pdf.evidence import VERIFICATION_LABELS, CertificateEvidence, SignerEvidence, shanghai_time
+from chalicelib.pdf.evidence import CertificateEvidence, SignerEvidence, shanghai_time, verification_label
 from chalicelib.pdf.layout import BODY_PT, INK, PAGE_W, RIGHT, TOP, Sheet
 from chalicelib.pdf.model import Block, Run
 
@@ -29,7 +29,7 @@ def _document_rows(ev: CertificateEvidence) -> tuple[tuple[tuple[Run, ...], ...]
 
 
 def _signer_rows(signer: SignerEvidence) -> tuple[tuple[tuple[Run, ...], ...], ...]:
-    method = VERIFICATION_LABELS.get(signer.verification, signer.verification)
+    method = verification_label(signer.verification, signer.verified_destination)
     return (((f"{signer.party_label}", "b"), (" " + signer.party.capitalize(), "en")), ((signer.party_name, "b"),)), *(
         _row("签署人", "Signer", signer.signer_name),
         _row("电子邮箱", "Email", signer.signer_email),

@@ -18,6 +18,16 @@ VERIFICATION_LABELS = {
     "none": "签署链接（未要求验证码）/ signing link, no code required",
     "link": "本人专属签署链接 / the signer's own emailed link",
 }
+_BY_EMAIL_AND_SMS = "电子邮件及短信一次性验证码 / one-time code by email and SMS"
+
+
+def verification_label(verification: str, destination: str | None) -> str:
+    """How the signer was verified, as the certificate states it, with where the code went (masked). A code sent
+    to the email and the mobile both (`destination` "z***@example.com, +86138****8000") is labelled so."""
+    label = VERIFICATION_LABELS.get(verification, verification)
+    if verification == "email_code" and destination and ", " in destination:
+        label = _BY_EMAIL_AND_SMS
+    return f"{label}（{destination}）" if destination else label
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,7 @@ class SignerEvidence:
     signed_at_local: str  # e.g. 2026-11-22 09:00:00 Asia/Shanghai (UTC+08:00)
     consent_version: str
     consent_sha256: str
+    verified_destination: str | None = None  # where the code went, masked (None: no code)
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,7 @@ def _signer(contract: Contract, sig: Signature) -> SignerEvidence:
         signed_at_local=shanghai_time(sig.signed_at),
         consent_version=sig.consent_version,
         consent_sha256=sig.consent_sha256,
+        verified_destination=sig.verified_destination,
     )
 
 
