@@ -164,7 +164,9 @@ OneTimeCode = Annotated[
 class SignRequest(RequestBody):
     signer_name: Annotated[str, Meta(min_length=1, max_length=MAX_SIGNER_NAME)]
     consent: bool
-    document_sha256: str | None = None
+    # The SHA-256 of the document the signer saw (lowercase hex, as GET /sign/{token} gives it): a different one is
+    # a 409 (the document changed); anything that is not such a hash at all is a 400 naming the field.
+    document_sha256: Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$(?!\n)")] | None = None
     code: OneTimeCode | None = None
 
     def command(self) -> commands.Sign:

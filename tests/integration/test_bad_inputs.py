@@ -159,6 +159,10 @@ def test_sign_and_decline_bodies(world: Any) -> None:
         ({"signer_name": "李雷\n", "consent": "true"}, "consent"),
         ({"signer_name": "李雷", "consent": 1}, "consent"),
         ({"signer_name": "李雷", "consent": True, "document_sha256": 5}, "document_sha256"),
+        ({"signer_name": "李雷", "consent": True, "document_sha256": "not a hash"}, "document_sha256"),
+        ({"signer_name": "李雷", "consent": True, "document_sha256": "0" * 63}, "document_sha256"),
+        ({"signer_name": "李雷", "consent": True, "document_sha256": "A" * 64}, "document_sha256"),
+        ({"signer_name": "李雷", "consent": True, "document_sha256": "0" * 64 + "\n"}, "document_sha256"),
     ]:
         resp = world.call("POST", f"/sign/{token}", body, role=None)
         assert resp.status_code == 400 and resp.json_body["error"]["field"] == field, (body, resp.body)
