@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 
 def original_filename(contract_no: str, part: str) -> str:
-    """HT-2026-0001-contract.pdf, HT-2026-0001-amendment-2.pdf (ASCII: every mail client shows it)."""
-    return f"{contract_no}-{part.replace(':', '-')}.pdf"
+    """HT-2026-0001-contract-signed.pdf, HT-2026-0001-amendment-2-signed.pdf (ASCII: every mail client shows it):
+    the same name as the download of the signed original (services/originals.py), so a party who has both sees
+    one file."""
+    return f"{contract_no}-{part.replace(':', '-')}-signed.pdf"
 
 
 def _in_force(template: str, part_of: Any) -> Builder:

@@ -79,11 +79,13 @@ def document_pdf(deps: Deps, contract_id: str, part: str, as_of: date | None = N
 
 def _pdf_of(deps: Deps, contract: Contract, doc: StoredDocument, as_of: date | None) -> PdfFile:
     from chalicelib.pdf import render_source
+    from chalicelib.services.original_mail import original_filename
 
     part = doc.key
     name = f"{contract.contract_no}-{part.replace(':', '-')}"
     if in_force(contract, part):
-        return PdfFile(part, original_pdf(deps, contract, part, doc), doc.sha256, f"{name}-signed.pdf", True)
+        pdf = original_pdf(deps, contract, part, doc)
+        return PdfFile(part, pdf, doc.sha256, original_filename(contract.contract_no, part), True)
     pdf = render_source(_source(contract, doc, _dated(contract, part, as_of or deps.today())))
     return PdfFile(part, pdf, doc.sha256, f"{name}.pdf", False)
 

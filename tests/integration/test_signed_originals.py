@@ -122,7 +122,7 @@ def test_the_in_force_email_carries_the_sealed_original_to_both_parties(world: A
         [email] = [m for m in emails_to(address) if "生效" in m["subject"]]
         [attachment] = email["attachments"]
         assert attachment["content_type"] == "application/pdf"
-        assert attachment["filename"] == f"{contract.contract_no}-contract.pdf"
+        assert attachment["filename"] == f"{contract.contract_no}-contract-signed.pdf"  # as the download names it
         verdict = post_pdf(world, attachment["data"]).json_body
         assert verdict["genuine"] is True, verdict["problems"]
         assert "生效" in email["body"]  # the notice's text is all there
