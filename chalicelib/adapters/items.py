@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any, NamedTuple
 
 from chalicelib.adapters import outbox_codec
@@ -211,15 +212,8 @@ def audit_writes(changes: Changes) -> Iterator[PendingWrite]:
 
 
 def _entry_fields(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "at": entry.at,
-        "actor": entry.actor,
-        "type": entry.type,
-        "data": entry.data,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+    """An entry as `more` holds it: every field but the contract id (the item's key has it)."""
+    return {name: value for name, value in asdict(entry).items() if name != "contract_id"}
 
 
 def outbox_writes(changes: Changes) -> Iterator[PendingWrite]:
