@@ -4,8 +4,10 @@ and the deployed one cannot drift. Only the intrinsics those resources use are r
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,16 @@ TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
 
 
 def load_template() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(TEMPLATE.read_text(encoding="utf-8"))
+    """The template as data (the caller's own copy: parsing it is most of what setting up a stack costs, so the
+    parse is kept per file version)."""
+    stat = TEMPLATE.stat()
+    return copy.deepcopy(_parsed(str(TEMPLATE), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=2)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where PyYAML was built with it
+    data: dict[str, Any] = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe)
     return data
 
 
@@ -78,20 +89,22 @@ def create_resources(
     ddb = boto3.client("dynamodb", **kw)
     sns = boto3.client("sns", **kw)
     sqs = boto3.client("sqs", **kw)
+    kms = boto3.client("kms", **kw)
+    secrets = boto3.client("secretsmanager", **kw)
     out: dict[str, Any] = {"tables": {}, "queues": {}, "keys": {}}
     kinds = ("AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::KMS::Key", "AWS::KMS::Alias")
     # Dead-letter queues before the queues whose redrive policy names them.
     ordered = sorted(template["Resources"].items(), key=lambda kv: "RedrivePolicy" in kv[1].get("Properties", {}))
     for logical, res in ordered:
         if res["Type"] == "AWS::SecretsManager::Secret":
-            secret = create_secret(boto3.client("secretsmanager", **kw), resolve(res.get("Properties", {})))
+            secret = create_secret(secrets, resolve(res.get("Properties", {})))
             resolve.physical[logical] = secret["arn"]
             out.setdefault("secrets", {})[logical] = secret
             continue
         if res["Type"] not in kinds:
             continue  # functions, roles, alarms: Lambda's part is played by devstack's runner
         if res["Type"].startswith("AWS::KMS::"):
-            _create_kms(boto3.client("kms", **kw), logical, res, resolve, out)
+            _create_kms(kms, logical, res, resolve, out)
             continue
         props = resolve(res.get("Properties", {}))
         if res["Type"] == "AWS::DynamoDB::Table":

@@ -29,8 +29,25 @@ def _client(service: str, region: str, endpoint: str | None) -> Any:
         # item on each call (PynamoDB turns it off on its own clients for that reason). docs/architecture.md
         parameter_validation=service != "dynamodb",
     )
-    session: Any = boto3.session.Session()
+    session: Any = boto3.session.Session(botocore_session=botocore_session())
     return session.client(service, region_name=region, endpoint_url=endpoint, config=config)
+
+
+def botocore_session() -> Any:
+    """A new botocore session (its own credentials and configuration) that reads service models through the
+    process's one loader: each client's model is parsed from botocore's JSON once per process, not per session."""
+    import botocore.session
+
+    session = botocore.session.Session()
+    session.register_component("data_loader", _loader())
+    return session
+
+
+@lru_cache(maxsize=1)
+def _loader() -> Any:
+    import botocore.session
+
+    return botocore.session.Session().get_component("data_loader")
 
 
 def client(service: str, settings: Settings) -> Any:

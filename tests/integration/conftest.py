@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.adapters.aws import reset_clients
+from chalicelib.adapters.aws import botocore_session, reset_clients
 from chalicelib.bootstrap import get_deps, reset
 from chalicelib.services.auth import create_api_key
 from chalicelib.services.base import Deps
@@ -22,6 +22,8 @@ from tests.seal_support import authority
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
+        # moto starts each test with no default session; this one parses service models once per process.
+        boto3.setup_default_session(botocore_session=botocore_session())
         created = create_resources(None, "us-east-1", "test", "finance@hetong.test", "contracts@hetong.test")
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="contracts@hetong.test")
         monkeypatch.setenv("HETONG_FINANCE_TOPIC_ARN", created["topics"]["FinanceTopic"])
