@@ -15,15 +15,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    running = start_stack(tmp_path_factory.mktemp("stack"), timeout=60)
-    yield running
-    running.stop()
+    yield from _running(tmp_path_factory.mktemp("stack"))
 
 
 @pytest.fixture
 def own_stack(tmp_path: Path) -> Iterator[LocalStack]:
     """A stack with nothing but what this test puts on it. The daily jobs walk every due item on a stack, and the
     fuzz lists every contract: on the shared stack they would do that for every other test's contracts too."""
-    running = start_stack(tmp_path, timeout=60)
+    yield from _running(tmp_path)
+
+
+def _running(state_dir: Path) -> Iterator[LocalStack]:
+    running = start_stack(state_dir, timeout=60)
     yield running
     running.stop()

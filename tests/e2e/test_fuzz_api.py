@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -12,28 +11,27 @@ from typing import Any
 
 import pytest
 
+from chalicelib.openapi import openapi_document
 from tests.factories import contract_body
 
 pytestmark = pytest.mark.e2e
 MAX_EXAMPLES = int(os.environ.get("HETONG_FUZZ_EXAMPLES", "10"))
-OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 
 def finance_only() -> list[str]:
-    """The operations only a finance key may call ("… (finance)" in their summary): the operator's run meets them
-    only as 403s, so the finance run fuzzes these and the operator's run everything else a key can reach."""
-    paths = json.loads(OPENAPI.read_text(encoding="utf-8"))["paths"]
+    """The operations only a finance key may call ("… (finance)" in their summary, as the API serves them): the
+    operator's run meets them only as 403s, so the finance run fuzzes these and the operator's run the rest."""
     return [
         f"{method.upper()} {path}"
-        for path, ops in paths.items()
+        for path, ops in openapi_document()["paths"].items()
         for method, op in ops.items()
         if isinstance(op, dict) and str(op.get("summary", "")).endswith("(finance)")
     ]
 
 
-def role_filter(role: str) -> list[str]:
-    names = "^(" + "|".join(re.escape(name) for name in finance_only()) + ")$"
-    return ["--include-name-regex" if role == "finance" else "--exclude-name-regex", names]
+def role_filter(role: str, names: list[str]) -> list[str]:
+    pattern = "^(" + "|".join(re.escape(name) for name in names) + ")$"
+    return ["--include-name-regex" if role == "finance" else "--exclude-name-regex", pattern]
 
 
 def test_schemathesis_finds_no_server_error_or_schema_violation(own_stack: Any, tmp_path: Path) -> None:
@@ -44,6 +42,7 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(own_stack: Any, 
     config = tmp_path / "schemathesis.toml"
     config.write_text(f'[parameters]\ncontract_id = "{created["id"]}"\n', encoding="utf-8")
     cli = Path(sys.executable).with_name("schemathesis")
+    finance = finance_only()
     for role in ("operator", "finance"):
         result = subprocess.run(
             [
@@ -60,7 +59,7 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(own_stack: Any, 
                 str(MAX_EXAMPLES),
                 "--seed",
                 "20261122",
-                *role_filter(role),
+                *role_filter(role, finance),
             ],
             capture_output=True,
             text=True,
@@ -72,4 +71,4 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(own_stack: Any, 
         found = re.search(r"Selected: (\d+)/(\d+)", result.stdout)
         assert found is not None, summary
         selected, total = int(found[1]), int(found[2])
-        assert (selected if role == "finance" else total - selected) == len(finance_only()), summary
+        assert (selected if role == "finance" else total - selected) == len(finance), summary
